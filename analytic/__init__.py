@@ -1,0 +1,46 @@
+"""tapcount's closed forms: exact operation counts of transposed convolutions.
+
+Plain Python integers, exact for any size, computed in time that does not depend on the input
+length.  ``import analytic`` loads neither torch nor SymPy; :mod:`analytic.symbolic` (SymPy)
+loads on first use.
+
+>>> import analytic
+>>> analytic.additions_per_filter(length=2, kernel_size=3)
+2
+>>> analytic.ConvTranspose1d(512, 256, 16, stride=8, padding=4).ops((1, 512, 100), "exact")
+417333248
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .counts import (
+    CONVENTIONS,
+    FilterCounts,
+    additions_per_filter,
+    exact_additions_per_filter,
+    filter_counts,
+    output_length,
+)
+from .lattice import floor_sum, lattice_count
+from .layers import ConvTranspose1d
+
+__all__ = [
+    "CONVENTIONS",
+    "ConvTranspose1d",
+    "FilterCounts",
+    "additions_per_filter",
+    "exact_additions_per_filter",
+    "filter_counts",
+    "floor_sum",
+    "lattice_count",
+    "output_length",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "symbolic":
+        return importlib.import_module(".symbolic", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

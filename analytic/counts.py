@@ -1,0 +1,231 @@
+"""Per-filter quantities and module conventions, as small pure functions of integers.
+
+Notation (``math.md``): ``n`` length, ``k`` kernel_size, ``s`` stride, ``p`` padding,
+``o`` output_padding, ``d`` dilation; ``G`` is :func:`analytic.lattice.lattice_count`.
+
+The underscored functions take already-validated ints and are the fast path shared by the public
+functions, :class:`analytic.ConvTranspose1d` and the benchmark; the public ones validate first.
+"""
+
+from __future__ import annotations
+
+from math import gcd
+from typing import NamedTuple
+
+from .lattice import lattice_count
+from .validation import check_filter
+
+__all__ = [
+    "CONVENTIONS",
+    "FilterCounts",
+    "additions_per_filter",
+    "check_convention",
+    "exact_additions_per_filter",
+    "filter_counts",
+    "module_counts",
+    "output_length",
+]
+
+#: Every convention :meth:`analytic.ConvTranspose1d.ops` knows, the seed's model first.
+CONVENTIONS = ("moduleprofiler", "exact", "macs", "flops", "ptflops", "thop", "torchinfo")
+
+
+def check_convention(convention: object) -> str:
+    """Return ``convention`` if it is one of :data:`CONVENTIONS`, else raise ``ValueError``."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention ({convention!r}) must be one of {', '.join(CONVENTIONS)}")
+    return convention  # type: ignore[return-value]
+
+
+class FilterCounts(NamedTuple):
+    """What one filter (in = out = groups = 1) does; see :func:`filter_counts`."""
+
+    output_length: int  #: L_out
+    taps_kept: int  #: T: taps (i, m) landing inside the output window
+    covered_positions: int  #: Z: output positions receiving at least one tap
+
+    @property
+    def additions_per_filter(self) -> int:
+        """The seed's all-ones count ``A = T - L_out`` (may be negative)."""
+        return self.taps_kept - self.output_length
+
+    @property
+    def exact_additions_per_filter(self) -> int:
+        """``E = T - Z``: additions a scatter implementation performs (never negative)."""
+        return self.taps_kept - self.covered_positions
+
+
+def _output_length(n: int, k: int, s: int, p: int, o: int, d: int) -> int:
+    return (n - 1) * s - 2 * p + d * (k - 1) + o + 1
+
+
+def _taps_kept(n: int, k: int, s: int, p: int, o: int, d: int) -> int:
+    # T = n*k - G(p) - G(q): cropped on the left, and (by t -> F-1-t) on the right, q = (p-o)+
+    q = p - o if p > o else 0
+    return n * k - lattice_count(p, n, k, s, d) - lattice_count(q, n, k, s, d)
+
+
+def _collisions_kept(n: int, k: int, s: int, p: int, o: int, d: int) -> int:
+    # Taps (i, m) and (i + d', m - s') collide; the pair sits at (i*s + m*d) + lcm(s, d).
+    # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid.
+    g = gcd(s, d)
+    s1, d1 = s // g, d // g
+    n1, k1 = n - d1, k - s1
+    if n1 <= 0 or k1 <= 0:
+        return 0
+    lcm = s * d1
+    q = p - o if p > o else 0
+    return (
+        n1 * k1
+        - lattice_count(p - lcm, n1, k1, s, d)
+        - lattice_count(q - lcm, n1, k1, s, d)
+    )
+
+
+def _filter_counts(n: int, k: int, s: int, p: int, o: int, d: int) -> FilterCounts:
+    taps = _taps_kept(n, k, s, p, o, d)
+    return FilterCounts(
+        _output_length(n, k, s, p, o, d), taps, taps - _collisions_kept(n, k, s, p, o, d)
+    )
+
+
+def filter_counts(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> FilterCounts:
+    """Output length, taps kept and covered positions of one filter, exactly.
+
+    >>> filter_counts(2, 3)  # the seed's Figure 1: y = [1, 2, 2, 1]
+    FilterCounts(output_length=4, taps_kept=6, covered_positions=4)
+    """
+    return _filter_counts(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
+
+
+def output_length(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """``L_out = (length-1)*stride - 2*padding + dilation*(kernel_size-1) + output_padding + 1``.
+
+    Raises ``ValueError`` for configurations torch rejects (including ``L_out < 1``).
+
+    >>> output_length(100, 16, stride=8, padding=4)
+    800
+    """
+    return _output_length(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
+
+
+def additions_per_filter(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """The seed's additions per filter: torch's all-ones ``sum(y - 1)``, i.e. ``T - L_out``.
+
+    ``T`` counts the taps that land inside the output.  Each output position is charged one
+    addition less than its number of taps, so a position that receives **no** tap (a gap left by
+    ``stride > dilation*(kernel_size-1)+1``, a hole skipped by the dilation, or a position added
+    by ``output_padding``) counts ``-1``, and the total can be negative.  This is the seed's model,
+    kept exactly; :func:`exact_additions_per_filter` is the structural count.
+
+    >>> additions_per_filter(2, 3)  # the seed's example: y = [1, 2, 2, 1]
+    2
+    >>> additions_per_filter(1, 2, dilation=3)  # taps at 0 and 3, y = [1, 0, 0, 1]
+    -2
+    >>> additions_per_filter(10**18, 16, stride=8, padding=4)  # exact for any length
+    7999999999999999992
+    """
+    n, k, s, p, o, d = check_filter(length, kernel_size, stride, padding, output_padding, dilation)
+    return _taps_kept(n, k, s, p, o, d) - _output_length(n, k, s, p, o, d)
+
+
+def exact_additions_per_filter(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Additions one filter really needs: ``sum(max(taps(j) - 1, 0))`` over output positions.
+
+    Equals :func:`additions_per_filter` whenever every output position receives a tap; never
+    negative.  Closed form: ``(n-d')+ (k-s')+`` collisions minus those cropped by padding, with
+    ``s' = s/gcd(s, d)``, ``d' = d/gcd(s, d)``.
+
+    >>> exact_additions_per_filter(2, 3)
+    2
+    >>> exact_additions_per_filter(1, 2, dilation=3)
+    0
+    """
+    return _collisions_kept(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
+
+
+def module_counts(
+    *,
+    batch: int,
+    in_channels: int,
+    out_channels: int,
+    groups: int,
+    bias: bool,
+    input_size: int,
+    kernel_size: int,
+    filter: FilterCounts,
+) -> dict[str, int]:
+    """Every intermediate quantity and every convention's total for one call of a module.
+
+    ``input_size`` and ``kernel_size`` are products over the spatial dimensions (plain values in
+    1-d), ``filter`` the per-filter counts (products over dimensions in n-d).  Formulas:
+
+    - ``moduleprofiler`` (the seed): ``N*(psi*lambda + gamma)`` with ``psi = C_in*C_out/groups``,
+      ``lambda = L_out*k + A``, ``gamma = C_out*L_out*(C_in/groups - 1 + bias)``;
+    - ``exact``: multiplications ``N*C_out*(C_in/groups)*T`` plus additions
+      ``N*C_out*((C_in/groups)*T - (1 - bias)*Z)`` (an uncovered position gets the bias by assignment);
+    - ``macs`` (fvcore): ``N*C_out*(C_in/groups)*L_in*k``; ``flops`` (torch's flop counter):
+      ``2*macs``; ``ptflops``: ``macs + N*C_out*L_out*bias``;
+    - ``thop``: ``N*C_out*(C_in/groups)*L_out*k``; ``torchinfo``: ``thop + N*C_out*L_out*bias``.
+    """
+    b = 1 if bias else 0
+    per_group = in_channels // groups
+    out = filter.output_length
+    taps = filter.taps_kept
+    covered = filter.covered_positions
+    additions = taps - out
+    psi = in_channels * out_channels // groups
+    lam = out * kernel_size + additions
+    gamma = out_channels * out * (per_group - 1 + b)
+    exact_mul = batch * out_channels * per_group * taps
+    exact_add = batch * out_channels * (per_group * taps - (1 - b) * covered)
+    macs = batch * out_channels * per_group * input_size * kernel_size
+    thop = batch * out_channels * per_group * out * kernel_size
+    bias_adds = batch * out_channels * out * b
+    return {
+        "output_length": out,
+        "psi": psi,
+        "lambda": lam,
+        "gamma": gamma,
+        "additions_per_filter": additions,
+        "exact_additions_per_filter": taps - covered,
+        "taps_kept": taps,
+        "covered_positions": covered,
+        "exact_multiplications": exact_mul,
+        "exact_additions": exact_add,
+        "moduleprofiler": batch * (psi * lam + gamma),
+        "exact": exact_mul + exact_add,
+        "macs": macs,
+        "flops": 2 * macs,
+        "ptflops": macs + bias_adds,
+        "thop": thop,
+        "torchinfo": thop + bias_adds,
+    }

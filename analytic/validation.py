@@ -1,0 +1,208 @@
+"""torch's rules for a transposed convolution, in one place and one message style.
+
+A configuration is valid here exactly when ``torch.nn.ConvTranspose1d`` (and its forward pass)
+accepts it, with two deliberate tightenings that the API contract asks for: sizes must be real
+integers (``bool`` is rejected, although torch would take ``True`` as 1), and channels must be
+positive (torch builds a zero-channel module and only fails in its forward pass).
+
+Every error names the parameter, its value and the rule::
+
+    ValueError: output_padding (2) must be smaller than stride (2) or dilation (1)
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+
+__all__ = [
+    "as_int",
+    "as_single",
+    "check_filter",
+    "check_input_shape",
+    "check_kernel",
+    "check_layer",
+    "check_length",
+]
+
+
+def as_int(name: str, value: object) -> int:
+    """Return ``value`` as a Python ``int``; ``TypeError`` naming ``name`` unless it is an integer.
+
+    Anything with ``__index__`` (``int``, NumPy integers, 0-d integer tensors) is accepted;
+    ``bool`` and floats are not, even when they hold a whole number.
+
+    >>> as_int("stride", 2)
+    2
+    >>> as_int("stride", 2.0)
+    Traceback (most recent call last):
+    ...
+    TypeError: stride must be an int, got float (2.0)
+    """
+    if type(value) is int:
+        return value
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):
+        raise TypeError(f"{name} must be an int, got bool ({value!r})")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})") from None
+
+
+def as_single(name: str, value: object) -> int:
+    """Accept an int or a 1-tuple of an int, like torch's ``_single``, and return the int.
+
+    >>> as_single("kernel_size", (3,))
+    3
+    """
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != 1:
+            raise ValueError(f"{name} must be an int or a 1-tuple for a 1-d layer, got {value!r}")
+        value = value[0]
+    return as_int(name, value)
+
+
+def _at_least(name: str, value: int, minimum: int) -> None:
+    if value < minimum:
+        rule = "positive" if minimum == 1 else "non-negative"
+        raise ValueError(f"{name} ({value}) must be {rule} (at least {minimum})")
+
+
+def check_kernel(
+    kernel_size: object,
+    stride: object,
+    padding: object,
+    output_padding: object,
+    dilation: object,
+) -> tuple[int, int, int, int, int]:
+    """Validate the geometry torch checks before it sees an input; return the values as ints.
+
+    Rules (torch's): ``kernel_size``, ``stride``, ``dilation`` >= 1; ``padding``,
+    ``output_padding`` >= 0; ``output_padding < max(stride, dilation)``.
+
+    >>> check_kernel(3, 2, 0, 2, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: output_padding (2) must be smaller than stride (2) or dilation (1)
+    """
+    k = as_int("kernel_size", kernel_size)
+    s = as_int("stride", stride)
+    p = as_int("padding", padding)
+    o = as_int("output_padding", output_padding)
+    d = as_int("dilation", dilation)
+    _at_least("kernel_size", k, 1)
+    _at_least("stride", s, 1)
+    _at_least("dilation", d, 1)
+    _at_least("padding", p, 0)
+    _at_least("output_padding", o, 0)
+    if o >= s and o >= d:
+        raise ValueError(
+            f"output_padding ({o}) must be smaller than stride ({s}) or dilation ({d})"
+        )
+    return k, s, p, o, d
+
+
+def check_length(length: object, k: int, s: int, p: int, o: int, d: int) -> int:
+    """Validate an input length against a checked kernel: ``length >= 1`` and output length >= 1.
+
+    >>> check_length(1, 1, 1, 1, 0, 1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: output length (-1) must be at least 1: (length-1)*stride - 2*padding + ...
+    """
+    n = as_int("length", length)
+    _at_least("length", n, 1)
+    out = (n - 1) * s - 2 * p + d * (k - 1) + o + 1
+    if out < 1:
+        raise ValueError(
+            f"output length ({out}) must be at least 1: (length-1)*stride - 2*padding"
+            f" + dilation*(kernel_size-1) + output_padding + 1 with length={n},"
+            f" kernel_size={k}, stride={s}, padding={p}, output_padding={o}, dilation={d};"
+            f" padding is too large"
+        )
+    return n
+
+
+def check_filter(
+    length: object,
+    kernel_size: object,
+    stride: object,
+    padding: object,
+    output_padding: object,
+    dilation: object,
+) -> tuple[int, int, int, int, int, int]:
+    """Validate one filter's geometry and input length; return the six values as ints.
+
+    The rules of :func:`check_kernel` and :func:`check_length`: ``length >= 1`` and
+    ``(length-1)*stride - 2*padding + dilation*(kernel_size-1) + output_padding + 1 >= 1``.
+
+    >>> check_filter(2, 3, 1, 0, 0, 1)
+    (2, 3, 1, 0, 0, 1)
+    """
+    k, s, p, o, d = check_kernel(kernel_size, stride, padding, output_padding, dilation)
+    return check_length(length, k, s, p, o, d), k, s, p, o, d
+
+
+def check_layer(
+    in_channels: object, out_channels: object, groups: object, bias: object
+) -> tuple[int, int, int, bool]:
+    """Validate the channel structure of a layer; return ``(in_channels, out_channels, groups, bias)``.
+
+    >>> check_layer(4, 6, 4, True)
+    Traceback (most recent call last):
+    ...
+    ValueError: out_channels (6) must be divisible by groups (4)
+    """
+    c_in = as_int("in_channels", in_channels)
+    c_out = as_int("out_channels", out_channels)
+    g = as_int("groups", groups)
+    _at_least("in_channels", c_in, 1)
+    _at_least("out_channels", c_out, 1)
+    _at_least("groups", g, 1)
+    if c_in % g:
+        raise ValueError(f"in_channels ({c_in}) must be divisible by groups ({g})")
+    if c_out % g:
+        raise ValueError(f"out_channels ({c_out}) must be divisible by groups ({g})")
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be a bool, got {type(bias).__name__} ({bias!r})")
+    return c_in, c_out, g, bias
+
+
+def check_input_shape(
+    input_shape: object, in_channels: int, spatial_dims: int = 1
+) -> tuple[int, tuple[int, ...]]:
+    """Validate ``(N, C_in, *spatial)`` or unbatched ``(C_in, *spatial)``; return ``(N, spatial)``.
+
+    Unbatched input counts as one sample (``N = 1``), like torch.  The batch must be positive:
+    torch skips every check of its own on an empty batch (it "accepts" a dilation of 0), so there
+    is nothing meaningful to count.  Channels must match the layer and lengths be positive.
+
+    >>> check_input_shape((8, 4, 100), in_channels=4)
+    (8, (100,))
+    >>> check_input_shape((3, 100), in_channels=4)
+    Traceback (most recent call last):
+    ...
+    ValueError: input_shape (3, 100) has 3 channels, the layer expects in_channels=4
+    """
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
+        raise TypeError(
+            f"input_shape must be a tuple of ints (N, C_in, L_in) or (C_in, L_in),"
+            f" got {type(input_shape).__name__}"
+        )
+    shape = tuple(as_int("input_shape", v) for v in input_shape)
+    if len(shape) not in (spatial_dims + 1, spatial_dims + 2):
+        raise ValueError(
+            f"input_shape {shape} must have {spatial_dims + 2} (batched) or"
+            f" {spatial_dims + 1} (unbatched) dimensions"
+        )
+    batch = shape[0] if len(shape) == spatial_dims + 2 else 1
+    channels = shape[-spatial_dims - 1]
+    spatial = shape[-spatial_dims:]
+    _at_least("batch size (input_shape[0])", batch, 1)
+    if channels != in_channels:
+        raise ValueError(
+            f"input_shape {shape} has {channels} channels, the layer expects in_channels={in_channels}"
+        )
+    for v in spatial:
+        _at_least("length (input_shape[-1])" if spatial_dims == 1 else "spatial size", v, 1)
+    return batch, spatial

@@ -1,0 +1,80 @@
+"""The seed's all-ones method: run torch on ones and read the counts off the output.
+
+Input of ones, weights of ones, ``bias=False``, ``in_channels = out_channels = 1``: output
+position ``j`` then holds the number of taps landing on it, ``c(j + padding)``.  Computed in
+float64, so every count up to 2**53 is exact; the result is returned as a Python ``int``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from analytic.validation import check_filter
+
+__all__ = ["additions_per_filter", "all_ones_output", "as_exact_int", "exact_additions_per_filter"]
+
+
+def as_exact_int(value: torch.Tensor) -> int:
+    """Convert a float64 scalar tensor holding a whole number to ``int``; refuse anything else."""
+    number = value.item()
+    if number != int(number) or abs(number) > 2**53:
+        raise ArithmeticError(f"measured count {number!r} is not an exactly representable integer")
+    return int(number)
+
+
+def all_ones_output(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> torch.Tensor:
+    """``y`` of the seed's snippet: ``ConvTranspose1d(1, 1, kernel_size, ..., bias=False)`` with
+    ones as weights, applied to ``torch.ones((1, length))``, in float64.
+
+    >>> all_ones_output(2, 3).tolist()
+    [[1.0, 2.0, 2.0, 1.0]]
+    """
+    n, k, s, p, o, d = check_filter(length, kernel_size, stride, padding, output_padding, dilation)
+    module = torch.nn.ConvTranspose1d(
+        in_channels=1, out_channels=1, kernel_size=k, stride=s, padding=p,
+        output_padding=o, dilation=d, bias=False, dtype=torch.float64,
+    )
+    with torch.no_grad():
+        module.weight.fill_(1.0)
+        return module(torch.ones((1, n), dtype=torch.float64))
+
+
+def additions_per_filter(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """The seed's count, measured: ``sum(y - 1)`` of :func:`all_ones_output`.
+
+    >>> additions_per_filter(2, 3)
+    2
+    """
+    y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
+    return as_exact_int(torch.sum(y - 1.0))
+
+
+def exact_additions_per_filter(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Structural additions, measured from the same output: taps minus nonzero positions.
+
+    >>> exact_additions_per_filter(1, 2, dilation=3)  # y = [1, 0, 0, 1]: no position adds
+    0
+    """
+    y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
+    return as_exact_int(torch.sum(y)) - int(torch.count_nonzero(y))

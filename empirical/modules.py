@@ -1,0 +1,67 @@
+"""Measure a real ``torch.nn.ConvTranspose1d`` with the all-ones method, without changing it.
+
+The module's own ``forward`` runs through :func:`torch.func.functional_call` with its parameters
+swapped, for that call only, for float64 ones (weight) and zeros (bias) on the CPU: the user's
+weights, bias, ``requires_grad`` flags and device are never touched.  With ones as input, output
+``y[b, c, j]`` equals ``(in_channels/groups) * taps(j + padding)``, so the output gives the taps
+kept ``T`` (its sum), the covered positions ``Z`` (its nonzero entries) and ``L_out`` (its
+shape).  The convention's formula is then applied to these measured quantities by the same
+function the analytic side uses (:func:`analytic.counts.module_counts`).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from analytic.counts import FilterCounts, check_convention, module_counts
+from analytic.layers import ConvTranspose1d as _Spec
+from analytic.validation import check_input_shape
+
+from .allones import as_exact_int
+
+__all__ = ["measure", "ops"]
+
+
+def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+    """Run ``module`` once on ones with ones as weights; return every quantity by name.
+
+    The keys are those of :meth:`analytic.ConvTranspose1d.breakdown`.
+    """
+    spec = _Spec.from_module(module)  # validates the module's hyper-parameters
+    batch, (length,) = check_input_shape(input_shape, spec.in_channels)
+    per_group = spec.in_channels // spec.groups
+    params = {"weight": torch.ones(module.weight.shape, dtype=torch.float64)}
+    if module.bias is not None:
+        params["bias"] = torch.zeros(module.bias.shape, dtype=torch.float64)
+    x = torch.ones(tuple(input_shape), dtype=torch.float64)
+    with torch.no_grad():
+        y = torch.func.functional_call(module, params, (x,))
+    y = y.reshape(-1, spec.out_channels, y.shape[-1])
+    # every (sample, channel) row is the same filter's output: read one, check all
+    row = y[0, 0]
+    if not torch.equal(y, row.expand_as(y)):
+        raise AssertionError("all-ones output differs between samples or channels")
+    return module_counts(
+        batch=batch,
+        in_channels=spec.in_channels,
+        out_channels=spec.out_channels,
+        groups=spec.groups,
+        bias=spec.bias,
+        input_size=length,
+        kernel_size=spec.kernel_size,
+        filter=FilterCounts(
+            output_length=int(y.shape[-1]),
+            taps_kept=as_exact_int(torch.sum(row)) // per_group,
+            covered_positions=int(torch.count_nonzero(row)),
+        ),
+    )
+
+
+def ops(module: torch.nn.Module, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
+    """Operations of ``module`` on an input of ``input_shape``, measured by running it.
+
+    >>> m = torch.nn.ConvTranspose1d(1, 1, 3, bias=False)
+    >>> ops(m, (1, 1, 2))
+    14
+    """
+    return measure(module, input_shape)[check_convention(convention)]

@@ -1,0 +1,151 @@
+"""Validation agrees with torch: what torch rejects is rejected with a clear error, and only that."""
+
+import warnings
+
+import pytest
+import torch
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import analytic
+import empirical
+
+small = st.integers(-2, 9)
+
+
+def torch_accepts(layer, shape):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = torch.nn.ConvTranspose1d(**layer)
+            module(torch.ones(shape))
+    except (RuntimeError, ValueError, IndexError):
+        return False
+    return True
+
+
+def analytic_accepts(layer, shape):
+    try:
+        analytic.ConvTranspose1d(**layer).ops(shape)
+    except (ValueError, TypeError) as error:
+        assert str(error)  # a message, naming the rule
+        return False
+    return True
+
+
+@given(
+    in_channels=small, out_channels=small, kernel_size=small, stride=small, padding=small,
+    output_padding=small, groups=small, dilation=small, length=small,
+    batch=st.one_of(st.none(), st.integers(1, 2)), bias=st.booleans(),
+)
+@example(in_channels=1, out_channels=1, kernel_size=3, stride=1, padding=0, output_padding=0,
+         groups=1, dilation=1, length=2, batch=None, bias=False)
+@example(in_channels=1, out_channels=1, kernel_size=1, stride=1, padding=1, output_padding=0,
+         groups=1, dilation=1, length=1, batch=1, bias=True)  # L_out = -1
+@example(in_channels=1, out_channels=1, kernel_size=3, stride=2, padding=0, output_padding=2,
+         groups=1, dilation=3, length=2, batch=1, bias=True)  # o < d although o >= s
+def test_validity_agrees_with_torch(in_channels, out_channels, kernel_size, stride, padding,
+                                    output_padding, groups, dilation, length, batch, bias):
+    layer = dict(in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+                 stride=stride, padding=padding, output_padding=output_padding, groups=groups,
+                 dilation=dilation, bias=bias)
+    shape = (in_channels, length) if batch is None else (batch, in_channels, length)
+    assert analytic_accepts(layer, shape) == torch_accepts(layer, shape)
+
+
+CONFIG = dict(length=4, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "pattern"),
+    [
+        ({"length": 0}, ValueError, r"length \(0\) must be positive"),
+        ({"length": -3}, ValueError, r"length \(-3\) must be positive"),
+        ({"kernel_size": 0}, ValueError, r"kernel_size \(0\) must be positive"),
+        ({"stride": 0}, ValueError, r"stride \(0\) must be positive"),
+        ({"dilation": -1}, ValueError, r"dilation \(-1\) must be positive"),
+        ({"padding": -1}, ValueError, r"padding \(-1\) must be non-negative"),
+        ({"output_padding": -1}, ValueError, r"output_padding \(-1\) must be non-negative"),
+        ({"output_padding": 2}, ValueError,
+         r"output_padding \(2\) must be smaller than stride \(2\) or dilation \(1\)"),
+        ({"padding": 6}, ValueError, r"output length \(-2\) must be at least 1"),
+        ({"length": 4.0}, TypeError, r"length must be an int, got float"),
+        ({"kernel_size": True}, TypeError, r"kernel_size must be an int, got bool"),
+        ({"stride": "2"}, TypeError, r"stride must be an int, got str"),
+        ({"padding": None}, TypeError, r"padding must be an int, got NoneType"),
+    ],
+)
+@pytest.mark.parametrize(
+    "count",
+    [analytic.output_length, analytic.additions_per_filter, analytic.exact_additions_per_filter,
+     empirical.additions_per_filter, empirical.exact_additions_per_filter],
+)
+def test_bad_filter_values_name_the_parameter_and_rule(count, change, error, pattern):
+    with pytest.raises(error, match=pattern):
+        count(**(CONFIG | change))
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "pattern"),
+    [
+        ({"in_channels": 0}, ValueError, r"in_channels \(0\) must be positive"),
+        ({"out_channels": -2}, ValueError, r"out_channels \(-2\) must be positive"),
+        ({"groups": 0}, ValueError, r"groups \(0\) must be positive"),
+        ({"groups": 4}, ValueError, r"in_channels \(6\) must be divisible by groups \(4\)"),
+        ({"groups": 3, "out_channels": 4}, ValueError,
+         r"out_channels \(4\) must be divisible by groups \(3\)"),
+        ({"bias": 1}, TypeError, r"bias must be a bool"),
+        ({"kernel_size": (3, 3)}, ValueError, r"kernel_size must be an int or a 1-tuple"),
+        ({"padding_mode": "reflect"}, ValueError, r"padding_mode \('reflect'\) must be 'zeros'"),
+        ({"output_padding": 3}, ValueError, r"output_padding \(3\) must be smaller than stride"),
+    ],
+)
+def test_bad_layer_values_name_the_parameter_and_rule(change, error, pattern):
+    with pytest.raises(error, match=pattern):
+        analytic.ConvTranspose1d(**({"in_channels": 6, "out_channels": 6, "kernel_size": 3,
+                                     "stride": 2} | change))
+
+
+@pytest.mark.parametrize(
+    ("shape", "error", "pattern"),
+    [
+        ((1, 5, 10), ValueError, r"has 5 channels, the layer expects in_channels=6"),
+        ((6,), ValueError, r"must have 3 \(batched\) or 2 \(unbatched\) dimensions"),
+        ((1, 1, 6, 10), ValueError, r"must have 3 \(batched\) or 2 \(unbatched\) dimensions"),
+        ((1, 6, 0), ValueError, r"length \(input_shape\[-1\]\) \(0\) must be positive"),
+        ((-1, 6, 4), ValueError, r"batch size \(input_shape\[0\]\) \(-1\) must be positive"),
+        # torch runs no check at all on an empty batch (dilation 0 and length 0 "work"): refused
+        ((0, 6, 4), ValueError, r"batch size \(input_shape\[0\]\) \(0\) must be positive"),
+        ("1,6,4", TypeError, r"input_shape must be a tuple of ints"),
+        ((1, 6, 4.5), TypeError, r"input_shape must be an int, got float"),
+    ],
+)
+def test_bad_input_shapes_are_rejected(shape, error, pattern):
+    layer = analytic.ConvTranspose1d(6, 6, 3, stride=2)
+    with pytest.raises(error, match=pattern):
+        layer.ops(shape)
+
+
+def test_unknown_convention_lists_the_valid_ones():
+    layer = analytic.ConvTranspose1d(1, 1, 3)
+    with pytest.raises(ValueError, match=r"convention \('mac'\) must be one of moduleprofiler, exact"):
+        layer.ops((1, 1, 4), "mac")
+    with pytest.raises(ValueError, match="convention"):
+        empirical.ops(torch.nn.ConvTranspose1d(1, 1, 3), (1, 1, 4), "mac")
+
+
+def test_from_module_rejects_other_modules_and_padding_modes():
+    with pytest.raises(TypeError, match=r"module must be a torch\.nn\.ConvTranspose1d, got Conv1d"):
+        analytic.ConvTranspose1d.from_module(torch.nn.Conv1d(1, 1, 3))
+    module = torch.nn.ConvTranspose1d(1, 1, 3)
+    module.padding_mode = "circular"  # torch's constructor refuses it; a user's code may not
+    with pytest.raises(ValueError, match="padding_mode"):
+        analytic.ConvTranspose1d.from_module(module)
+
+
+def test_sizes_accept_index_types_and_one_tuples():
+    import numpy as np
+
+    assert analytic.output_length(np.int64(2), np.int32(3)) == 4
+    layer = analytic.ConvTranspose1d(2, 2, (3,), stride=(2,), padding=(1,), dilation=(1,))
+    assert (layer.kernel_size, layer.stride, layer.padding) == (3, 2, 1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .counts import _filter_counts, check_convention, module_counts
 from .validation import as_single, check_input_shape, check_kernel, check_layer, check_length
@@ -37,6 +37,9 @@ class ConvTranspose1d:
     bias: bool = True
     dilation: int = 1
     padding_mode: str = "zeros"
+    #: accepted for drop-in compatibility with torch's constructor; a count does not depend on them
+    device: object = field(default=None, compare=False, repr=False)
+    dtype: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         c_in, c_out, g, b = check_layer(self.in_channels, self.out_channels, self.groups, self.bias)

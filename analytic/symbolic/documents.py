@@ -1,0 +1,213 @@
+"""Generate ``derivations/`` (Markdown and LaTeX) from the derivation — never edited by hand.
+
+    python -m analytic.symbolic.documents [OUT_DIR]     # default: derivations
+
+Every formula in the documents is printed from the SymPy expressions of
+:mod:`analytic.symbolic.derivation`; every number of the worked examples is the SymPy expression
+evaluated at that configuration (the tests check each against torch).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sympy import Add, Expr
+
+from . import evaluate, quantity, symbols
+from .derivation import expand, step, steps
+from .export import _lattice_definition, latex
+from .regimes import REGIMES, specialise
+
+__all__ = ["EXAMPLES", "EXAMPLE_COLUMNS", "example_rows", "markdown", "tex", "write"]
+
+#: worked examples: (label, keyword values); the remaining keywords take torch's defaults
+EXAMPLES: tuple[tuple[str, dict[str, int]], ...] = (
+    ("seed (Figure 1)", {"length": 2, "kernel_size": 3}),
+    ("gaps (stride > kernel)", {"length": 3, "kernel_size": 2, "stride": 5}),
+    ("dilation holes", {"length": 1, "kernel_size": 2, "dilation": 3}),
+    ("padding >= stride", {"length": 5, "kernel_size": 4, "stride": 2, "padding": 3}),
+    ("output_padding, no padding", {"length": 3, "kernel_size": 2, "stride": 3, "output_padding": 2}),
+    ("L_out = 1", {"length": 1, "kernel_size": 3, "padding": 1}),
+    ("stride and dilation share 2", {"length": 9, "kernel_size": 7, "stride": 4, "dilation": 6,
+                                     "padding": 9, "output_padding": 3}),
+    ("HiFi-GAN upsampler filter", {"length": 100, "kernel_size": 16, "stride": 8, "padding": 4}),
+)
+
+#: the quantities of the worked-examples table, in order
+EXAMPLE_COLUMNS = ("output_length", "taps_kept", "covered_positions", "additions_per_filter",
+                   "exact_additions_per_filter")
+_HEADERS = (r"L_{\mathrm{out}}", "T", "Z", "A", "E")
+_FILTER_KEYS = tuple(s.name for s in symbols.FILTER_SYMBOLS)
+#: per-filter quantities kept by name when the module totals are shown
+_PER_FILTER = ("output_length", "taps_kept", "additions_per_filter", "covered_positions")
+
+
+def example_rows() -> list[tuple[str, dict[str, int], dict[str, int]]]:
+    """``(label, full keyword values, {quantity: value})`` for each worked example."""
+    rows = []
+    for label, values in EXAMPLES:
+        full = {key: values.get(key, 0 if "padding" in key else 1) for key in _FILTER_KEYS}
+        counts = {col: int(evaluate(quantity(col), **full)) for col in EXAMPLE_COLUMNS}
+        rows.append((label, full, counts))
+    return rows
+
+
+def _lines(expr: Expr) -> str:
+    """LaTeX of ``expr`` broken after each top-level term, for an ``align*`` environment."""
+    if not isinstance(expr, Add) or len(latex(expr)) < 150:
+        return latex(expr)
+    terms = [latex(t) for t in Add.make_args(expr)]
+    out = terms[0]
+    for term in terms[1:]:
+        out += (r" \\ &\quad " + term) if term.startswith("-") else (r" \\ &\quad + " + term)
+    return out
+
+
+def _in_keywords(key: str) -> Expr:
+    """A quantity in torch's keywords, but with ``L_out`` kept by name (it is shown first)."""
+    return expand(step(key).symbol, keep=("output_length",) if key != "output_length" else ())
+
+
+def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Document content as (section title, [(kind, text)]) with kind "p" (prose) or "m" (math)."""
+    out: list[tuple[str, list[tuple[str, str]]]] = []
+    notation = [("p", "Symbols are named like torch's keywords and print as:")]
+    for sym in (*symbols.FILTER_SYMBOLS, symbols.batch, symbols.in_channels, symbols.out_channels,
+                symbols.groups, symbols.bias):
+        notation.append(("p", f"- `{sym.name}` is ${symbols.LATEX_NAMES[sym]}$"))
+    out.append(("Notation", notation))
+    out.append(("The lattice count", [
+        ("p", "Tap $(i, m)$ of input $i$ and kernel tap $m$ lands at uncropped position "
+              "$i s + m d$. Every count below is built from the number of taps below $x$,"),
+        ("m", _lattice_definition()),
+        ("p", "a floor sum that the Euclidean floor-sum algorithm evaluates in O(log) steps, "
+              "whatever the length (SymPy evaluates it on integers with the same code)."),
+    ]))
+    derivation = []
+    for st in steps():
+        derivation.append(("p", f"**{st.key}** — {st.text}"))
+        if st.origin is not None:
+            derivation.append(("m", rf"{st.latex_name} = {latex(st.origin)} = {latex(st.definition)}"))
+        else:
+            derivation.append(("m", rf"{st.latex_name} = {latex(st.definition)}"))
+    out.append(("Derivation, step by step", derivation))
+    expanded = []
+    for key, name in (("output_length", r"L_{\mathrm{out}}"), ("taps_kept", "T"),
+                      ("additions_per_filter", "A"), ("exact_additions_per_filter", "E")):
+        expanded.append(("m*", rf"{name} &= {_lines(_in_keywords(key))}"))
+    out.append(("Expanded in torch's keywords", expanded))
+    regimes = []
+    for regime, (description, condition, _) in REGIMES.items():
+        regimes.append(("p", f"**{description}** (${condition}$):"))
+        for key, name in (("additions_per_filter", "A"), ("exact_additions_per_filter", "E")):
+            regimes.append(("m*", rf"{name} &= {_lines(specialise(_in_keywords(key), regime))}"))
+    out.append(("Regimes", regimes))
+    models = [
+        ("p", "The seed's model (moduleprofiler) charges every output position "
+              "$k$ multiplications and the all-ones additions $A$, which count $-1$ for a "
+              "position no tap reaches:"),
+        ("m", rf"O_{{\mathrm{{mp}}}} = {latex(expand(step('moduleprofiler').symbol, keep=_PER_FILTER))}"),
+        ("p", "The exact model never multiplies or adds a structural zero and never computes a "
+              "cropped tap:"),
+        ("m", rf"O_{{\mathrm{{exact}}}} = {latex(expand(step('exact').symbol, keep=_PER_FILTER))}"),
+        ("p", "Both in terms of the per-filter quantities above; with every position covered "
+              "($Z = L_{\\mathrm{out}}$) the additions agree, $A = E$."),
+    ]
+    out.append(("The seed's model next to the exact model", models))
+    return out
+
+
+def _table_markdown() -> list[str]:
+    head = "| example | " + " | ".join(_FILTER_KEYS) + " | " + " | ".join(f"${h}$" for h in _HEADERS) + " |"
+    rows = [head, "|" + "---|" * (1 + len(_FILTER_KEYS) + len(_HEADERS))]
+    for label, full, counts in example_rows():
+        cells = [str(full[k]) for k in _FILTER_KEYS] + [str(counts[c]) for c in EXAMPLE_COLUMNS]
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return rows
+
+
+def markdown() -> str:
+    """The derivation as Markdown (math in ``$$`` blocks)."""
+    lines = ["<!-- generated by `python -m analytic.symbolic.documents`; do not edit -->",
+             "# Operation counts of a transposed 1-d convolution: the derivation", ""]
+    for title, items in _sections():
+        lines += [f"## {title}", ""]
+        for kind, text in items:
+            if kind == "p":
+                lines += [text, ""]
+            elif kind == "m":
+                lines += ["$$", text, "$$", ""]
+            else:
+                lines += ["$$", r"\begin{aligned}", text, r"\end{aligned}", "$$", ""]
+    lines += ["## Worked examples", "",
+              "Computed from the expressions above (and checked against torch by the tests).", ""]
+    lines += [*_table_markdown(), ""]
+    return "\n".join(lines)
+
+
+def _tex_prose(text: str) -> str:
+    """Markdown-ish prose (``$math$``, ```code```, ``**bold**``) to LaTeX; math passes through."""
+    out = []
+    for i, part in enumerate(text.split("$")):
+        if i % 2:
+            out.append(f"${part}$")
+            continue
+        part = part.replace("_", r"\_").replace("#", r"\#").replace(">=", r"$\ge$")
+        part = part.replace(" > ", r" $>$ ").replace(" < ", r" $<$ ")
+        part = "".join(rf"\texttt{{{p}}}" if j % 2 else p for j, p in enumerate(part.split("`")))
+        out.append("".join(rf"\textbf{{{p}}}" if j % 2 else p for j, p in enumerate(part.split("**"))))
+    return "".join(out)
+
+
+def tex() -> str:
+    """The derivation as a standalone LaTeX document (``article``, ``amsmath``, ``booktabs``)."""
+    lines = [
+        "% generated by `python -m analytic.symbolic.documents`; do not edit",
+        r"\documentclass{article}",
+        r"\usepackage[margin=2cm,landscape]{geometry}",
+        r"\usepackage[T1]{fontenc}",
+        r"\usepackage{amsmath,amssymb,booktabs}",
+        r"\title{Operation counts of a transposed 1-d convolution: the derivation}",
+        r"\date{}",
+        r"\begin{document}",
+        r"\maketitle",
+    ]
+    for title, items in _sections():
+        lines.append(rf"\section*{{{title}}}")
+        for kind, text in items:
+            if kind == "p":
+                ending = r"\\" if text.startswith("- ") else "\n"
+                lines.append(_tex_prose(text.removeprefix("- ")) + ending)
+            elif kind == "m":
+                lines += [r"\begin{equation*}", text, r"\end{equation*}"]
+            else:
+                lines += [r"\begin{align*}", text, r"\end{align*}"]
+    lines += [r"\section*{Worked examples}",
+              "Computed from the expressions above (and checked against torch by the tests).",
+              r"\begin{center}",
+              r"\begin{tabular}{l" + "r" * (len(_FILTER_KEYS) + len(_HEADERS)) + "}",
+              r"\toprule",
+              "example & " + " & ".join(_tex_prose(f"`{k}`") for k in _FILTER_KEYS) + " & "
+              + " & ".join(f"${h}$" for h in _HEADERS) + r" \\",
+              r"\midrule"]
+    for label, full, counts in example_rows():
+        cells = [f"${full[k]}$" for k in _FILTER_KEYS] + [f"${counts[c]}$" for c in EXAMPLE_COLUMNS]
+        lines.append(_tex_prose(label) + " & " + " & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{center}", r"\end{document}", ""]
+    return "\n".join(lines)
+
+
+def write(out_dir: str | Path = "derivations") -> list[Path]:
+    """Write ``derivation.md`` and ``derivation.tex`` into ``out_dir``; return their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "derivation.md", out / "derivation.tex"]
+    paths[0].write_text(markdown(), encoding="utf-8")
+    paths[1].write_text(tex(), encoding="utf-8")
+    return paths
+
+
+if __name__ == "__main__":
+    for path in write(sys.argv[1] if len(sys.argv) > 1 else "derivations"):
+        print(path)

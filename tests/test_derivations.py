@@ -1,0 +1,77 @@
+"""derivations/ is what the generator makes now, its numbers match torch, and the LaTeX compiles."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import analytic
+import empirical
+from analytic import symbolic
+from analytic.symbolic import documents
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_documents_are_fresh(tmp_path):
+    for generated in documents.write(tmp_path):
+        committed = ROOT / "derivations" / generated.name
+        assert committed.exists(), f"{committed} is missing: python -m analytic.symbolic.documents"
+        assert committed.read_text() == generated.read_text(), (
+            f"{committed} is stale: regenerate with python -m analytic.symbolic.documents"
+        )
+
+
+@pytest.mark.parametrize("row", documents.example_rows(), ids=lambda row: row[0])
+def test_worked_examples_match_torch(row):
+    _label, config, counts = row
+    y = empirical.all_ones_output(**config)
+    assert counts["output_length"] == y.shape[-1]
+    assert counts["additions_per_filter"] == empirical.additions_per_filter(**config)
+    assert counts["exact_additions_per_filter"] == empirical.exact_additions_per_filter(**config)
+    assert counts["taps_kept"] == int(y.sum())
+    assert counts["covered_positions"] == int((y > 0).sum())
+    assert counts["taps_kept"] == analytic.filter_counts(**config).taps_kept
+
+
+def _pdflatex(tmp_path: Path, name: str, source: str) -> str:
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        pytest.fail("pdflatex is not installed (CI installs texlive-latex-base; see .ci/run)")
+    (tmp_path / f"{name}.tex").write_text(source)
+    result = subprocess.run(
+        [exe, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    log = (tmp_path / f"{name}.log").read_text(errors="replace")
+    assert result.returncode == 0, log[-3000:]
+    problems = re.findall(r"^!.*$|Undefined control sequence|LaTeX Error.*$", log, flags=re.M)
+    assert not problems, problems
+    assert (tmp_path / f"{name}.pdf").stat().st_size > 1000
+    return log
+
+
+def test_generated_derivation_document_compiles(tmp_path):
+    _pdflatex(tmp_path, "derivation", (ROOT / "derivations" / "derivation.tex").read_text())
+
+
+def test_standalone_document_compiles(tmp_path):
+    _pdflatex(tmp_path, "standalone", symbolic.standalone_document())
+
+
+def test_every_exported_equation_compiles(tmp_path):
+    equations = [symbolic.latex(symbolic.quantity(st.key)) for st in symbolic.steps()]
+    equations += [symbolic.latex(symbolic.ops(c, bias=b)) for c in analytic.CONVENTIONS for b in (True, False)]
+    equations += [symbolic.latex(symbolic.ops("exact", bias=None))]
+    equations += [symbolic.latex(symbolic.specialise(symbolic.quantity(key), regime))
+                  for regime in symbolic.REGIMES
+                  for key in ("additions_per_filter", "exact_additions_per_filter")]
+    body = "\n".join(
+        "\\begin{equation*}\\resizebox{\\linewidth}{!}{$\\displaystyle " + eq + "$}\\end{equation*}"
+        for eq in equations
+    )
+    source = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx}\n\\begin{document}\n"
+              f"{symbolic.align_block()}\n{symbolic.align_block(starred=True)}\n{body}\n\\end{{document}}\n")
+    _pdflatex(tmp_path, "equations", source)

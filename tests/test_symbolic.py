@@ -1,0 +1,210 @@
+"""analytic.symbolic: the derived expressions equal the numeric counts; exports agree; regimes hold."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sympy import Integer, Sum, Symbol
+
+import analytic
+from analytic import symbolic
+from analytic.symbolic import symbols as sy
+from analytic.symbolic.functions import ExactQuotient, IntGcd, LatticeCount, PositivePart
+from tests.strategies import filter_configs, module_configs
+
+FILTER_QUANTITIES = ("output_length", "taps_kept", "covered_positions", "additions_per_filter",
+                     "exact_additions_per_filter")
+# SymPy substitution costs ~1 ms; these properties run fewer (but still hundreds of) examples
+symbolic_settings = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+
+
+def numeric(config):
+    f = analytic.filter_counts(**config)
+    return {
+        "output_length": f.output_length,
+        "taps_kept": f.taps_kept,
+        "covered_positions": f.covered_positions,
+        "additions_per_filter": analytic.additions_per_filter(**config),
+        "exact_additions_per_filter": analytic.exact_additions_per_filter(**config),
+    }
+
+
+@symbolic_settings
+@given(config=filter_configs(max_length=10**6, max_kernel=64, max_stride=24, max_dilation=24,
+                             max_padding=500))
+@example(config=dict(length=9, kernel_size=7, stride=4, padding=9, output_padding=3, dilation=6))
+@example(config=dict(length=1, kernel_size=2, stride=1, padding=0, output_padding=0, dilation=3))
+def test_filter_expressions_equal_the_numeric_counts(config):
+    values = {sy.BY_NAME[k]: v for k, v in config.items()}
+    expected = numeric(config)
+    for key in FILTER_QUANTITIES:
+        got = symbolic.quantity(key).subs(values)
+        assert isinstance(got, Integer), (key, got)
+        assert int(got) == expected[key], key
+
+
+def test_public_names_and_symbol_assumptions():
+    assert symbolic.additions_per_filter() == symbolic.quantity("additions_per_filter")
+    expr = symbolic.exact_additions_per_filter()
+    names = {s.name for s in expr.free_symbols}
+    assert names == {"length", "kernel_size", "stride", "padding", "output_padding", "dilation"}
+    for s in expr.free_symbols:
+        assert s.is_integer
+        assert s.is_nonnegative
+        assert bool(s.is_positive) == (s.name not in ("padding", "output_padding"))
+    ops_names = {s.name for s in symbolic.ops("moduleprofiler").free_symbols}
+    assert {"batch", "in_channels", "out_channels", "groups"} <= ops_names
+    assert "bias" in {s.name for s in symbolic.ops("exact", bias=None).free_symbols}
+    with pytest.raises(ValueError, match="convention"):
+        symbolic.ops("nope")
+    with pytest.raises(TypeError, match="bias must be a bool"):
+        symbolic.ops("exact", bias=1)
+
+
+@symbolic_settings
+@given(case=module_configs(max_length=200, max_channels_per_group=8, max_groups=6))
+def test_module_expressions_equal_layer_ops(case):
+    layer_kw, shape = case
+    layer = analytic.ConvTranspose1d(**layer_kw)
+    batch = shape[0] if len(shape) == 3 else 1
+    values = {k: v for k, v in layer_kw.items() if k != "bias"} | {"batch": batch, "length": shape[-1]}
+    for convention in analytic.CONVENTIONS:
+        expr = symbolic.ops(convention, bias=layer_kw["bias"])
+        assert symbolic.evaluate(expr, **values) == layer.ops(shape, convention), convention
+
+
+def test_gcd_stays_an_integer_gcd_on_symbols():
+    # sympy.gcd(stride, dilation) would be the polynomial gcd, 1; ours stays unevaluated
+    g = IntGcd(sy.stride, sy.dilation)
+    assert g.func is IntGcd and g.is_positive and g.is_integer
+    assert g.subs({sy.stride: 4, sy.dilation: 6}) == 2
+    assert IntGcd(sy.stride, 1) == 1
+    assert ExactQuotient(sy.stride, g).subs({sy.stride: 4, sy.dilation: 6}) == 2
+    assert PositivePart(sy.padding) == sy.padding  # nonnegative symbol: no-op
+    assert PositivePart(-sy.stride) == 0
+
+
+@settings(max_examples=150)  # each Sum.doit() costs ~20 ms
+@given(x=st.integers(-5, 80), n=st.integers(-3, 10), k=st.integers(-3, 8), s=st.integers(1, 7),
+       d=st.integers(1, 7))
+def test_lattice_function_evaluates_and_rewrites_to_its_floor_sum(x, n, k, s, d):
+    brute = sum(1 for i in range(max(n, 0)) for m in range(max(k, 0)) if i * s + m * d < x)
+    assert LatticeCount(x, n, k, s, d) == brute
+    xs = Symbol("x", integer=True)
+    assert LatticeCount(xs, n, k, s, d).rewrite(Sum).subs(xs, x).doit() == brute
+
+
+def test_lattice_function_prints_readably():
+    g = LatticeCount(sy.padding, sy.length, sy.kernel_size, sy.stride, sy.dilation)
+    assert symbolic.latex(g) == r"G_{L_{\mathrm{in}},\,k}\!\left(p;\, s, d\right)"
+
+
+# ---- regimes -------------------------------------------------------------------------------
+
+@symbolic_settings
+@given(config=filter_configs(max_length=300, max_padding=60), regime=st.sampled_from(sorted(symbolic.REGIMES)))
+def test_regime_formulas_equal_the_general_one_inside_their_regime(config, regime):
+    forced = dict(config)
+    if regime == "padding = 0":
+        forced["padding"] = 0
+    elif regime == "padding <= stride":
+        forced["padding"] = min(config["padding"], config["stride"])
+    elif regime == "dilation = 1":
+        forced["dilation"] = 1
+        forced["output_padding"] = min(config["output_padding"], config["stride"] - 1)
+    else:  # stride = 1
+        forced["stride"] = 1
+        forced["output_padding"] = min(config["output_padding"], config["dilation"] - 1)
+    try:
+        analytic.output_length(**forced)
+    except ValueError:
+        forced["padding"] = 0  # forcing made the output empty: no padding is always valid
+    assert symbolic.regimes.in_regime(regime, forced)
+    values = {sy.BY_NAME[k]: v for k, v in forced.items()}
+    expected = numeric(forced)
+    for key in ("additions_per_filter", "exact_additions_per_filter"):
+        special = symbolic.specialise(symbolic.quantity(key), regime)
+        assert special.subs(values) == expected[key], (key, regime)
+
+
+def test_regime_closed_forms_are_the_simple_ones():
+    n, k, s, p, _o, d = sy.FILTER_SYMBOLS
+    s1 = ExactQuotient(s, IntGcd(s, d))
+    d1 = ExactQuotient(d, IntGcd(s, d))
+    A0 = symbolic.specialise(symbolic.additions_per_filter(), "padding = 0")
+    E0 = symbolic.specialise(symbolic.exact_additions_per_filter(), "padding = 0")
+    assert (A0 - (n * k - symbolic.output_length().subs(p, 0))).expand() == 0
+    assert PositivePart(n - d1) * PositivePart(k - s1) == E0
+    assert symbolic.specialise(symbolic.exact_additions_per_filter(), "padding <= stride") == E0
+    assert not symbolic.specialise(symbolic.additions_per_filter(), "padding <= stride").has(LatticeCount)
+
+
+# ---- exports -------------------------------------------------------------------------------
+
+ALL_EXPRESSIONS = {key: symbolic.quantity(key) for key in FILTER_QUANTITIES} | {
+    f"ops:{c}:{b}": symbolic.ops(c, bias=b) for c in analytic.CONVENTIONS for b in (True, False)
+}
+
+
+@pytest.mark.parametrize("key", sorted(ALL_EXPRESSIONS))
+def test_json_round_trips(key):
+    expr = ALL_EXPRESSIONS[key]
+    assert symbolic.from_json(symbolic.to_json(expr)) == expr
+
+
+def test_json_refuses_foreign_content():
+    bad = '{"format": "tapcount-expr", "version": 1, "expr": {"op": "eval", "args": []}}'
+    with pytest.raises(ValueError, match="unknown operation"):
+        symbolic.from_json(bad)
+    with pytest.raises(ValueError, match="unknown symbol"):
+        symbolic.from_json('{"format": "tapcount-expr", "version": 1, "expr": {"symbol": "os"}}')
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    """Python, NumPy and C functions of every filter quantity and every module convention."""
+    out = {}
+    for key, expr in ALL_EXPRESSIONS.items():
+        args = symbolic.export.arguments(expr)
+        out[key] = (args, symbolic.to_python(expr, args), symbolic.to_numpy(expr, args),
+                    symbolic.to_c(expr, args))
+    return out
+
+
+grid_cases = st.lists(module_configs(max_length=200, max_channels_per_group=8, max_groups=6),
+                      min_size=1, max_size=40)
+
+
+@settings(max_examples=60)
+@given(cases=grid_cases)
+def test_lambdified_numpy_and_c_functions_agree_with_the_layer(compiled, cases):
+    rows = []
+    for layer_kw, shape in cases:
+        values = {k: v for k, v in layer_kw.items() if k != "bias"}
+        values |= {"batch": shape[0] if len(shape) == 3 else 1, "length": shape[-1]}
+        rows.append((layer_kw, shape, values))
+    for key, (args, py, vec, c) in compiled.items():
+        expected = []
+        for layer_kw, shape, values in rows:
+            if key.startswith("ops:"):
+                _, convention, bias = key.split(":")
+                if (bias == "True") != layer_kw["bias"]:
+                    layer_kw = layer_kw | {"bias": bias == "True"}
+                expected.append(analytic.ConvTranspose1d(**layer_kw).ops(shape, convention))
+            else:
+                config = {a.name: values[a.name] for a in args}
+                expected.append(numeric(config)[key])
+        arg_rows = [[values[a.name] for a in args] for _, _, values in rows]
+        assert [py(*r) for r in arg_rows] == expected, key
+        assert [c(*r) for r in arg_rows] == expected, key
+        columns = [np.array(col, dtype=np.int64) for col in zip(*arg_rows, strict=False)]
+        assert vec(*columns).tolist() == expected, key
+
+
+def test_python_source_runs():
+    source = symbolic.python_source(symbolic.exact_additions_per_filter(), name="exact")
+    namespace = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    assert namespace["exact"](length=1, kernel_size=2, stride=1, padding=0, output_padding=0,
+                              dilation=3) == 0
+    assert namespace["exact"](9, 7, 4, 9, 3, 6) == analytic.exact_additions_per_filter(9, 7, 4, 9, 3, 6)

@@ -37,7 +37,18 @@ __all__ = [
     "floor_sum",
     "lattice_count",
     "output_length",
+    "sweep",
 ]
+
+
+def sweep(**arrays: Any) -> dict[str, Any]:
+    """Every count for NumPy arrays of configurations (exact int64); see :func:`analytic.arrays.sweep`.
+
+    NumPy loads on the first call, not on ``import analytic``.
+    """
+    from .arrays import sweep as _sweep
+
+    return _sweep(**arrays)
 
 
 def __getattr__(name: str) -> Any:

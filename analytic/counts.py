@@ -55,31 +55,31 @@ class FilterCounts(NamedTuple):
         return self.taps_kept - self.covered_positions
 
 
-def _output_length(n: int, k: int, s: int, p: int, o: int, d: int) -> int:
+def _output_length(n, k, s, p, o, d):
     return (n - 1) * s - 2 * p + d * (k - 1) + o + 1
 
 
-def _taps_kept(n: int, k: int, s: int, p: int, o: int, d: int) -> int:
+# The three formulas below are written with arithmetic only (no ``if``, no ``max``), so the same
+# code serves Python ints and NumPy arrays: ``analytic.sweep`` passes the vectorized lattice count
+# and ``numpy.gcd``.  ``x * (x > 0)`` is the positive part x+.
+
+
+def _taps_kept(n, k, s, p, o, d, G=lattice_count):
     # T = n*k - G(p) - G(q): cropped on the left, and (by t -> F-1-t) on the right, q = (p-o)+
-    q = p - o if p > o else 0
-    return n * k - lattice_count(p, n, k, s, d) - lattice_count(q, n, k, s, d)
+    q = (p - o) * (p > o)
+    return n * k - G(p, n, k, s, d) - G(q, n, k, s, d)
 
 
-def _collisions_kept(n: int, k: int, s: int, p: int, o: int, d: int) -> int:
+def _collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd):
     # Taps (i, m) and (i + d', m - s') collide; the pair sits at (i*s + m*d) + lcm(s, d).
-    # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid.
+    # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid
+    # (G is 0 on an empty grid).
     g = gcd(s, d)
     s1, d1 = s // g, d // g
     n1, k1 = n - d1, k - s1
-    if n1 <= 0 or k1 <= 0:
-        return 0
     lcm = s * d1
-    q = p - o if p > o else 0
-    return (
-        n1 * k1
-        - lattice_count(p - lcm, n1, k1, s, d)
-        - lattice_count(q - lcm, n1, k1, s, d)
-    )
+    q = (p - o) * (p > o)
+    return n1 * k1 * ((n1 > 0) & (k1 > 0)) - G(p - lcm, n1, k1, s, d) - G(q - lcm, n1, k1, s, d)
 
 
 def _filter_counts(n: int, k: int, s: int, p: int, o: int, d: int) -> FilterCounts:
@@ -196,7 +196,7 @@ def module_counts(
       ``2*macs``; ``ptflops``: ``macs + N*C_out*L_out*bias``;
     - ``thop``: ``N*C_out*(C_in/groups)*L_out*k``; ``torchinfo``: ``thop + N*C_out*L_out*bias``.
     """
-    b = 1 if bias else 0
+    b = bias + 0  # 1 or 0, for a bool or an array of bools
     per_group = in_channels // groups
     out = filter.output_length
     taps = filter.taps_kept

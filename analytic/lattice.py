@@ -69,6 +69,9 @@ def lattice_count(x: int, length: int, kernel_size: int, stride: int, dilation: 
     """
     if x <= 0 or length <= 0 or kernel_size <= 0:
         return 0
+    if x <= stride:  # only input 0's taps lie below x (the regime padding <= stride): O(1)
+        below = (x + dilation - 1) // dilation
+        return below if below < kernel_size else kernel_size
     s, d = stride, dilation
     # taps m with m*d < x: every such column holds at least one input position below x
     columns = min(kernel_size, (x + d - 1) // d)

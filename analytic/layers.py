@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 
 from .counts import _filter_counts, check_convention, module_counts
-from .validation import as_single, check_input_shape, check_kernel, check_layer, check_length
+from .validation import as_single, check_filter, check_input_shape, check_kernel, check_layer
 
 __all__ = ["ConvTranspose1d"]
 
@@ -98,8 +98,9 @@ class ConvTranspose1d:
         2
         """
         batch, (length,) = check_input_shape(input_shape, self.in_channels)
-        k, s, p, o, d = self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation
-        n = check_length(length, k, s, p, o, d)
+        n, k, s, p, o, d = check_filter(
+            length, self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation
+        )
         return module_counts(
             batch=batch,
             in_channels=self.in_channels,

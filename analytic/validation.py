@@ -20,6 +20,8 @@ __all__ = [
     "as_single",
     "check_filter",
     "check_input_shape",
+    "filter_ok",
+    "layer_ok",
     "check_kernel",
     "check_layer",
     "check_length",
@@ -123,6 +125,24 @@ def check_length(length: object, k: int, s: int, p: int, o: int, d: int) -> int:
     return n
 
 
+def filter_ok(n, k, s, p, o, d):
+    """Whether integer values satisfy every rule of :func:`check_filter` (no messages).
+
+    Written with ``&``/``|`` only, so it works element-wise on NumPy arrays (``analytic.sweep``)
+    as well as on ints; the tests hold it equal to the checks that raise.
+    """
+    return (
+        (n > 0) & (k > 0) & (s > 0) & (d > 0) & (p >= 0) & (o >= 0) & ((o < s) | (o < d))
+        & ((n - 1) * s - 2 * p + d * (k - 1) + o >= 0)
+    )
+
+
+def layer_ok(c_in, c_out, g):
+    """Whether integer channels and groups satisfy :func:`check_layer` (element-wise on arrays)."""
+    g_safe = g * (g > 0) + (g <= 0)  # never divide by zero; g <= 0 is invalid anyway
+    return (c_in > 0) & (c_out > 0) & (g > 0) & (c_in % g_safe == 0) & (c_out % g_safe == 0)
+
+
 def check_filter(
     length: object,
     kernel_size: object,
@@ -139,6 +159,17 @@ def check_filter(
     >>> check_filter(2, 3, 1, 0, 0, 1)
     (2, 3, 1, 0, 0, 1)
     """
+    n, k, s, p, o, d = length, kernel_size, stride, padding, output_padding, dilation
+    # Fast path (the common case): plain ints that satisfy every rule.  Anything else goes
+    # through the checks above, which raise the error that names the rule.
+    # (The rule chain is filter_ok's, inlined: a call costs ~60 ns on this hot path; the tests
+    # hold the two equal.)
+    if (
+        type(n) is int and type(k) is int and type(s) is int and type(p) is int and type(o) is int
+        and type(d) is int and n > 0 and k > 0 and s > 0 and d > 0 and p >= 0 and o >= 0
+        and (o < s or o < d) and (n - 1) * s - 2 * p + d * (k - 1) + o >= 0
+    ):
+        return n, k, s, p, o, d
     k, s, p, o, d = check_kernel(kernel_size, stride, padding, output_padding, dilation)
     return check_length(length, k, s, p, o, d), k, s, p, o, d
 
@@ -184,6 +215,14 @@ def check_input_shape(
     ...
     ValueError: input_shape (3, 100) has 3 channels, the layer expects in_channels=4
     """
+    if type(input_shape) is tuple and len(input_shape) == spatial_dims + 2:
+        # fast path: a batched tuple of plain positive ints with the right channels
+        batch, channels, *spatial = input_shape
+        if (
+            type(batch) is int and batch > 0 and channels == in_channels and type(channels) is int
+            and all(type(v) is int and v > 0 for v in spatial)
+        ):
+            return batch, tuple(spatial)
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence):
         raise TypeError(
             f"input_shape must be a tuple of ints (N, C_in, L_in) or (C_in, L_in),"

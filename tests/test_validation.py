@@ -149,3 +149,20 @@ def test_sizes_accept_index_types_and_one_tuples():
     assert analytic.output_length(np.int64(2), np.int32(3)) == 4
     layer = analytic.ConvTranspose1d(2, 2, (3,), stride=(2,), padding=(1,), dilation=(1,))
     assert (layer.kernel_size, layer.stride, layer.padding) == (3, 2, 1)
+
+
+@given(n=small, k=small, s=small, p=small, o=small, d=small, c_in=small, c_out=small, g=small)
+def test_rule_predicates_equal_the_checks_that_raise(n, k, s, p, o, d, c_in, c_out, g):
+    # filter_ok/layer_ok (used element-wise by analytic.sweep, and inlined in check_filter's fast
+    # path) state the same rules as the checks that raise the messages
+    from analytic.validation import check_filter, check_layer, filter_ok, layer_ok
+
+    def accepts(check, *args):
+        try:
+            check(*args)
+        except ValueError:
+            return False
+        return True
+
+    assert bool(filter_ok(n, k, s, p, o, d)) == accepts(check_filter, n, k, s, p, o, d)
+    assert bool(layer_ok(c_in, c_out, g)) == accepts(check_layer, c_in, c_out, g, True)

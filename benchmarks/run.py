@@ -1,0 +1,124 @@
+"""tapcount's benchmark: every figure of issue 5, measured side by side in one run.
+
+    python benchmarks/run.py            # needs the test extra (torch, numpy)
+
+Prints a Markdown table of medians.  Timing is not asserted anywhere (the tests assert the
+structural facts instead: see tests/test_cost.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+
+import numpy as np
+import torch
+
+import analytic
+import empirical
+
+LAYER = dict(kernel_size=16, stride=8, padding=4)
+
+
+def median_seconds(statement, number: int, repeat: int = 7, **names) -> float:
+    """Median over ``repeat`` runs of the time per call, each run averaging ``number`` calls.
+
+    ``statement`` is a string (timed as written, with ``names`` as globals: no wrapper call) or
+    a callable."""
+    times = timeit.repeat(statement, number=number, repeat=repeat, globals=names or None)
+    return statistics.median(times) / number
+
+
+def fresh_interpreter(code: str, runs: int = 11) -> float:
+    """Median wall time of ``python -c code`` in a fresh interpreter."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    rows: list[tuple[str, str, str]] = []
+
+    def row(what: str, value: str, target: str = "") -> None:
+        rows.append((what, value, target))
+        print(f"{what:<70} {value:>16}  {target}", file=sys.stderr)
+
+    # 1. single counts, at a short and a long input
+    for n in (16, 10**6):
+        t = median_seconds("f(n, 16, 8, 4)", number=200_000, f=analytic.additions_per_filter, n=n)
+        row(f"analytic.additions_per_filter (k16 s8 p4), length {n:,}", f"{t * 1e9:,.0f} ns", "<= 1 µs")
+    layer = analytic.ConvTranspose1d(512, 256, **LAYER)
+    for convention in analytic.CONVENTIONS:
+        t = median_seconds("layer.ops(shape, c)", number=50_000, layer=layer, shape=(1, 512, 100), c=convention)
+        row(f"layer.ops(..., {convention!r})", f"{t * 1e6:,.2f} µs", "<= 5 µs")
+
+    # 2. the torch all-ones method against the closed form
+    for n in (16, 1024, 65_536, 1_048_576):
+        a = median_seconds("f(n, 16, 8, 4)", number=50_000, f=analytic.additions_per_filter, n=n)
+        calls = max(3, 2000 // max(1, n // 256))
+        e = median_seconds(lambda n=n: empirical.additions_per_filter(n, **LAYER), number=calls, repeat=5)
+        assert analytic.additions_per_filter(n, **LAYER) == empirical.additions_per_filter(n, **LAYER)
+        row(f"torch all-ones / analytic, length {n:,}", f"{e / a:,.0f}x",
+            f"({e * 1e6:,.0f} µs / {a * 1e9:,.0f} ns) >= 100x at 16, linear in length")
+
+    # 3. measuring a real HiFi-GAN upsampler layer against counting it
+    module = torch.nn.ConvTranspose1d(512, 256, **LAYER)
+    e = median_seconds(lambda: empirical.ops(module, (1, 512, 100)), number=3, repeat=5)
+    a = median_seconds("layer.ops(shape)", number=50_000, layer=layer, shape=(1, 512, 100))
+    assert empirical.ops(module, (1, 512, 100)) == layer.ops((1, 512, 100))
+    row("empirical.ops(real 512->256 k16 s8 p4, length 100) / layer.ops", f"{e / a:,.0f}x",
+        f"({e * 1e3:,.1f} ms / {a * 1e6:,.2f} µs) >= 1000x")
+
+    # 4. the vectorized sweep on 10**6 random configurations
+    rng = np.random.default_rng(0)
+    size = 10**6
+    s = rng.integers(1, 13, size)
+    d = rng.integers(1, 13, size)
+    k = rng.integers(1, 17, size)
+    g = rng.integers(1, 5, size)
+    config = dict(in_channels=g * rng.integers(1, 65, size), out_channels=g * rng.integers(1, 65, size),
+                  groups=g, kernel_size=k, stride=s, dilation=d,
+                  output_padding=(rng.random(size) * np.maximum(s, d)).astype(np.int64),
+                  padding=rng.integers(0, 41, size), length=rng.integers(1, 10**5, size),
+                  batch=rng.integers(1, 9, size), bias=rng.random(size) < 0.5)
+    analytic.sweep(**config, on_invalid="mask")  # warm-up
+    t = median_seconds(lambda: analytic.sweep(**config, on_invalid="mask"), number=1, repeat=5)
+    row("analytic.sweep, 10**6 random configurations", f"{size / t:,.0f} configs/s", ">= 10**6/s")
+
+    # 5. import cost, in fresh interpreters
+    bare = fresh_interpreter("pass")
+    imported = fresh_interpreter("import analytic")
+    row("import analytic, above a bare interpreter", f"{(imported - bare) * 1e3:,.1f} ms", "<= 50 ms")
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, analytic; print([m for m in ('torch', 'sympy', 'numpy') "
+         "if m in sys.modules])"], capture_output=True, text=True, check=True).stdout.strip()
+    row("modules loaded by import analytic (torch, sympy, numpy)", loaded, "[]")
+
+    # 6. every symbolic expression, built in a fresh interpreter after the import
+    code = ("import time, analytic.symbolic as S; t = time.perf_counter();"
+            "[S.quantity(st.key) for st in S.steps()];"
+            "[S.ops(c, b) for c in ('moduleprofiler','exact','macs','flops','ptflops','thop','torchinfo')"
+            " for b in (True, False, None)];"
+            "[S.specialise(S.quantity(q), r) for r in S.REGIMES for q in"
+            " ('additions_per_filter', 'exact_additions_per_filter')];"
+            "print(time.perf_counter() - t)")
+    builds = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                   check=True).stdout) for _ in range(5)]
+    row("build every symbolic expression (after import)", f"{statistics.median(builds) * 1e3:,.0f} ms",
+        "<= 2 s")
+
+    print("| measurement | median | target |")
+    print("|---|---:|---|")
+    for what, value, target in rows:
+        print(f"| {what} | {value} | {target} |")
+
+
+if __name__ == "__main__":
+    main()

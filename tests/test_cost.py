@@ -1,0 +1,118 @@
+"""Flat cost, proven by instrumentation rather than timing: the work of a count does not depend on
+the input length, and grows at most logarithmically with the other sizes.  Also: what
+`import analytic` loads."""
+
+import gc
+import subprocess
+import sys
+from math import log2
+from pathlib import Path
+
+import pytest
+
+import analytic
+from analytic import lattice
+
+PACKAGE = str(Path(analytic.__file__).parent)
+
+
+def _lines_executed(function, *args, **kwargs):
+    """Number of Python lines executed by function(*args, **kwargs), via sys.settrace (after one
+    untraced warm-up call, so that one-time work such as ABC caches is not counted)."""
+    function(*args, **kwargs)
+    count = 0
+
+    def tracer(frame, event, arg):
+        nonlocal count
+        if event == "line" and frame.f_code.co_filename.startswith(PACKAGE):
+            count += 1
+        return tracer
+
+    gc.disable()  # a collection would run other code (e.g. gc callbacks) inside the trace
+    sys.settrace(tracer)
+    try:
+        function(*args, **kwargs)
+    finally:
+        sys.settrace(None)
+        gc.enable()
+    return count
+
+
+LENGTHS = (16, 1024, 65_536, 1_048_576, 10**18)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        dict(kernel_size=16, stride=8, padding=4),  # the typical upsampler
+        dict(kernel_size=16, stride=8, padding=20, output_padding=3),  # padding > stride: floor sums
+        dict(kernel_size=13, stride=6, padding=37, output_padding=5, dilation=4),
+        dict(kernel_size=3),
+    ],
+)
+def test_work_per_count_does_not_depend_on_length(config):
+    counts = {
+        name: {_lines_executed(function, n, **config) for n in LENGTHS}
+        for name, function in [("output_length", analytic.output_length),
+                               ("additions_per_filter", analytic.additions_per_filter),
+                               ("exact_additions_per_filter", analytic.exact_additions_per_filter)]
+    }
+    assert all(len(lines) == 1 for lines in counts.values()), counts
+    layer = analytic.ConvTranspose1d(4, 8, **config)
+    for convention in analytic.CONVENTIONS:
+        lines = {_lines_executed(layer.ops, (2, 4, n), convention) for n in LENGTHS}
+        assert len(lines) == 1, (convention, lines)
+
+
+def test_work_grows_logarithmically_with_kernel_stride_dilation_padding():
+    work = []
+    for e in range(2, 41, 2):
+        size = 2**e
+        before = lattice.ITERATIONS[0]
+        lines = _lines_executed(analytic.additions_per_filter, 10**18, size + 1, stride=size // 3 + 1,
+                                padding=size, output_padding=1, dilation=size // 5 + 1)
+        iterations = lattice.ITERATIONS[0] - before
+        work.append((e, lines, iterations))
+        # Euclid: each floor-sum call needs O(log) iterations of a constant number of lines
+        assert iterations <= 4 * (2 * log2(size) + 4), work
+    # from 2**2 to 2**40 the line count grows by far less than the factor 2**38 of the sizes
+    assert work[-1][1] <= 20 * work[0][1], work
+
+
+def test_no_loop_over_positions_in_the_numeric_path():
+    # Every loop of the numeric modules is listed here with what it iterates over; a new loop
+    # has to be looked at (and added) before this test passes again.
+    import ast
+    import inspect
+
+    from analytic import arrays, counts, layers, validation, vectorized
+
+    allowed = {
+        ("lattice", "floor_sum"): "Euclid's reduction: O(log) iterations",
+        ("vectorized", "floor_sum"): "Euclid's reduction, all elements at once",
+        ("vectorized", "lattice_count"): "its five parameters (conversion to arrays)",
+        ("validation", "check_input_shape"): "the dimensions of input_shape",
+        ("layers", "__post_init__"): "the constructor's parameters",
+        ("arrays", "_as_int_array"): "elements of an object array being converted",
+        ("arrays", "_check_overflow"): "parameters",
+        ("arrays", "sweep"): "parameters and at most 5 invalid rows",
+    }
+    found = set()
+    for module in (lattice, counts, layers, validation, vectorized, arrays):
+        tree = ast.parse(inspect.getsource(module))
+        for function in ast.walk(tree):
+            if isinstance(function, ast.FunctionDef):
+                for node in ast.walk(function):
+                    if isinstance(node, (ast.For, ast.While, ast.comprehension)):
+                        found.add((module.__name__.rsplit(".", 1)[-1], function.name))
+    assert found <= set(allowed), found - set(allowed)
+
+
+def test_import_analytic_loads_neither_torch_nor_sympy_nor_numpy():
+    code = ("import sys, analytic; analytic.additions_per_filter(10, 3);"
+            "print(sorted(m for m in ('torch', 'sympy', 'numpy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    code = "import sys, analytic; analytic.symbolic; print('sympy' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"

@@ -57,6 +57,10 @@ def test_generated_derivation_document_compiles(tmp_path):
     _pdflatex(tmp_path, "derivation", (ROOT / "derivations" / "derivation.tex").read_text())
 
 
+def test_generated_figure_source_compiles(tmp_path):
+    _pdflatex(tmp_path, "figure1", (ROOT / "derivations" / "figure1.tex").read_text())
+
+
 def test_standalone_document_compiles(tmp_path):
     _pdflatex(tmp_path, "standalone", symbolic.standalone_document())
 

@@ -208,3 +208,12 @@ def test_python_source_runs():
     assert namespace["exact"](length=1, kernel_size=2, stride=1, padding=0, output_padding=0,
                               dilation=3) == 0
     assert namespace["exact"](9, 7, 4, 9, 3, 6) == analytic.exact_additions_per_filter(9, 7, 4, 9, 3, 6)
+
+
+@given(x=st.integers(1, 40), n=st.integers(1, 50), k=st.integers(1, 20), s=st.integers(1, 40), d=st.integers(1, 9))
+def test_lattice_function_evaluates_with_a_symbolic_length_when_only_input_0_counts(x, n, k, s, d):
+    g = LatticeCount(x, sy.length, k, s, d)
+    if x <= s:
+        assert g.is_Integer and g == LatticeCount(x, n, k, s, d)
+    else:
+        assert g.func is LatticeCount and g.subs(sy.length, n) == LatticeCount(x, n, k, s, d)

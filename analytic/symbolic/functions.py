@@ -48,8 +48,11 @@ class LatticeCount(Function):
     def eval(cls, x, n, k, s, d):
         if x.is_nonpositive or n.is_nonpositive or k.is_nonpositive:
             return S.Zero
-        if all(a.is_Integer for a in (x, n, k, s, d)) and s > 0 and d > 0:
-            return Integer(lattice_count(int(x), int(n), int(k), int(s), int(d)))
+        if all(a.is_Integer for a in (x, k, s, d)) and s > 0 and d > 0:
+            if n.is_Integer:
+                return Integer(lattice_count(int(x), int(n), int(k), int(s), int(d)))
+            if n.is_positive and x <= s:  # only input 0's taps lie below x: any length >= 1 gives
+                return Integer(lattice_count(int(x), 1, int(k), int(s), int(d)))  # the same count
         return None
 
     def _eval_rewrite_as_Sum(self, x, n, k, s, d, **kwargs):

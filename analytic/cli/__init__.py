@@ -1,0 +1,197 @@
+"""The ``tapcount`` command line: ``count``, ``derive``, ``verify``, ``figure``.
+
+Invalid values print one line naming the option and the rule and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..counts import CONVENTIONS
+
+__all__ = ["main", "build_parser"]
+
+HIFI = "--in-channels 512 --out-channels 256 --kernel-size 16 --stride 8 --padding 4 --length 100"
+EXAMPLES = {
+    "count": f"""examples:
+  tapcount count {HIFI}
+  tapcount count {HIFI} --format json
+  tapcount count --layers model.toml --format markdown   # [[layers]] tables with a length each""",
+    "derive": """examples:
+  tapcount derive                                  # the seed's additions per filter, in LaTeX
+  tapcount derive --quantity exact_additions_per_filter --format c
+  tapcount derive --convention exact --kernel-size 16 --stride 8 --padding 4 --format text
+  tapcount derive --out derivations                # regenerate the derivation documents""",
+    "verify": """examples:
+  tapcount verify --samples 500 --seed 1
+  tapcount verify --stride 8 --kernel-size 16 --length 1:64 --padding 0:8 --exhaustive""",
+    "figure": """examples:
+  tapcount figure --length 2 --kernel-size 3 --out seed.png       # the seed's Figure 1
+  tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, status 2, no traceback
+        self.exit(2, f"tapcount {self.prog.split()[-1]}: error: {message}\n")
+
+
+def _sub(sub, name: str, help_text: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES[name],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _filter_options(parser: argparse.ArgumentParser, required: bool, default_none: bool = False) -> None:
+    add = parser.add_argument
+    none = default_none
+    add("--kernel-size", type=int, required=required, default=None, metavar="K")
+    add("--stride", type=int, default=None if none else 1)
+    add("--padding", type=int, default=None if none else 0)
+    add("--output-padding", type=int, default=None if none else 0)
+    add("--dilation", type=int, default=None if none else 1)
+    add("--length", type=int, required=required, default=None, help="input length L_in")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tapcount",
+                     description="Exact operation counts of torch.nn.ConvTranspose1d: closed forms, "
+                                 "derivations, verification against torch, figures.",
+                     epilog=f"example:\n  tapcount count {HIFI}",
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    count = _sub(sub, "count", "Count the operations of a layer (or a file of layers) under every convention.")
+    count.add_argument("--in-channels", type=int, default=1, metavar="C_IN")
+    count.add_argument("--out-channels", type=int, default=1, metavar="C_OUT")
+    _filter_options(count, required=False)
+    count.add_argument("--groups", type=int, default=1)
+    count.add_argument("--bias", action=argparse.BooleanOptionalAction, default=True)
+    count.add_argument("--batch", type=int, default=1)
+    count.add_argument("--layers", metavar="FILE", help="JSON or TOML file of layer configs (with a length each)")
+    count.add_argument("--format", choices=("table", "json", "markdown", "latex"), default="table")
+
+    derive = _sub(sub, "derive", "Print the closed forms, optionally with numbers substituted.")
+    from .derive import FORMATS, QUANTITIES
+
+    derive.add_argument("--quantity", choices=QUANTITIES, default="additions_per_filter")
+    derive.add_argument("--convention", choices=CONVENTIONS, help="a module total (implies --quantity ops)")
+    derive.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None)
+    derive.add_argument("--format", choices=FORMATS, default="latex")
+    _filter_options(derive, required=False, default_none=True)
+    for name in ("--in-channels", "--out-channels", "--groups", "--batch"):
+        derive.add_argument(name, type=int, default=None)
+    derive.add_argument("--out", metavar="DIR", help="regenerate the derivation documents into DIR")
+
+    verify = _sub(sub, "verify", "Check the closed form against torch's all-ones method over a grid.")
+    verify.add_argument("--samples", type=int, default=200)
+    verify.add_argument("--seed", type=int, default=0)
+    verify.add_argument("--exhaustive", action="store_true", help="every valid configuration of the ranges")
+    for option, key in (("--length", "length"), ("--kernel-size", "kernel_size"), ("--stride", "stride"),
+                        ("--dilation", "dilation"), ("--padding", "padding")):
+        from .verify import RANGES
+
+        lo, hi = RANGES[key]
+        verify.add_argument(option, default=f"{lo}:{hi}", metavar="N|LO:HI", help=f"default {lo}:{hi}")
+    verify.add_argument("--output-padding", default=None, metavar="N|LO:HI",
+                        help="default: every value below max(stride, dilation)")
+    verify.add_argument("--no-progress", action="store_true")
+
+    figure = _sub(sub, "figure", "Draw the seed's Figure 1 for a configuration (TikZ, PNG or SVG).")
+    _filter_options(figure, required=True)
+    figure.add_argument("--out", required=True, metavar="FILE", help=".tex (TikZ document), .png or .svg")
+    return parser
+
+
+def _count(args) -> str:
+    from .count import count, load_layers, render
+
+    if args.layers:
+        configs = load_layers(args.layers)
+    else:
+        if args.kernel_size is None or args.length is None:
+            raise ValueError("--kernel-size and --length are required (or --layers FILE)")
+        configs = [{k: getattr(args, k) for k in (
+            "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
+            "groups", "bias", "dilation", "length", "batch")}]
+    return render(count(configs), args.format)
+
+
+def _derive(args) -> str:
+    from .derive import derive
+
+    if args.out:
+        from ..symbolic import documents
+
+        return "\n".join(str(p) for p in documents.write(args.out))
+    keys = ("kernel_size", "stride", "padding", "output_padding", "dilation", "length",
+            "in_channels", "out_channels", "groups", "batch")
+    values = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    return derive(args.quantity, args.convention, args.bias, args.format, values)
+
+
+def _verify(args) -> tuple[str, int]:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise SystemExit("tapcount verify needs torch: pip install 'tapcount[torch]'") from None
+    from .verify import as_options, configurations, parse_range, verify
+
+    ranges = {}
+    for key in ("length", "kernel_size", "stride", "dilation", "padding"):
+        try:
+            ranges[key] = parse_range(getattr(args, key))
+        except ValueError as error:
+            raise ValueError(f"--{key.replace('_', '-')}: {error}") from None
+    op = parse_range(args.output_padding) if args.output_padding else None
+    if args.samples < 1:
+        raise ValueError(f"--samples ({args.samples}) must be positive")
+    configs = list(configurations(ranges, args.samples, args.seed, args.exhaustive, op))
+    if not configs:
+        raise ValueError("the ranges admit no valid configuration")
+    checked, mismatch, seconds = verify(configs, progress=not args.no_progress and len(configs) >= 200)
+    summary = f"checked {checked} configurations, {0 if mismatch is None else 1} mismatches, {seconds:.2f} s"
+    if mismatch is None:
+        return summary, 0
+    return (f"{summary}\nfirst mismatch: {as_options(mismatch['config'])}\n"
+            f"  torch:    {mismatch['measured']}\n  analytic: {mismatch['analytic']}"), 1
+
+
+def _figure(args) -> str:
+    from pathlib import Path
+
+    from ..figure import draw, layout, tikz
+
+    lay = layout(args.length, args.kernel_size, args.stride, args.padding, args.output_padding, args.dilation)
+    out = Path(args.out)
+    if out.suffix == ".tex":
+        out.write_text(tikz(lay), encoding="utf-8")
+    elif out.suffix in (".png", ".svg"):
+        draw(lay, out)
+    else:
+        raise ValueError(f"--out ({args.out}) must end in .tex, .png or .svg")
+    return str(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    status = 0
+    try:
+        if args.command == "count":
+            text = _count(args)
+        elif args.command == "derive":
+            text = _derive(args)
+        elif args.command == "verify":
+            text, status = _verify(args)
+        else:
+            text = _figure(args)
+    except (ValueError, TypeError, OverflowError) as error:
+        print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except (ImportError, OSError) as error:
+        print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    print(text)
+    return status

@@ -1,0 +1,107 @@
+"""``tapcount verify``: the torch all-ones method against the closed form, over a grid."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+import time
+from collections.abc import Iterator
+
+from .. import counts
+from ..validation import check_filter
+
+__all__ = ["RANGES", "parse_range", "configurations", "verify"]
+
+#: default ranges of the random grid, as in the property tests
+RANGES = {"length": (1, 200), "kernel_size": (1, 16), "stride": (1, 12), "dilation": (1, 12),
+          "padding": (0, 40)}
+OPTION = {"length": "--length", "kernel_size": "--kernel-size", "stride": "--stride",
+          "padding": "--padding", "output_padding": "--output-padding", "dilation": "--dilation"}
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """``"7"`` -> (7, 7); ``"1:200"`` -> (1, 200)."""
+    lo, _, hi = text.partition(":")
+    try:
+        low, high = int(lo), int(hi or lo)
+    except ValueError:
+        raise ValueError(f"range {text!r} must be N or LO:HI with integers") from None
+    if low > high:
+        raise ValueError(f"range {text!r} is empty (LO > HI)")
+    return low, high
+
+
+def _finish(config: dict[str, int], output_padding: int | None) -> dict[str, int] | None:
+    """Fill output_padding; return None when the configuration is invalid."""
+    config["output_padding"] = output_padding if output_padding is not None else 0
+    try:
+        check_filter(*(config[k] for k in OPTION))
+    except ValueError:
+        return None
+    return config
+
+
+def configurations(ranges: dict[str, tuple[int, int]], samples: int, seed: int, exhaustive: bool,
+                   output_padding: tuple[int, int] | None) -> Iterator[dict[str, int]]:
+    """Valid configurations: ``samples`` random ones (output_padding drawn below max(stride,
+    dilation) unless given) or, with ``exhaustive``, every valid one in the ranges."""
+    if exhaustive:
+        keys = list(ranges)
+        grids = [range(lo, hi + 1) for lo, hi in ranges.values()]
+        ops = range(output_padding[0], output_padding[1] + 1) if output_padding else range(0, 10**9)
+        for values in itertools.product(*grids):
+            config = dict(zip(keys, values, strict=True))
+            for o in ops:
+                if o >= max(config["stride"], config["dilation"]):
+                    break
+                done = _finish(dict(config), o)
+                if done:
+                    yield done
+        return
+    rng = random.Random(seed)
+    produced = attempts = 0
+    while produced < samples:
+        attempts += 1
+        if attempts > 100 * samples + 1000:
+            raise ValueError("the ranges admit (almost) no valid configuration")
+        config = {k: rng.randint(lo, hi) for k, (lo, hi) in ranges.items()}
+        top = max(config["stride"], config["dilation"]) - 1
+        o = rng.randint(*output_padding) if output_padding else rng.randint(0, max(top, 0))
+        done = _finish(config, o)
+        if done:
+            produced += 1
+            yield done
+
+
+def verify(configs: list[dict[str, int]], progress: bool) -> tuple[int, dict | None, float]:
+    """Check every configuration; return (checked, first mismatch or None, seconds)."""
+    import empirical
+
+    start = time.perf_counter()
+    iterator = configs
+    if progress:
+        try:
+            from tqdm import tqdm
+
+            iterator = tqdm(configs, unit="config", file=sys.stderr)
+        except ImportError:
+            pass
+    checked = 0
+    for config in iterator:
+        args = tuple(config[k] for k in OPTION)
+        measured = {"output_length": int(empirical.all_ones_output(*args).shape[-1]),
+                    "additions_per_filter": empirical.additions_per_filter(*args),
+                    "exact_additions_per_filter": empirical.exact_additions_per_filter(*args)}
+        expected = {"output_length": counts.output_length(*args),
+                    "additions_per_filter": counts.additions_per_filter(*args),
+                    "exact_additions_per_filter": counts.exact_additions_per_filter(*args)}
+        checked += 1
+        if measured != expected:
+            return checked, {"config": config, "measured": measured, "analytic": expected}, time.perf_counter() - start
+    return checked, None, time.perf_counter() - start
+
+
+def as_options(config: dict[str, int]) -> str:
+    """A configuration as command-line options that can be pasted back."""
+    return " ".join(f"{OPTION[k]} {config[k]}" for k in OPTION)

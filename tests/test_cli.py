@@ -1,0 +1,198 @@
+"""The tapcount command line, end to end through the installed entry point (subprocess)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import analytic
+from analytic import symbolic
+from tests.test_derivations import _pdflatex
+
+ROOT = Path(__file__).resolve().parents[1]
+HIFI = ["--in-channels", "512", "--out-channels", "256", "--kernel-size", "16", "--stride", "8",
+        "--padding", "4", "--length", "100"]
+
+
+def tapcount(*args, check=True, cwd=None):
+    exe = shutil.which("tapcount") or shutil.which("tapcount", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail("the tapcount console script is not installed: pip install -e '.[test]'")
+    result = subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_count_table_shows_every_convention_and_quantity():
+    out = tapcount("count", *HIFI).stdout
+    expected = analytic.ConvTranspose1d(512, 256, 16, stride=8, padding=4).breakdown((1, 512, 100))
+    for key, value in expected.items():
+        assert any(line.split()[0] == key and line.split()[-1] == f"{value:,}" for line in out.splitlines()), key
+
+
+def test_count_json_is_machine_readable():
+    document = json.loads(tapcount("count", *HIFI, "--no-bias", "--batch", "3", "--format", "json").stdout)
+    assert document["format"] == "tapcount-count" and document["version"] == 1
+    assert document["conventions"] == list(analytic.CONVENTIONS)
+    (layer,) = document["layers"]
+    spec = analytic.ConvTranspose1d(512, 256, 16, stride=8, padding=4, bias=False)
+    assert layer["counts"] == spec.breakdown((3, 512, 100))
+    assert layer["config"]["bias"] is False
+
+
+def test_count_markdown_and_latex(tmp_path):
+    markdown = tapcount("count", *HIFI, "--format", "markdown").stdout
+    assert markdown.splitlines()[0] == "| quantity | layer |"
+    assert "| exact | 417,333,248 |" in markdown
+    latex = tapcount("count", *HIFI, "--format", "latex").stdout
+    assert r"\begin{tabular}" in latex
+    _pdflatex(tmp_path, "count", "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+              + latex + "\n\\end{document}\n")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_count_several_layers_from_a_file_with_a_total(tmp_path, suffix):
+    layers = [dict(name="up1", in_channels=512, out_channels=256, kernel_size=16, stride=8, padding=4, length=100),
+              dict(name="up2", in_channels=256, out_channels=128, kernel_size=4, stride=2, padding=1,
+                   length=800, bias=False, batch=2)]
+    path = tmp_path / f"model{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps({"layers": layers}))
+    else:
+        path.write_text("\n".join(
+            "[[layers]]\n" + "\n".join(f"{k} = {json.dumps(v)}" for k, v in layer.items()) for layer in layers))
+    document = json.loads(tapcount("count", "--layers", str(path), "--format", "json").stdout)
+    specs = [analytic.ConvTranspose1d(512, 256, 16, stride=8, padding=4).ops((1, 512, 100), "exact"),
+             analytic.ConvTranspose1d(256, 128, 4, stride=2, padding=1, bias=False).ops((2, 256, 800), "exact")]
+    assert [layer["counts"]["exact"] for layer in document["layers"]] == specs
+    assert document["total"]["exact"] == sum(specs)
+    table = tapcount("count", "--layers", str(path)).stdout
+    assert table.splitlines()[0].split() == ["quantity", "up1", "up2", "total"]
+    assert f"{sum(specs):,}" in table
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["count", "--kernel-size", "3", "--length", "2", "--padding", "5"], "output length (-6) must be at least 1"),
+        (["count", "--kernel-size", "3", "--length", "4", "--stride", "2", "--output-padding", "2"],
+         "output_padding (2) must be smaller than stride (2) or dilation (1)"),
+        (["count", "--kernel-size", "3", "--length", "4", "--groups", "2", "--in-channels", "3"],
+         "in_channels (3) must be divisible by groups (2)"),
+        (["count", "--kernel-size", "x", "--length", "4"], "argument --kernel-size: invalid int value: 'x'"),
+        (["count", "--length", "4"], "--kernel-size and --length are required"),
+        (["derive", "--kernel-size", "0"], "kernel_size (0) must be positive"),
+        (["derive", "--padding", "-1", "--format", "text"], "padding (-1) must be non-negative"),
+        (["verify", "--length", "5:2"], "range '5:2' is empty"),
+        (["figure", "--kernel-size", "3", "--length", "2", "--out", "x.pdf"], "must end in .tex, .png or .svg"),
+        (["figure", "--kernel-size", "3", "--length", "500", "--out", "x.png"], "a figure draws at most"),
+        (["count", "--layers", "/nonexistent/model.json"], "No such file"),
+    ],
+)
+def test_errors_are_one_line_with_status_2(args, message, tmp_path):
+    result = tapcount(*args, check=False, cwd=tmp_path)
+    assert result.returncode == (1 if "No such file" in message else 2), result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("command", ["count", "derive", "verify", "figure"])
+def test_help_shows_an_example(command):
+    out = tapcount(command, "--help").stdout
+    assert "example" in out and f"tapcount {command}" in out
+
+
+def test_derive_prints_the_closed_forms_in_every_format(tmp_path):
+    assert tapcount("derive").stdout.strip() == symbolic.latex(symbolic.additions_per_filter())
+    text = tapcount("derive", "--quantity", "exact_additions_per_filter", "--format", "text").stdout.strip()
+    assert text == str(symbolic.exact_additions_per_filter())
+    js = tapcount("derive", "--convention", "exact", "--no-bias", "--format", "json").stdout
+    assert symbolic.from_json(js) == symbolic.ops("exact", bias=False)
+    # specialised: kernel_size 16, stride 8, padding 4 substituted, the rest symbolic
+    special = tapcount("derive", "--kernel-size", "16", "--stride", "8", "--padding", "4",
+                       "--format", "json").stdout
+    expr = symbolic.from_json(special)
+    assert {s.name for s in expr.free_symbols} == {"length", "output_padding", "dilation"}
+    assert symbolic.evaluate(expr, length=100) == analytic.additions_per_filter(100, 16, 8, 4)
+    source = tapcount("derive", "--quantity", "exact_additions_per_filter", "--format", "python").stdout
+    namespace = {}
+    exec(compile(source, "<derive>", "exec"), namespace)
+    assert namespace["exact_additions_per_filter"](9, 7, 4, 9, 3, 6) == analytic.exact_additions_per_filter(
+        9, 7, 4, 9, 3, 6)
+    c = tapcount("derive", "--quantity", "exact_additions_per_filter", "--format", "c").stdout
+    (tmp_path / "e.c").write_text(c + "\n#include <stdio.h>\nint main(void) { printf(\"%lld\\n\", "
+                                  "(long long)exact_additions_per_filter(9, 7, 4, 9, 3, 6)); return 0; }\n")
+    subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-o", str(tmp_path / "e"), str(tmp_path / "e.c")],
+                   check=True)
+    run = subprocess.run([str(tmp_path / "e")], capture_output=True, text=True, check=True)
+    assert int(run.stdout) == analytic.exact_additions_per_filter(9, 7, 4, 9, 3, 6)
+
+
+def test_derive_out_regenerates_the_documents(tmp_path):
+    printed = tapcount("derive", "--out", str(tmp_path)).stdout.split()
+    assert sorted(Path(p).name for p in printed) == ["derivation.md", "derivation.tex", "figure1.tex"]
+    for name in ("derivation.md", "derivation.tex", "figure1.tex"):
+        assert (tmp_path / name).read_text() == (ROOT / "derivations" / name).read_text()
+
+
+def test_verify_passes_and_summarises():
+    result = tapcount("verify", "--samples", "300", "--seed", "3")
+    assert result.stdout.startswith("checked 300 configurations, 0 mismatches")
+    exhaustive = tapcount("verify", "--exhaustive", "--length", "1:6", "--kernel-size", "1:4", "--stride", "1:3",
+                          "--dilation", "1:3", "--padding", "0:3", "--no-progress")
+    assert ", 0 mismatches" in exhaustive.stdout
+
+
+def test_verify_reports_a_mismatch_as_pasteable_options():
+    # A deliberately wrong closed form (off by one whenever padding > 0) must be caught.
+    code = (
+        "import sys, analytic.counts as c\n"
+        "right = c.additions_per_filter\n"
+        "c.additions_per_filter = lambda *a: right(*a) + (a[3] > 0)\n"
+        "from analytic.cli import main\n"
+        "sys.exit(main(['verify', '--samples', '200', '--no-progress']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith("first mismatch: "))
+    options = line.removeprefix("first mismatch: ").split()
+    assert int(options[options.index("--padding") + 1]) > 0
+    pasted = tapcount("count", *options, "--format", "json")  # the options paste back
+    assert json.loads(pasted.stdout)["layers"][0]["counts"]["output_length"] >= 1
+
+
+def test_verify_without_torch_says_how_to_install_it():
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from analytic.cli import main\nsys.exit(main(['verify']))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "tapcount verify needs torch: pip install 'tapcount[torch]'"
+
+
+def test_figure_tikz_compiles(tmp_path):
+    out = tmp_path / "figure.tex"
+    tapcount("figure", "--length", "4", "--kernel-size", "3", "--stride", "2", "--padding", "2",
+             "--output-padding", "1", "--dilation", "2", "--out", str(out))
+    _pdflatex(tmp_path, "figure", out.read_text())
+
+
+def test_figure_png_and_svg_are_valid_images(tmp_path):
+    import matplotlib.image
+
+    png = tmp_path / "seed.png"
+    printed = tapcount("figure", "--length", "2", "--kernel-size", "3", "--out", str(png)).stdout.strip()
+    assert printed == str(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image = matplotlib.image.imread(png)
+    assert image.shape[0] > 200 and image.shape[1] > 400
+    assert image.std() > 0.05  # not a blank canvas
+    svg = tmp_path / "gap.svg"
+    tapcount("figure", "--length", "3", "--kernel-size", "2", "--stride", "3", "--output-padding", "2",
+             "--out", str(svg))
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text

@@ -39,13 +39,13 @@ from .export import (
     to_numpy,
     to_python,
 )
-from .functions import ExactQuotient, IntGcd, LatticeCount, PositivePart
+from .functions import ExactQuotient, IntGcd, LatticeCount, PositivePart, expand_sums
 from .regimes import REGIMES, specialise
 
 __all__ = [
     "output_length", "additions_per_filter", "exact_additions_per_filter", "taps_kept",
     "covered_positions", "ops", "quantity", "evaluate", "DEFAULTS", "symbols", "steps", "step", "expand", "REGIMES",
-    "specialise", "LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "latex",
+    "specialise", "LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums", "latex",
     "align_block", "standalone_document", "to_python", "python_source", "to_numpy", "to_c",
     "c_source", "to_json", "from_json",
 ]

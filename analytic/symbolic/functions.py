@@ -12,12 +12,32 @@ from __future__ import annotations
 
 import math
 
-from sympy import Function, Integer, Max, Min, Rational, S, Sum, ceiling
+from sympy import Add, Function, Integer, Max, Min, Rational, S, Sum, ceiling
 from sympy.core.symbol import Dummy
 
 from ..lattice import lattice_count
 
-__all__ = ["LatticeCount", "IntGcd", "ExactQuotient", "PositivePart"]
+__all__ = ["LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums"]
+
+
+def expand_sums(expr):
+    """Replace every ``Sum`` with integer limits by the explicit addition of its terms.
+
+    >>> from sympy import Symbol, floor
+    >>> m = Symbol("m", integer=True, nonnegative=True)
+    >>> expand_sums(Sum(floor(2 * m / 3), (m, 0, 3)))
+    3
+    """
+
+    def expand(summation):
+        term = summation.function
+        for variable, low, high in reversed(summation.limits):
+            if not (low.is_Integer and high.is_Integer):
+                raise ValueError(f"the limits of {summation} are not integers")
+            term = Add(*[term.subs(variable, j) for j in range(int(low), int(high) + 1)])
+        return term
+
+    return expr.replace(lambda e: isinstance(e, Sum), expand)
 
 
 def _args(printer, args):
@@ -36,8 +56,12 @@ class LatticeCount(Function):
     >>> x = Symbol("x", integer=True)
     >>> latex(LatticeCount(x, 2, 3, 1, 1))
     'G_{2,\\,3}\\!\\left(x;\\, 1, 1\\right)'
-    >>> LatticeCount(x, 2, 3, 1, 1).rewrite(Sum).subs(x, 4).doit()
+    >>> expand_sums(LatticeCount(x, 2, 3, 1, 1).rewrite(Sum).subs(x, 4))
     6
+
+    Evaluate the rewritten sum with :func:`expand_sums` rather than ``Sum.doit()``: SymPy 1.14's
+    ``doit`` mis-evaluates some floor/ceiling summands (``Sum(floor(2*m/3), (m, 0, 0)).doit()`` is
+    -1 for a nonnegative integer ``m``).
     """
 
     nargs = 5

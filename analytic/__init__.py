@@ -25,11 +25,13 @@ from .counts import (
     output_length,
 )
 from .lattice import floor_sum, lattice_count
-from .layers import ConvTranspose1d
+from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 
 __all__ = [
     "CONVENTIONS",
     "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "FilterCounts",
     "additions_per_filter",
     "exact_additions_per_filter",
@@ -37,6 +39,7 @@ __all__ = [
     "floor_sum",
     "lattice_count",
     "output_length",
+    "profile",
     "sweep",
 ]
 
@@ -49,6 +52,14 @@ def sweep(**arrays: Any) -> dict[str, Any]:
     from .arrays import sweep as _sweep
 
     return _sweep(**arrays)
+
+
+def profile(model: Any, input_shape: Any = None, **options: Any) -> Any:
+    """Per-layer counts of a whole torch model from a forward pass on the ``meta`` device;
+    see :func:`analytic.profiling.profile`."""
+    from .profiling import profile as _profile
+
+    return _profile(model, input_shape, **options)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,18 +1,129 @@
-"""Layer specifications that mirror torch's constructors and count without running anything."""
+"""Layer specifications that mirror torch's constructors and count without running anything.
+
+One implementation for every dimension: the per-dimension filter counts of
+:func:`analytic.counts._filter_counts` combine by product (taps kept ``T = prod T_i``, covered
+positions ``Z = prod Z_i``, output size ``prod L_out_i``), and the module conventions take the
+products (``input_size = prod L_in_i``, ``kernel_size = prod k_i``).
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from .counts import _filter_counts, check_convention, module_counts
-from .validation import as_single, check_filter, check_input_shape, check_kernel, check_layer
+from .counts import FilterCounts, _filter_counts, check_convention, module_counts
+from .validation import as_single, as_tuple, check_filter, check_input_shape, check_kernel, check_layer
 
-__all__ = ["ConvTranspose1d"]
+__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "spec_from_module"]
+
+_GEOMETRY = ("kernel_size", "stride", "padding", "output_padding", "dilation")
 
 
 @dataclass(frozen=True)
-class ConvTranspose1d:
+class _ConvTransposeNd:
+    in_channels: int
+    out_channels: int
+    kernel_size: object
+    stride: object = 1
+    padding: object = 0
+    output_padding: object = 0
+    groups: int = 1
+    bias: bool = True
+    dilation: object = 1
+    padding_mode: str = "zeros"
+    #: accepted for drop-in compatibility with torch's constructor; a count does not depend on them
+    device: object = field(default=None, compare=False, repr=False)
+    dtype: object = field(default=None, compare=False, repr=False)
+
+    DIMS: ClassVar[int] = 0
+
+    def __post_init__(self) -> None:
+        c_in, c_out, g, b = check_layer(self.in_channels, self.out_channels, self.groups, self.bias)
+        values = {"in_channels": c_in, "out_channels": c_out, "groups": g, "bias": b}
+        if self.DIMS == 1:
+            values.update(zip(_GEOMETRY, check_kernel(*(as_single(n, getattr(self, n)) for n in _GEOMETRY)),
+                              strict=True))
+        else:
+            columns = [as_tuple(n, getattr(self, n), self.DIMS) for n in _GEOMETRY]
+            per_dim = [check_kernel(*geometry, dim=i) for i, geometry in enumerate(zip(*columns, strict=True))]
+            values.update(zip(_GEOMETRY, zip(*per_dim, strict=True), strict=True))
+        if self.padding_mode != "zeros":
+            raise ValueError(
+                f"padding_mode ({self.padding_mode!r}) must be 'zeros':"
+                " torch supports no other for transposed convolutions"
+            )
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def _geometry(self, dim: int) -> tuple[int, int, int, int, int]:
+        if self.DIMS == 1:
+            return self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation
+        return tuple(getattr(self, n)[dim] for n in _GEOMETRY)
+
+    @classmethod
+    def from_module(cls, module: object) -> _ConvTransposeNd:
+        """Read a torch module's hyper-parameters (the module is not run or changed).
+
+        ``TypeError`` for a module of another type; ``ValueError`` for a ``padding_mode`` other
+        than ``'zeros'``.
+        """
+        torch = sys.modules.get("torch")
+        expected = getattr(torch.nn, cls.__name__) if torch is not None else None
+        if expected is None or not isinstance(module, expected):
+            raise TypeError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
+        return cls(
+            module.in_channels, module.out_channels, module.kernel_size, stride=module.stride,
+            padding=module.padding, output_padding=module.output_padding, groups=module.groups,
+            bias=module.bias is not None, dilation=module.dilation, padding_mode=module.padding_mode,
+        )
+
+    def _filters(self, spatial: tuple[int, ...]) -> list[FilterCounts]:
+        if self.DIMS == 1:
+            return [_filter_counts(*check_filter(spatial[0], *self._geometry(0)))]
+        return [_filter_counts(*check_filter(n, *self._geometry(i), dim=i)) for i, n in enumerate(spatial)]
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output shape torch produces for ``input_shape`` (batched or not)."""
+        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
+        outs = tuple(f.output_length for f in self._filters(spatial))
+        head = (batch,) if len(input_shape) == self.DIMS + 2 else ()
+        return (*head, self.out_channels, *outs)
+
+    def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
+        """Every intermediate quantity and every convention's total, by name, for one call.
+
+        Keys: ``output_length`` (in n-d: the number of output positions, the product over
+        dimensions), ``psi``, ``lambda``, ``gamma``, ``additions_per_filter``,
+        ``exact_additions_per_filter``, ``taps_kept``, ``covered_positions``,
+        ``exact_multiplications``, ``exact_additions`` and each name of ``analytic.CONVENTIONS``.
+        """
+        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
+        filters = self._filters(spatial)
+        if self.DIMS == 1:
+            combined, input_size, kernel = filters[0], spatial[0], self.kernel_size
+        else:
+            combined = FilterCounts(*(math.prod(column) for column in zip(*filters, strict=True)))
+            input_size, kernel = math.prod(spatial), math.prod(self.kernel_size)
+        return module_counts(
+            batch=batch, in_channels=self.in_channels, out_channels=self.out_channels,
+            groups=self.groups, bias=self.bias, input_size=input_size, kernel_size=kernel,
+            filter=combined,
+        )
+
+    def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
+        """Operations of one call on an input of ``input_shape`` under ``convention``.
+
+        ``convention`` is one of ``analytic.CONVENTIONS``: ``moduleprofiler`` (the seed's model),
+        ``exact`` (structural multiplications + additions), ``macs`` (fvcore), ``flops``
+        (``torch.utils.flop_counter``), ``ptflops``, ``thop``, ``torchinfo``.
+        """
+        return self.breakdown(input_shape)[check_convention(convention)]
+
+
+@dataclass(frozen=True)
+class ConvTranspose1d(_ConvTransposeNd):
     """The counting twin of ``torch.nn.ConvTranspose1d``: same constructor, no weights.
 
     Sizes may be ints or 1-tuples, as in torch; they are stored as ints.  Invalid values raise
@@ -25,101 +136,43 @@ class ConvTranspose1d:
     209715200
     >>> layer.breakdown((1, 512, 100))["exact_multiplications"]
     208666624
+    >>> ConvTranspose1d(1, 1, 3, bias=False).ops((1, 1, 2))  # psi*lambda + gamma = 1*(4*3 + 2) + 0
+    14
     """
 
-    in_channels: int
-    out_channels: int
-    kernel_size: int
-    stride: int = 1
-    padding: int = 0
-    output_padding: int = 0
-    groups: int = 1
-    bias: bool = True
-    dilation: int = 1
-    padding_mode: str = "zeros"
-    #: accepted for drop-in compatibility with torch's constructor; a count does not depend on them
-    device: object = field(default=None, compare=False, repr=False)
-    dtype: object = field(default=None, compare=False, repr=False)
+    DIMS: ClassVar[int] = 1
 
-    def __post_init__(self) -> None:
-        c_in, c_out, g, b = check_layer(self.in_channels, self.out_channels, self.groups, self.bias)
-        k, s, p, o, d = check_kernel(
-            as_single("kernel_size", self.kernel_size),
-            as_single("stride", self.stride),
-            as_single("padding", self.padding),
-            as_single("output_padding", self.output_padding),
-            as_single("dilation", self.dilation),
-        )
-        if self.padding_mode != "zeros":
-            raise ValueError(
-                f"padding_mode ({self.padding_mode!r}) must be 'zeros':"
-                " torch supports no other for transposed convolutions"
-            )
-        for name, value in (
-            ("in_channels", c_in), ("out_channels", c_out), ("groups", g), ("bias", b),
-            ("kernel_size", k), ("stride", s), ("padding", p), ("output_padding", o),
-            ("dilation", d),
-        ):
-            object.__setattr__(self, name, value)
 
-    @classmethod
-    def from_module(cls, module: object) -> ConvTranspose1d:
-        """Read a ``torch.nn.ConvTranspose1d``'s hyper-parameters (the module is not run or changed).
+@dataclass(frozen=True)
+class ConvTranspose2d(_ConvTransposeNd):
+    """The counting twin of ``torch.nn.ConvTranspose2d``; sizes are ints or pairs (stored as pairs).
 
-        ``TypeError`` for anything that is not a ``ConvTranspose1d``; ``ValueError`` for a
-        ``padding_mode`` other than ``'zeros'``.
-        """
-        torch = sys.modules.get("torch")
-        if torch is None or not isinstance(module, torch.nn.ConvTranspose1d):
-            raise TypeError(
-                f"module must be a torch.nn.ConvTranspose1d, got {type(module).__name__}"
-            )
-        return cls(
-            module.in_channels,
-            module.out_channels,
-            module.kernel_size,
-            stride=module.stride,
-            padding=module.padding,
-            output_padding=module.output_padding,
-            groups=module.groups,
-            bias=module.bias is not None,
-            dilation=module.dilation,
-            padding_mode=module.padding_mode,
-        )
+    >>> layer = ConvTranspose2d(64, 32, kernel_size=4, stride=2, padding=1)
+    >>> layer.output_shape((1, 64, 16, 16))
+    (1, 32, 32, 32)
+    >>> layer.breakdown((1, 64, 16, 16))["taps_kept"]  # per dimension 64 - 2 = 62 taps kept
+    3844
+    """
 
-    def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
-        """Every intermediate quantity and every convention's total, by name, for one call.
+    DIMS: ClassVar[int] = 2
 
-        Keys: ``output_length``, ``psi``, ``lambda``, ``gamma``, ``additions_per_filter``,
-        ``exact_additions_per_filter``, ``taps_kept``, ``covered_positions``,
-        ``exact_multiplications``, ``exact_additions`` and each name of ``analytic.CONVENTIONS``.
 
-        >>> ConvTranspose1d(1, 1, 3, bias=False).breakdown((1, 2))["additions_per_filter"]
-        2
-        """
-        batch, (length,) = check_input_shape(input_shape, self.in_channels)
-        n, k, s, p, o, d = check_filter(
-            length, self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation
-        )
-        return module_counts(
-            batch=batch,
-            in_channels=self.in_channels,
-            out_channels=self.out_channels,
-            groups=self.groups,
-            bias=self.bias,
-            input_size=n,
-            kernel_size=k,
-            filter=_filter_counts(n, k, s, p, o, d),
-        )
+@dataclass(frozen=True)
+class ConvTranspose3d(_ConvTransposeNd):
+    """The counting twin of ``torch.nn.ConvTranspose3d``; sizes are ints or triples."""
 
-    def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
-        """Operations of one call on an input of ``input_shape`` under ``convention``.
+    DIMS: ClassVar[int] = 3
 
-        ``convention`` is one of ``analytic.CONVENTIONS``: ``moduleprofiler`` (the seed's model),
-        ``exact`` (structural multiplications + additions), ``macs`` (fvcore), ``flops``
-        (``torch.utils.flop_counter``), ``ptflops``, ``thop``, ``torchinfo``.
 
-        >>> ConvTranspose1d(1, 1, 3, bias=False).ops((1, 1, 2))  # psi*lambda + gamma = 1*(4*3 + 2) + 0
-        14
-        """
-        return self.breakdown(input_shape)[check_convention(convention)]
+_BY_NAME = {cls.__name__: cls for cls in (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)}
+
+
+def spec_from_module(module: object) -> _ConvTransposeNd | None:
+    """The counting twin of a torch transposed convolution, or ``None`` for any other module."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    for name, cls in _BY_NAME.items():
+        if type(module) is getattr(torch.nn, name) or isinstance(module, getattr(torch.nn, name)):
+            return cls.from_module(module)
+    return None

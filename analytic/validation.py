@@ -18,6 +18,7 @@ from collections.abc import Sequence
 __all__ = [
     "as_int",
     "as_single",
+    "as_tuple",
     "check_filter",
     "check_input_shape",
     "filter_ok",
@@ -64,10 +65,27 @@ def as_single(name: str, value: object) -> int:
     return as_int(name, value)
 
 
+def as_tuple(name: str, value: object, dims: int) -> tuple[int, ...]:
+    """Accept an int (repeated) or a ``dims``-tuple of ints, like torch's ``_pair``/``_triple``.
+
+    >>> as_tuple("stride", 2, 3), as_tuple("stride", (1, 2), 2)
+    ((2, 2, 2), (1, 2))
+    """
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != dims:
+            raise ValueError(f"{name} must be an int or a {dims}-tuple for a {dims}-d layer, got {value!r}")
+        return tuple(as_int(f"{name}[{i}]", v) for i, v in enumerate(value))
+    return (as_int(name, value),) * dims
+
+
 def _at_least(name: str, value: int, minimum: int) -> None:
     if value < minimum:
         rule = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{name} ({value}) must be {rule} (at least {minimum})")
+
+
+def _names(dim: int | None, *names: str) -> list[str]:
+    return [name if dim is None else f"{name}[{dim}]" for name in names]
 
 
 def check_kernel(
@@ -76,35 +94,40 @@ def check_kernel(
     padding: object,
     output_padding: object,
     dilation: object,
+    dim: int | None = None,
 ) -> tuple[int, int, int, int, int]:
     """Validate the geometry torch checks before it sees an input; return the values as ints.
 
     Rules (torch's): ``kernel_size``, ``stride``, ``dilation`` >= 1; ``padding``,
-    ``output_padding`` >= 0; ``output_padding < max(stride, dilation)``.
+    ``output_padding`` >= 0; ``output_padding < max(stride, dilation)``.  With ``dim``, the
+    messages name the dimension (``stride[1]``) of an n-d layer.
 
     >>> check_kernel(3, 2, 0, 2, 1)
     Traceback (most recent call last):
     ...
     ValueError: output_padding (2) must be smaller than stride (2) or dilation (1)
+    >>> check_kernel(3, 0, 0, 0, 1, dim=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: stride[1] (0) must be positive (at least 1)
     """
-    k = as_int("kernel_size", kernel_size)
-    s = as_int("stride", stride)
-    p = as_int("padding", padding)
-    o = as_int("output_padding", output_padding)
-    d = as_int("dilation", dilation)
-    _at_least("kernel_size", k, 1)
-    _at_least("stride", s, 1)
-    _at_least("dilation", d, 1)
-    _at_least("padding", p, 0)
-    _at_least("output_padding", o, 0)
+    nk, ns, np_, no, nd = _names(dim, "kernel_size", "stride", "padding", "output_padding", "dilation")
+    k = as_int(nk, kernel_size)
+    s = as_int(ns, stride)
+    p = as_int(np_, padding)
+    o = as_int(no, output_padding)
+    d = as_int(nd, dilation)
+    _at_least(nk, k, 1)
+    _at_least(ns, s, 1)
+    _at_least(nd, d, 1)
+    _at_least(np_, p, 0)
+    _at_least(no, o, 0)
     if o >= s and o >= d:
-        raise ValueError(
-            f"output_padding ({o}) must be smaller than stride ({s}) or dilation ({d})"
-        )
+        raise ValueError(f"{no} ({o}) must be smaller than {ns} ({s}) or {nd} ({d})")
     return k, s, p, o, d
 
 
-def check_length(length: object, k: int, s: int, p: int, o: int, d: int) -> int:
+def check_length(length: object, k: int, s: int, p: int, o: int, d: int, dim: int | None = None) -> int:
     """Validate an input length against a checked kernel: ``length >= 1`` and output length >= 1.
 
     >>> check_length(1, 1, 1, 1, 0, 1)  # doctest: +ELLIPSIS
@@ -112,12 +135,14 @@ def check_length(length: object, k: int, s: int, p: int, o: int, d: int) -> int:
     ...
     ValueError: output length (-1) must be at least 1: (length-1)*stride - 2*padding + ...
     """
-    n = as_int("length", length)
-    _at_least("length", n, 1)
+    (nn,) = _names(dim, "length")
+    n = as_int(nn, length)
+    _at_least(nn, n, 1)
     out = (n - 1) * s - 2 * p + d * (k - 1) + o + 1
     if out < 1:
+        where = "" if dim is None else f" in dimension {dim}"
         raise ValueError(
-            f"output length ({out}) must be at least 1: (length-1)*stride - 2*padding"
+            f"output length ({out}){where} must be at least 1: (length-1)*stride - 2*padding"
             f" + dilation*(kernel_size-1) + output_padding + 1 with length={n},"
             f" kernel_size={k}, stride={s}, padding={p}, output_padding={o}, dilation={d};"
             f" padding is too large"
@@ -150,6 +175,7 @@ def check_filter(
     padding: object,
     output_padding: object,
     dilation: object,
+    dim: int | None = None,
 ) -> tuple[int, int, int, int, int, int]:
     """Validate one filter's geometry and input length; return the six values as ints.
 
@@ -170,8 +196,8 @@ def check_filter(
         and (o < s or o < d) and (n - 1) * s - 2 * p + d * (k - 1) + o >= 0
     ):
         return n, k, s, p, o, d
-    k, s, p, o, d = check_kernel(kernel_size, stride, padding, output_padding, dilation)
-    return check_length(length, k, s, p, o, d), k, s, p, o, d
+    k, s, p, o, d = check_kernel(kernel_size, stride, padding, output_padding, dilation, dim)
+    return check_length(length, k, s, p, o, d, dim), k, s, p, o, d
 
 
 def check_layer(
@@ -242,6 +268,7 @@ def check_input_shape(
         raise ValueError(
             f"input_shape {shape} has {channels} channels, the layer expects in_channels={in_channels}"
         )
-    for v in spatial:
-        _at_least("length (input_shape[-1])" if spatial_dims == 1 else "spatial size", v, 1)
+    for i, v in enumerate(spatial):
+        index = len(shape) - spatial_dims + i
+        _at_least("length (input_shape[-1])" if spatial_dims == 1 else f"spatial size (input_shape[{index}])", v, 1)
     return batch, spatial

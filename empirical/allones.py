@@ -78,3 +78,37 @@ def exact_additions_per_filter(
     """
     y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
     return as_exact_int(torch.sum(y)) - int(torch.count_nonzero(y))
+
+
+def all_ones_output_nd(
+    input_size: tuple[int, ...],
+    kernel_size,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    dilation=1,
+) -> torch.Tensor:
+    """The all-ones output of one filter in 1, 2 or 3 dimensions (``len(input_size)``), float64.
+
+    Parameters are ints or tuples, as for ``torch.nn.ConvTranspose{1,2,3}d``; the result has the
+    spatial output shape.
+
+    >>> all_ones_output_nd((2, 1), kernel_size=(3, 2)).tolist()
+    [[1.0, 1.0], [2.0, 2.0], [2.0, 2.0], [1.0, 1.0]]
+    """
+    from analytic.layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+
+    dims = len(input_size)
+    cls = {1: ConvTranspose1d, 2: ConvTranspose2d, 3: ConvTranspose3d}.get(dims)
+    if cls is None:
+        raise ValueError(f"input_size {input_size!r} must have 1, 2 or 3 dimensions")
+    spec = cls(1, 1, kernel_size, stride=stride, padding=padding, output_padding=output_padding,
+               dilation=dilation, bias=False)
+    spec.output_shape((1, 1, *input_size))  # torch's rules, with tapcount's messages
+    module = getattr(torch.nn, cls.__name__)(
+        1, 1, spec.kernel_size, stride=spec.stride, padding=spec.padding,
+        output_padding=spec.output_padding, dilation=spec.dilation, bias=False, dtype=torch.float64,
+    )
+    with torch.no_grad():
+        module.weight.fill_(1.0)
+        return module(torch.ones((1, 1, *input_size), dtype=torch.float64))[0, 0]

@@ -1,4 +1,5 @@
-"""Measure a real ``torch.nn.ConvTranspose1d`` with the all-ones method, without changing it.
+"""Measure a real ``torch.nn.ConvTranspose1d`` (or 2d, 3d) with the all-ones method, without
+changing it.
 
 The module's own ``forward`` runs through :func:`torch.func.functional_call` with its parameters
 swapped, for that call only, for float64 ones (weight) and zeros (bias) on the CPU: the user's
@@ -11,10 +12,12 @@ function the analytic side uses (:func:`analytic.counts.module_counts`).
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from analytic.counts import FilterCounts, check_convention, module_counts
-from analytic.layers import ConvTranspose1d as _Spec
+from analytic.layers import spec_from_module
 from analytic.validation import check_input_shape
 
 from .allones import as_exact_int
@@ -27,8 +30,10 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
 
     The keys are those of :meth:`analytic.ConvTranspose1d.breakdown`.
     """
-    spec = _Spec.from_module(module)  # validates the module's hyper-parameters
-    batch, (length,) = check_input_shape(input_shape, spec.in_channels)
+    spec = spec_from_module(module)  # validates the module's hyper-parameters
+    if spec is None:
+        raise TypeError(f"module must be a torch.nn.ConvTranspose1d, 2d or 3d, got {type(module).__name__}")
+    batch, spatial = check_input_shape(input_shape, spec.in_channels, spec.DIMS)
     per_group = spec.in_channels // spec.groups
     params = {"weight": torch.ones(module.weight.shape, dtype=torch.float64)}
     if module.bias is not None:
@@ -36,7 +41,7 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
     x = torch.ones(tuple(input_shape), dtype=torch.float64)
     with torch.no_grad():
         y = torch.func.functional_call(module, params, (x,))
-    y = y.reshape(-1, spec.out_channels, y.shape[-1])
+    y = y.reshape(-1, spec.out_channels, *y.shape[-spec.DIMS:])
     # every (sample, channel) row is the same filter's output: read one, check all
     row = y[0, 0]
     if not torch.equal(y, row.expand_as(y)):
@@ -47,10 +52,10 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
         out_channels=spec.out_channels,
         groups=spec.groups,
         bias=spec.bias,
-        input_size=length,
-        kernel_size=spec.kernel_size,
+        input_size=math.prod(spatial),
+        kernel_size=math.prod(spec.kernel_size) if spec.DIMS > 1 else spec.kernel_size,
         filter=FilterCounts(
-            output_length=int(y.shape[-1]),
+            output_length=row.numel(),
             taps_kept=as_exact_int(torch.sum(row)) // per_group,
             covered_positions=int(torch.count_nonzero(row)),
         ),

@@ -43,3 +43,28 @@ def module_configs(draw, max_length=60, max_channels_per_group=3, max_groups=3):
     layer = {k: v for k, v in f.items() if k != "length"}
     layer.update(in_channels=in_channels, out_channels=out_channels, groups=groups, bias=bias)
     return layer, shape
+
+
+@st.composite
+def nd_filter_configs(draw, dims, max_length=12, max_kernel=5, max_stride=4, max_dilation=3, max_padding=6):
+    """One n-d filter: an independent valid 1-d configuration per dimension (mixed strides,
+    dilations, paddings and output_paddings), as tuples."""
+    per_dim = [draw(filter_configs(max_length=max_length, max_kernel=max_kernel, max_stride=max_stride,
+                                   max_dilation=max_dilation, max_padding=max_padding)) for _ in range(dims)]
+    return {key: tuple(c[key] for c in per_dim) for key in FILTER_KEYS}
+
+
+@st.composite
+def nd_module_configs(draw, dims, max_channels_per_group=3, max_groups=2):
+    """A whole n-d module call: filter per dimension, channels, groups, bias, batched or not."""
+    f = draw(nd_filter_configs(dims))
+    groups = draw(st.integers(1, max_groups), label="groups")
+    in_channels = groups * draw(st.integers(1, max_channels_per_group), label="in_per_group")
+    out_channels = groups * draw(st.integers(1, max_channels_per_group), label="out_per_group")
+    bias = draw(st.booleans(), label="bias")
+    batch = draw(st.one_of(st.none(), st.integers(1, 2)), label="batch (None: unbatched)")
+    spatial = f["length"]
+    shape = (in_channels, *spatial) if batch is None else (batch, in_channels, *spatial)
+    layer = {k: v for k, v in f.items() if k != "length"}
+    layer.update(in_channels=in_channels, out_channels=out_channels, groups=groups, bias=bias)
+    return layer, shape

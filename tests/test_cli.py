@@ -101,7 +101,7 @@ def test_errors_are_one_line_with_status_2(args, message, tmp_path):
     assert message in result.stderr
 
 
-@pytest.mark.parametrize("command", ["count", "derive", "verify", "figure"])
+@pytest.mark.parametrize("command", ["count", "derive", "verify", "figure", "profile"])
 def test_help_shows_an_example(command):
     out = tapcount(command, "--help").stdout
     assert "example" in out and f"tapcount {command}" in out
@@ -196,3 +196,42 @@ def test_figure_png_and_svg_are_valid_images(tmp_path):
              "--out", str(svg))
     text = svg.read_text()
     assert text.lstrip().startswith("<?xml") and "<svg" in text
+
+
+def test_profile_command_prints_the_table_in_every_format(tmp_path):
+    target = f"{ROOT / 'tests' / 'models.py'}:hifigan_generator"
+    document = json.loads(tapcount("profile", target, "--input-shape", "1,80,100", "--format", "json").stdout)
+    from tests.models import hifigan_generator
+
+    expected = analytic.profile(hifigan_generator(), (1, 80, 100))
+    assert document["total"] == expected.total
+    text = tapcount("profile", target, "--input-shape", "1,80,100").stdout
+    assert text.splitlines()[0].split()[:4] == ["layer", "type", "input", "output"]
+    assert f"{expected.total['exact']:,}" in text.splitlines()[-1]
+    assert tapcount("profile", target, "--input-shape", "1,80,100", "--format", "csv").stdout == expected.to_csv()
+    assert "| ups.3 | ConvTranspose1d |" in tapcount("profile", target, "--input-shape", "1,80,100",
+                                                     "--format", "markdown").stdout
+    latex = tapcount("profile", target, "--input-shape", "1,80,100", "--format", "latex").stdout
+    _pdflatex(tmp_path, "profile", "\\documentclass{article}\n\\usepackage[a3paper,landscape]{geometry}\n"
+              "\\usepackage{booktabs}\n\\begin{document}\n\\tiny\n" + latex + "\n\\end{document}\n")
+    two = tapcount("profile", f"{ROOT / 'tests' / 'models.py'}:two_inputs", "--input-shape", "1,4,5,6",
+                   "--input-shape", "2,3,9", "--format", "json").stdout
+    assert [r["name"] for r in json.loads(two)["rows"]] == ["up", "up", "act", "up1d"]
+
+
+@pytest.mark.parametrize(
+    ("target", "shape", "status", "message"),
+    [
+        ("models.py:not_a_model", "1,2", 2, "returned int, not a torch.nn.Module"),
+        ("models.py:broken", "1,2,10", 1, "forward pass on the meta device failed"),
+        ("models.py:nothing_here", "1,2", 2, "has no function 'nothing_here'"),
+        ("missing.py:f", "1,2", 2, "does not exist"),
+        ("models.py", "1,2", 2, "must be FILE.py:FACTORY"),
+        ("models.py:broken", "1,x", 2, "must be comma-separated integers"),
+    ],
+)
+def test_profile_command_errors(target, shape, status, message):
+    result = tapcount("profile", target, "--input-shape", shape, check=False, cwd=ROOT / "tests")
+    assert result.returncode == status, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr

@@ -27,6 +27,9 @@ EXAMPLES = {
     "verify": """examples:
   tapcount verify --samples 500 --seed 1
   tapcount verify --stride 8 --kernel-size 16 --length 1:64 --padding 0:8 --exhaustive""",
+    "profile": """examples:
+  tapcount profile tests/models.py:hifigan_generator --input-shape 1,80,100
+  tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs""",
     "figure": """examples:
   tapcount figure --length 2 --kernel-size 3 --out seed.png       # the seed's Figure 1
   tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
@@ -101,7 +104,56 @@ def build_parser() -> argparse.ArgumentParser:
     figure = _sub(sub, "figure", "Draw the seed's Figure 1 for a configuration (TikZ, PNG or SVG).")
     _filter_options(figure, required=True)
     figure.add_argument("--out", required=True, metavar="FILE", help=".tex (TikZ document), .png or .svg")
+    prof = _sub(sub, "profile", "Count every transposed convolution of a model built by a factory in a Python file.")
+    prof.add_argument("target", metavar="FILE.py:FACTORY", help="a file and a function of it returning the model")
+    prof.add_argument("--input-shape", action="append", required=True, metavar="N,C,L",
+                      help="shape of the model's input; repeat for a model with several inputs")
+    prof.add_argument("--format", choices=("table", "markdown", "latex", "csv", "json"), default="table")
     return parser
+
+
+def _load_factory(target: str):
+    import importlib.util
+    from pathlib import Path
+
+    path, sep, name = target.rpartition(":")
+    if not sep or not path or not name:
+        raise ValueError(f"target ({target!r}) must be FILE.py:FACTORY")
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"target file {path!r} does not exist")
+    spec = importlib.util.spec_from_file_location(f"tapcount_profile_{file.stem}", file)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(file.resolve().parent.parent))  # let the file import its package siblings
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.pop(0)
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise ValueError(f"{path} has no function {name!r}")
+    return factory
+
+
+def _profile(args) -> str:
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("tapcount profile needs torch: pip install 'tapcount[torch]'") from None
+    from ..profiling import profile
+
+    shapes = []
+    for text in args.input_shape:
+        try:
+            shapes.append(tuple(int(v) for v in text.split(",")))
+        except ValueError:
+            raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers, e.g. 1,80,100") from None
+    model = _load_factory(args.target)()
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{args.target} returned {type(model).__name__}, not a torch.nn.Module")
+    result = profile(model, example_inputs=tuple(shapes))
+    return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,
+            "csv": result.to_csv, "json": result.to_json}[args.format]().rstrip("\n")
 
 
 def _count(args) -> str:
@@ -185,11 +237,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _derive(args)
         elif args.command == "verify":
             text, status = _verify(args)
+        elif args.command == "profile":
+            text = _profile(args)
         else:
             text = _figure(args)
     except (ValueError, TypeError, OverflowError) as error:
         print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:  # the model's own forward failed
+        print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
+        return 1
     except (ImportError, OSError) as error:
         print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
         return 1

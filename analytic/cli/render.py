@@ -31,26 +31,29 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) ->
     """``rows`` under ``headers`` as ``text`` (aligned columns), ``markdown`` or ``latex``
     (a ``tabular`` with ``booktabs`` rules; the first column is left-aligned, the others right)."""
     cells = [[_cell(v, fmt) for v in row] for row in rows]
+    # numbers right-aligned, text left-aligned
+    numeric = [i > 0 and any(isinstance(row[i], int) and not isinstance(row[i], bool) for row in rows)
+               for i in range(len(headers))]
     if fmt == "markdown":
-        lines = ["| " + " | ".join(headers) + " |", "|---|" + "---:|" * (len(headers) - 1)]
+        lines = ["| " + " | ".join(headers) + " |", "|" + "".join("---:|" if n else "---|" for n in numeric)]
         lines += ["| " + " | ".join(row) + " |" for row in cells]
         return "\n".join(lines)
     if fmt == "latex":
         head = " & ".join(latex_escape(h) for h in headers)
         lines = [r"% needs \usepackage{booktabs}",
-                 r"\begin{tabular}{l" + "r" * (len(headers) - 1) + "}", r"\toprule", head + r" \\",
+                 r"\begin{tabular}{" + "".join("r" if n else "l" for n in numeric) + "}", r"\toprule",
+                 head + r" \\",
                  r"\midrule"]
         lines += [" & ".join(row) + r" \\" for row in cells]
         lines += [r"\bottomrule", r"\end{tabular}"]
         return "\n".join(lines)
     widths = [max(len(str(h)), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(headers, widths,
-                                                                                         strict=True)))]
-    out.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(row, widths, strict=True))))
-    return "\n".join(out)
+
+    def line(values):
+        return "  ".join(v.rjust(w) if num else v.ljust(w)
+                         for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(row) for row in cells)])
 
 
 def to_json(document: object) -> str:

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from sympy import Expr
+from sympy import Expr, Integer, Mul
 
 from ..counts import check_convention
+from ..validation import as_int
 from . import symbols
 from .derivation import expand, step, steps
 from .export import (
@@ -44,7 +45,8 @@ from .regimes import REGIMES, specialise
 
 __all__ = [
     "output_length", "additions_per_filter", "exact_additions_per_filter", "taps_kept",
-    "covered_positions", "ops", "quantity", "evaluate", "DEFAULTS", "symbols", "steps", "step", "expand", "REGIMES",
+    "covered_positions", "ops", "quantity", "filter_quantity", "evaluate", "DEFAULTS", "symbols",
+    "steps", "step", "expand", "REGIMES",
     "specialise", "LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums", "latex",
     "align_block", "standalone_document", "to_python", "python_source", "to_numpy", "to_c",
     "c_source", "to_json", "from_json",
@@ -71,43 +73,100 @@ def evaluate(expr: Expr, **values: int) -> Expr:
     if unknown:
         raise ValueError(f"unknown keyword(s) {sorted(unknown)}; known: {', '.join(symbols.BY_NAME)}")
     chosen = DEFAULTS | values
-    return expr.subs({symbols.BY_NAME[name]: value for name, value in chosen.items()})
+    # xreplace rebuilds the tree bottom-up (every function evaluating on its integers): much
+    # faster than subs, and exact
+    return expr.xreplace({symbols.BY_NAME[name]: Integer(as_int(name, value)) for name, value in chosen.items()})
 
 
-def output_length() -> Expr:
-    """``L_out`` in torch's keywords."""
-    return quantity("output_length")
+#: per-filter quantities whose n-d value is the product of the per-dimension values
+_PRODUCTS = ("output_length", "taps_kept", "covered_positions")
+#: what the module conventions are written in (kept by name when expanding them)
+_PER_FILTER = ("output_length", "taps_kept", "additions_per_filter", "covered_positions")
 
 
-def additions_per_filter() -> Expr:
+def _check_dims(dims: object) -> int:
+    if dims not in (1, 2, 3) or isinstance(dims, bool):
+        raise ValueError(f"dims ({dims!r}) must be 1, 2 or 3")
+    return dims  # type: ignore[return-value]
+
+
+@cache
+def _per_dimension(key: str, dims: int) -> tuple[Expr, ...]:
+    """``key``'s 1-d expression written for each dimension's symbols (``length_0``, ...)."""
+    return tuple(quantity(key).xreplace(symbols.DIM_SYMBOLS[i]) for i in range(dims))
+
+
+@cache
+def filter_quantity(key: str, dims: int = 1) -> Expr:
+    """A per-filter quantity of a ``dims``-d layer: products over dimensions of ``L_out``, ``T``
+    and ``Z`` (per-dimension symbols ``length_0``, ``kernel_size_0``, ...); ``A = T - L_out`` and
+    ``E = T - Z`` of those products.  ``dims=1`` is the 1-d expression itself."""
+    if _check_dims(dims) == 1:
+        return quantity(key)
+    if key in _PRODUCTS:
+        return Mul(*_per_dimension(key, dims))
+    taps = filter_quantity("taps_kept", dims)
+    if key == "additions_per_filter":
+        return taps - filter_quantity("output_length", dims)
+    if key == "exact_additions_per_filter":
+        return taps - filter_quantity("covered_positions", dims)
+    raise ValueError(f"quantity ({key!r}) must be one of {', '.join((*_PRODUCTS, *_ADDITIONS))}")
+
+
+_ADDITIONS = ("additions_per_filter", "exact_additions_per_filter")
+
+
+def output_length(dims: int = 1) -> Expr:
+    """``L_out`` in torch's keywords (n-d: the number of output positions, a product)."""
+    return filter_quantity("output_length", dims)
+
+
+def additions_per_filter(dims: int = 1) -> Expr:
     """The seed's additions per filter ``A = T - L_out`` (may be negative)."""
-    return quantity("additions_per_filter")
+    return filter_quantity("additions_per_filter", dims)
 
 
-def exact_additions_per_filter() -> Expr:
-    """Exact additions per filter ``E = (n-d')^+ (k-s')^+ - G'(p - l) - G'(q - l)``."""
-    return quantity("exact_additions_per_filter")
+def exact_additions_per_filter(dims: int = 1) -> Expr:
+    """Exact additions per filter ``E = (n-d')^+ (k-s')^+ - G'(p - l) - G'(q - l)`` (n-d: ``T - Z``)."""
+    return filter_quantity("exact_additions_per_filter", dims)
 
 
-def taps_kept() -> Expr:
-    """Taps landing inside the output, ``T = n k - G(p) - G(q)``."""
-    return quantity("taps_kept")
+def taps_kept(dims: int = 1) -> Expr:
+    """Taps landing inside the output, ``T = n k - G(p) - G(q)`` (n-d: the product)."""
+    return filter_quantity("taps_kept", dims)
 
 
-def covered_positions() -> Expr:
-    """Output positions receiving at least one tap, ``Z = T - E``."""
-    return quantity("covered_positions")
+def covered_positions(dims: int = 1) -> Expr:
+    """Output positions receiving at least one tap, ``Z = T - E`` (n-d: the product)."""
+    return filter_quantity("covered_positions", dims)
 
 
-def ops(convention: str = "moduleprofiler", bias: bool | None = True) -> Expr:
+@cache
+def _module_quantity(convention: str, dims: int) -> Expr:
+    if dims == 1:
+        return quantity(convention)
+    from .derivation import A, L_out, T, Z
+
+    per_filter = expand(step(convention).symbol, keep=_PER_FILTER)
+    return per_filter.xreplace({
+        L_out: output_length(dims), T: taps_kept(dims), Z: covered_positions(dims),
+        A: additions_per_filter(dims),
+        symbols.kernel_size: Mul(*(symbols.DIM_SYMBOLS[i][symbols.kernel_size] for i in range(dims))),
+        symbols.length: Mul(*(symbols.DIM_SYMBOLS[i][symbols.length] for i in range(dims))),
+    })
+
+
+def ops(convention: str = "moduleprofiler", bias: bool | None = True, dims: int = 1) -> Expr:
     """A module's total under ``convention`` (one of ``analytic.CONVENTIONS``).
 
     ``bias=True``/``False`` substitutes the bias; ``bias=None`` keeps the symbol ``bias`` (0 or 1).
+    ``dims`` 2 or 3 gives ConvTranspose2d/3d (per-dimension symbols ``length_0``, ...; the
+    moduleprofiler model with products of output sizes and kernel sizes).
 
     >>> ops("macs")
     batch*kernel_size*length*out_channels*ExactQuotient(in_channels, groups)
     """
-    expr = quantity(check_convention(convention))
+    expr = _module_quantity(check_convention(convention), _check_dims(dims))
     if bias is None:
         return expr
     if not isinstance(bias, bool):

@@ -103,6 +103,7 @@ def standalone_document(title: str = "Operation counts of a transposed 1-d convo
 _ORDER = (
     sy.batch, sy.in_channels, sy.out_channels, sy.groups, sy.bias,
     *sy.FILTER_SYMBOLS,
+    *(mapping[base] for mapping in sy.DIM_SYMBOLS for base in sy.FILTER_SYMBOLS),
 )
 
 

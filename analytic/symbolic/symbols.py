@@ -8,7 +8,7 @@ from sympy import Symbol
 __all__ = [
     "length", "kernel_size", "stride", "padding", "output_padding", "dilation",
     "batch", "in_channels", "out_channels", "groups", "bias",
-    "FILTER_SYMBOLS", "MODULE_SYMBOLS", "LATEX_NAMES", "BY_NAME",
+    "FILTER_SYMBOLS", "MODULE_SYMBOLS", "DIM_SYMBOLS", "LATEX_NAMES", "BY_NAME",
 ]
 
 length = Symbol("length", integer=True, positive=True)
@@ -31,7 +31,15 @@ MODULE_SYMBOLS = (
     in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
     dilation, batch, length,
 )
+
+def _indexed(base: Symbol, i: int) -> Symbol:
+    return Symbol(f"{base.name}_{i}", **base.assumptions0)
+
+
+#: per-dimension symbols of n-d layers: ``DIM_SYMBOLS[i][length]`` is ``length_i``
+DIM_SYMBOLS = tuple({base: _indexed(base, i) for base in FILTER_SYMBOLS} for i in range(3))
 BY_NAME = {s.name: s for s in MODULE_SYMBOLS}
+BY_NAME.update({s.name: s for mapping in DIM_SYMBOLS for s in mapping.values()})
 
 #: pretty names for ``sympy.latex(expr, symbol_names=LATEX_NAMES)``
 LATEX_NAMES = {
@@ -47,3 +55,8 @@ LATEX_NAMES = {
     groups: "g",
     bias: "b",
 }
+for _i, _mapping in enumerate(DIM_SYMBOLS):
+    for _base, _symbol in _mapping.items():
+        _name = LATEX_NAMES[_base]
+        LATEX_NAMES[_symbol] = (_name[:-1] + f",{_i}}}" if _name.endswith("}") and "_{" in _name
+                                else f"{_name}_{{{_i}}}")

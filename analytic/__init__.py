@@ -1,8 +1,11 @@
 """tapcount's closed forms: exact operation counts of transposed convolutions.
 
 Plain Python integers, exact for any size, computed in time that does not depend on the input
-length.  ``import analytic`` loads neither torch nor SymPy; :mod:`analytic.symbolic` (SymPy)
-loads on first use.
+length: per filter (:func:`additions_per_filter`, :func:`exact_additions_per_filter`,
+:func:`output_length`), per layer (:class:`ConvTranspose1d`, :class:`ConvTranspose2d`,
+:class:`ConvTranspose3d`), for arrays of configurations (:func:`sweep`, NumPy) and for whole torch
+models (:func:`profile`).  ``import analytic`` loads neither torch, SymPy nor NumPy;
+:mod:`analytic.symbolic` (SymPy) loads on first use.
 
 >>> import analytic
 >>> analytic.additions_per_filter(length=2, kernel_size=3)

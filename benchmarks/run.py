@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import timeit
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -92,7 +93,25 @@ def main() -> None:
     t = median_seconds(lambda: analytic.sweep(**config, on_invalid="mask"), number=1, repeat=5)
     row("analytic.sweep, 10**6 random configurations", f"{size / t:,.0f} configs/s", ">= 10**6/s")
 
-    # 5. import cost, in fresh interpreters
+    # 5. a whole model: the profile on the meta device against a real forward pass
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.models import hifigan_generator
+
+    model = hifigan_generator()
+    x = torch.randn(1, 80, 100)
+    torch.set_num_threads(2)
+    profile_s = median_seconds(lambda: analytic.profile(model, (1, 80, 100)), number=1, repeat=7)
+
+    def forward():
+        with torch.no_grad():
+            model(x)
+
+    forward_s = median_seconds(forward, number=1, repeat=5)
+    row("analytic.profile(HiFi-GAN generator, 1x80x100) / real CPU forward",
+        f"{profile_s * 1e3:,.0f} ms / {forward_s * 1e3:,.0f} ms", "profile < 1 s")
+    torch.set_num_threads(1)
+
+    # 6. import cost, in fresh interpreters
     bare = fresh_interpreter("pass")
     imported = fresh_interpreter("import analytic")
     row("import analytic, above a bare interpreter", f"{(imported - bare) * 1e3:,.1f} ms", "<= 50 ms")
@@ -101,7 +120,7 @@ def main() -> None:
          "if m in sys.modules])"], capture_output=True, text=True, check=True).stdout.strip()
     row("modules loaded by import analytic (torch, sympy, numpy)", loaded, "[]")
 
-    # 6. every symbolic expression, built in a fresh interpreter after the import
+    # 7. every symbolic expression, built in a fresh interpreter after the import
     code = ("import time, analytic.symbolic as S; t = time.perf_counter();"
             "[S.quantity(st.key) for st in S.steps()];"
             "[S.ops(c, b) for c in ('moduleprofiler','exact','macs','flops','ptflops','thop','torchinfo')"

@@ -69,6 +69,9 @@ def test_every_exported_equation_compiles(tmp_path):
     equations = [symbolic.latex(symbolic.quantity(st.key)) for st in symbolic.steps()]
     equations += [symbolic.latex(symbolic.ops(c, bias=b)) for c in analytic.CONVENTIONS for b in (True, False)]
     equations += [symbolic.latex(symbolic.ops("exact", bias=None))]
+    equations += [symbolic.latex(symbolic.ops(c, bias=None, dims=d)) for c in analytic.CONVENTIONS for d in (2, 3)]
+    equations += [symbolic.latex(symbolic.filter_quantity(key, 2))
+                  for key in ("additions_per_filter", "exact_additions_per_filter")]
     equations += [symbolic.latex(symbolic.specialise(symbolic.quantity(key), regime))
                   for regime in symbolic.REGIMES
                   for key in ("additions_per_filter", "exact_additions_per_filter")]

@@ -115,6 +115,10 @@ def _meta_copy(model):
         memo[id(p)] = torch.nn.Parameter(torch.empty_like(p, device="meta"), requires_grad=p.requires_grad)
     for b in model.buffers():
         memo[id(b)] = torch.empty_like(b, device="meta")
+    for module in model.modules():  # plain tensor attributes, e.g. the weight old-style weight_norm computes
+        for value in vars(module).values():
+            if isinstance(value, torch.Tensor) and id(value) not in memo:
+                memo[id(value)] = torch.empty_like(value, device="meta")
     return copy.deepcopy(model, memo)
 
 
@@ -168,8 +172,18 @@ def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=N
             calls.append((name, module, shape_in, shape_out))
         return record
 
+    # A row for every transposed convolution and every other leaf module.  The modules that compute
+    # a parametrized weight (weight_norm's) belong to their layer: they are neither rows nor do
+    # they make their layer a non-leaf.
+    from torch.nn.utils.parametrize import is_parametrized
+
+    internals = {id(m) for owner in meta.modules() if is_parametrized(owner)
+                 for m in owner.parametrizations.modules()}
     for name, module in meta.named_modules():
-        if not any(True for _ in module.children()):
+        if id(module) in internals:
+            continue
+        leaf = all(id(child) in internals for child in module.children())
+        if leaf or spec_from_module(module) is not None:
             module.register_forward_hook(hook(name))
     try:
         with torch.no_grad():
@@ -181,7 +195,9 @@ def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=N
     for name, module, shape_in, shape_out in calls:
         spec = spec_from_module(module)
         if spec is None or shape_in is None or shape_out is None:
-            rows.append(ProfileRow(name, type(module).__name__, shape_in, shape_out))
+            # weight_norm makes a dynamic subclass (ParametrizedConv1d): name the module's own class
+            kind = type(module).__bases__[0] if is_parametrized(module) else type(module)
+            rows.append(ProfileRow(name, kind.__name__, shape_in, shape_out))
             continue
         expected = spec.output_shape(shape_in)
         if expected != shape_out:  # forward(..., output_size=...) chose another output_padding
@@ -191,6 +207,7 @@ def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=N
             spec = replace(spec, output_padding=padding if spec.DIMS > 1 else padding[0])
         counts = spec.breakdown(shape_in)
         assert math.prod(shape_out[-spec.DIMS:]) == counts["output_length"]
-        rows.append(ProfileRow(name, type(module).__name__, shape_in, shape_out,
+        # the torch class counted (not a dynamic subclass such as weight_norm's ParametrizedConvTranspose1d)
+        rows.append(ProfileRow(name, type(spec).__name__, shape_in, shape_out,
                                {c: counts[c] for c in conventions}))
     return Profile(tuple(rows), conventions)

@@ -35,10 +35,18 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
         raise TypeError(f"module must be a torch.nn.ConvTranspose1d, 2d or 3d, got {type(module).__name__}")
     batch, spatial = check_input_shape(input_shape, spec.in_channels, spec.DIMS)
     per_group = spec.in_channels // spec.groups
+    x = torch.ones(tuple(input_shape), dtype=torch.float64)
+    if torch.nn.utils.parametrize.is_parametrized(module) or module._forward_pre_hooks:
+        # a weight computed from other parameters (weight_norm, old or new style) cannot be swapped
+        # for ones: run a plain twin of the same class and hyper-parameters instead
+        module = type(module)(
+            spec.in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride, padding=spec.padding,
+            output_padding=spec.output_padding, groups=spec.groups, bias=spec.bias, dilation=spec.dilation,
+            device="meta",
+        )
     params = {"weight": torch.ones(module.weight.shape, dtype=torch.float64)}
     if module.bias is not None:
         params["bias"] = torch.zeros(module.bias.shape, dtype=torch.float64)
-    x = torch.ones(tuple(input_shape), dtype=torch.float64)
     with torch.no_grad():
         y = torch.func.functional_call(module, params, (x,))
     y = y.reshape(-1, spec.out_channels, *y.shape[-spec.DIMS:])

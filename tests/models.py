@@ -64,6 +64,15 @@ def hifigan_generator():
     return Generator()
 
 
+def hifigan_generator_weight_norm():
+    """The generator as published: every convolution under weight normalisation."""
+    model = hifigan_generator()
+    for module in list(model.modules()):
+        if isinstance(module, (nn.Conv1d, nn.ConvTranspose1d)):
+            torch.nn.utils.parametrizations.weight_norm(module)
+    return model
+
+
 class TwoInputs(nn.Module):
     """Two inputs, a 2-d transposed convolution called twice, and an output_size override."""
 

@@ -69,3 +69,13 @@ def test_peer_tool_numbers_of_the_api_contract():
     assert empirical.measure(module, shape)["exact_multiplications"] == 208_666_624
     layer = analytic.ConvTranspose1d.from_module(module)
     assert {c: layer.ops(shape, c) for c in analytic.CONVENTIONS} == measured
+
+
+def test_weight_normalised_modules_are_measured_without_change():
+    module = torch.nn.utils.parametrizations.weight_norm(torch.nn.ConvTranspose1d(6, 4, 5, stride=3, padding=1))
+    weight = module.weight.detach().clone()
+    layer = analytic.ConvTranspose1d.from_module(module)
+    for convention in analytic.CONVENTIONS:
+        assert empirical.ops(module, (2, 6, 7), convention) == layer.ops((2, 6, 7), convention)
+    assert torch.equal(module.weight, weight)
+    assert module.parametrizations.weight.original0.dtype == torch.float32

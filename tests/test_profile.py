@@ -53,6 +53,23 @@ def test_hifigan_profile_equals_empirical_ops_of_a_real_forward(hifigan):
     assert {r.type for r in not_counted} == {"Conv1d"}
 
 
+def test_weight_normalised_generator_is_counted_like_the_plain_one(hifigan):
+    # the published HiFi-GAN wraps every convolution in weight_norm: a parametrized module with
+    # children; it must still be counted, and the weight-norm internals must not become rows
+    normalised = models.hifigan_generator_weight_norm()
+    prof = analytic.profile(normalised, (1, 80, 100))
+    plain = analytic.profile(hifigan, (1, 80, 100))
+    assert prof.total == plain.total
+    assert [(r.name, r.type) for r in prof.counted] == [(f"ups.{i}", "ConvTranspose1d") for i in range(4)]
+    assert [(r.name, r.type) for r in prof.rows] == [(r.name, r.type) for r in plain.rows]
+    calls = _measured_on_a_real_forward(normalised, torch.randn(1, 80, 100))
+    assert sum(empirical.ops(m, s, "exact") for m, s in calls) == prof.total["exact"]
+    with pytest.warns(FutureWarning, match="deprecated"):  # the old style, still common in the wild
+        old_style = torch.nn.utils.weight_norm(torch.nn.ConvTranspose1d(8, 4, 16, 8, padding=4))
+    assert analytic.profile(torch.nn.Sequential(old_style), (1, 8, 10)).total["exact"] == empirical.ops(
+        old_style, (1, 8, 10), "exact")
+
+
 def test_profile_leaves_the_model_untouched(hifigan):
     before = copy.deepcopy(hifigan.state_dict())
     hooks = sum(len(m._forward_hooks) for m in hifigan.modules())

@@ -49,12 +49,11 @@ def configurations(ranges: dict[str, tuple[int, int]], samples: int, seed: int, 
     if exhaustive:
         keys = list(ranges)
         grids = [range(lo, hi + 1) for lo, hi in ranges.values()]
-        ops = range(output_padding[0], output_padding[1] + 1) if output_padding else range(0, 10**9)
         for values in itertools.product(*grids):
             config = dict(zip(keys, values, strict=True))
-            for o in ops:
-                if o >= max(config["stride"], config["dilation"]):
-                    break
+            top = max(config["stride"], config["dilation"])  # output_padding must stay below it
+            low, high = output_padding if output_padding else (0, top - 1)
+            for o in range(low, min(high, top - 1) + 1):
                 done = _finish(dict(config), o)
                 if done:
                     yield done

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sympy import Add, Expr
+from sympy import Add, Expr, Mul
 
 from . import evaluate, quantity, symbols
 from .derivation import expand, step, steps
@@ -69,6 +69,40 @@ def _in_keywords(key: str) -> Expr:
     return expand(step(key).symbol, keep=("output_length",) if key != "output_length" else ())
 
 
+def _nd_items() -> list[tuple[str, str]]:
+    """ConvTranspose2d/3d: the per-dimension quantities combine by product (shown for 2-d)."""
+    from sympy import Symbol
+
+    from .derivation import A, L_out, T, Z
+
+    items = [("p", "A tap of a 2-d (3-d) layer is a pair (triple) of 1-d taps and lands where each of its "
+                   "coordinates lands: taps per position multiply, so output positions, taps kept and "
+                   "covered positions are products of the 1-d quantities of each dimension $i$ (the 1-d "
+                   "formulas above, with that dimension's sizes):")]
+    names: dict[Symbol, str] = {}
+    products = {}
+    for base, name, indexed in ((L_out, r"L_{\mathrm{out}}", r"L_{{\mathrm{{out}},{i}}}"),
+                                (T, "T", "T_{{{i}}}"), (Z, "Z", "Z_{{{i}}}"),
+                                (symbols.kernel_size, "k", "k_{{{i}}}"), (symbols.length, r"L_{\mathrm{in}}",
+                                                                     r"L_{{\mathrm{{in}},{i}}}")):
+        per_dim = {Symbol(f"{base.name}_dim{i}"): indexed.format(i=i) for i in range(2)}
+        names.update(per_dim)
+        products[base] = Mul(*per_dim)
+        items.append(("m", f"{name} = {latex(products[base], symbol_names=per_dim)}"))
+    products[A] = products[T] - products[L_out]
+    items.append(("p", "so that the additions are $A = T - L_{\\mathrm{out}}$ and $E = T - Z$ as in 1-d, "
+                       "and each module total is the 1-d one with these products, e.g."))
+    items.append(("m", f"A = {latex(products[A], symbol_names=names)}"))
+    items.append(("m", f"E = {latex(products[T] - products[Z], symbol_names=names)}"))
+    for key, name in (("moduleprofiler", r"O_{\mathrm{mp}}"), ("exact", r"O_{\mathrm{exact}}")):
+        # the module steps are written in L_out, T, A, Z, k and L_in only: substitute the products
+        expr = expand(step(key).symbol, keep=_PER_FILTER).xreplace(products)
+        items.append(("m", f"{name} = {latex(expr, symbol_names=names)}"))
+    items.append(("p", "(`analytic.symbolic.ops(convention, dims=2)` gives them in torch's keywords, "
+                       "with per-dimension symbols `length_0`, `kernel_size_0`, ...)."))
+    return items
+
+
 def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
     """Document content as (section title, [(kind, text)]) with kind "p" (prose) or "m" (math)."""
     out: list[tuple[str, list[tuple[str, str]]]] = []
@@ -115,6 +149,7 @@ def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
               "($Z = L_{\\mathrm{out}}$) the additions agree, $A = E$."),
     ]
     out.append(("The seed's model next to the exact model", models))
+    out.append(("Two and three dimensions", _nd_items()))
     return out
 
 

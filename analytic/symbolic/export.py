@@ -39,14 +39,16 @@ def _latex_names() -> dict[Symbol, str]:
     return names
 
 
-def latex(expr: Expr, **settings) -> str:
+def latex(expr: Expr, symbol_names: dict[Symbol, str] | None = None, **settings) -> str:
     r"""LaTeX of ``expr`` with the conventional names (``L_{\mathrm{in}}``, ``k``, ``s``, ...).
 
     >>> from analytic.symbolic import symbols as sy
     >>> latex(sy.length * sy.kernel_size)
     'k L_{\\mathrm{in}}'
     """
-    return sympy.latex(expr, symbol_names=_latex_names(), **settings)
+    names = _latex_names()
+    names.update(symbol_names or {})
+    return sympy.latex(expr, symbol_names=names, **settings)
 
 
 def _step_line(st: Step) -> str:

@@ -57,6 +57,11 @@ class _ConvTransposeNd:
         for name, value in values.items():
             object.__setattr__(self, name, value)
 
+    @property
+    def kernel_volume(self) -> int:
+        """Taps per kernel: ``kernel_size`` in 1-d, the product of the kernel sizes in n-d."""
+        return self.kernel_size if self.DIMS == 1 else math.prod(self.kernel_size)
+
     def _geometry(self, dim: int) -> tuple[int, int, int, int, int]:
         if self.DIMS == 1:
             return self.kernel_size, self.stride, self.padding, self.output_padding, self.dilation
@@ -102,13 +107,13 @@ class _ConvTransposeNd:
         batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
         filters = self._filters(spatial)
         if self.DIMS == 1:
-            combined, input_size, kernel = filters[0], spatial[0], self.kernel_size
+            combined, input_size = filters[0], spatial[0]
         else:
             combined = FilterCounts(*(math.prod(column) for column in zip(*filters, strict=True)))
-            input_size, kernel = math.prod(spatial), math.prod(self.kernel_size)
+            input_size = math.prod(spatial)
         return module_counts(
             batch=batch, in_channels=self.in_channels, out_channels=self.out_channels,
-            groups=self.groups, bias=self.bias, input_size=input_size, kernel_size=kernel,
+            groups=self.groups, bias=self.bias, input_size=input_size, kernel_size=self.kernel_volume,
             filter=combined,
         )
 

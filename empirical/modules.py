@@ -61,7 +61,7 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
         groups=spec.groups,
         bias=spec.bias,
         input_size=math.prod(spatial),
-        kernel_size=math.prod(spec.kernel_size) if spec.DIMS > 1 else spec.kernel_size,
+        kernel_size=spec.kernel_volume,
         filter=FilterCounts(
             output_length=row.numel(),
             taps_kept=as_exact_int(torch.sum(row)) // per_group,

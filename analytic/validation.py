@@ -191,8 +191,8 @@ def check_filter(
     # (The rule chain is filter_ok's, inlined: a call costs ~60 ns on this hot path; the tests
     # hold the two equal.)
     if (
-        type(n) is int and type(k) is int and type(s) is int and type(p) is int and type(o) is int
-        and type(d) is int and n > 0 and k > 0 and s > 0 and d > 0 and p >= 0 and o >= 0
+        n.__class__ is k.__class__ is s.__class__ is p.__class__ is o.__class__ is d.__class__ is int
+        and n > 0 and k > 0 and s > 0 and d > 0 and p >= 0 and o >= 0
         and (o < s or o < d) and (n - 1) * s - 2 * p + d * (k - 1) + o >= 0
     ):
         return n, k, s, p, o, d

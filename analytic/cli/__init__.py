@@ -157,16 +157,14 @@ def _profile(args) -> str:
 
 
 def _count(args) -> str:
-    from .count import count, load_layers, render
+    from .count import LAYER_KEYS, count, load_layers, render
 
     if args.layers:
         configs = load_layers(args.layers)
     else:
         if args.kernel_size is None or args.length is None:
             raise ValueError("--kernel-size and --length are required (or --layers FILE)")
-        configs = [{k: getattr(args, k) for k in (
-            "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
-            "groups", "bias", "dilation", "length", "batch")}]
+        configs = [{k: getattr(args, k) for k in LAYER_KEYS}]
     return render(count(configs), args.format)
 
 

@@ -80,6 +80,8 @@ def evaluate(expr: Expr, **values: int) -> Expr:
 
 #: per-filter quantities whose n-d value is the product of the per-dimension values
 _PRODUCTS = ("output_length", "taps_kept", "covered_positions")
+#: per-filter quantities that are differences of those products
+_ADDITIONS = ("additions_per_filter", "exact_additions_per_filter")
 #: what the module conventions are written in (kept by name when expanding them)
 _PER_FILTER = ("output_length", "taps_kept", "additions_per_filter", "covered_positions")
 
@@ -111,9 +113,6 @@ def filter_quantity(key: str, dims: int = 1) -> Expr:
     if key == "exact_additions_per_filter":
         return taps - filter_quantity("covered_positions", dims)
     raise ValueError(f"quantity ({key!r}) must be one of {', '.join((*_PRODUCTS, *_ADDITIONS))}")
-
-
-_ADDITIONS = ("additions_per_filter", "exact_additions_per_filter")
 
 
 def output_length(dims: int = 1) -> Expr:

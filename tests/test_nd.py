@@ -119,3 +119,12 @@ def test_symbolic_nd_expressions_equal_the_layer(dims, data):
     for key in ("output_length", "taps_kept", "covered_positions", "additions_per_filter",
                 "exact_additions_per_filter"):
         assert symbolic.evaluate(symbolic.filter_quantity(key, dims), **filter_values) == breakdown[key], key
+
+
+def test_symbolic_dims_and_quantity_errors():
+    from analytic import symbolic
+
+    with pytest.raises(ValueError, match=r"dims \(4\) must be 1, 2 or 3"):
+        symbolic.ops("exact", dims=4)
+    with pytest.raises(ValueError, match=r"quantity \('psi'\) must be one of output_length"):
+        symbolic.filter_quantity("psi", 1)

@@ -103,6 +103,8 @@ def filter_quantity(key: str, dims: int = 1) -> Expr:
     """A per-filter quantity of a ``dims``-d layer: products over dimensions of ``L_out``, ``T``
     and ``Z`` (per-dimension symbols ``length_0``, ``kernel_size_0``, ...); ``A = T - L_out`` and
     ``E = T - Z`` of those products.  ``dims=1`` is the 1-d expression itself."""
+    if key not in (*_PRODUCTS, *_ADDITIONS):
+        raise ValueError(f"quantity ({key!r}) must be one of {', '.join((*_PRODUCTS, *_ADDITIONS))}")
     if _check_dims(dims) == 1:
         return quantity(key)
     if key in _PRODUCTS:
@@ -110,9 +112,7 @@ def filter_quantity(key: str, dims: int = 1) -> Expr:
     taps = filter_quantity("taps_kept", dims)
     if key == "additions_per_filter":
         return taps - filter_quantity("output_length", dims)
-    if key == "exact_additions_per_filter":
-        return taps - filter_quantity("covered_positions", dims)
-    raise ValueError(f"quantity ({key!r}) must be one of {', '.join((*_PRODUCTS, *_ADDITIONS))}")
+    return taps - filter_quantity("covered_positions", dims)  # exact_additions_per_filter
 
 
 def output_length(dims: int = 1) -> Expr:

@@ -131,7 +131,7 @@ def draw(lay: Layout, path: str | Path) -> Path:
         raise ImportError("PNG/SVG figures need matplotlib: pip install 'tapcount[plot]'") from None
     path = Path(path)
     rows = lay.length
-    fig_w = min(18.0, max(5.0, 0.42 * lay.width + 1.6))
+    fig_w = min(18.0, max(7.0, 0.42 * lay.width + 1.6))
     fig_h = 0.42 * (rows + 3.2) + 1.1
     fig, ax = plt.subplots(figsize=(fig_w, fig_h), dpi=150)
     cmap = plt.get_cmap("Blues")
@@ -158,6 +158,7 @@ def draw(lay: Layout, path: str | Path) -> Path:
                     fontsize=7, color="0.45")
     ax.set_xlim(-0.2, lay.width + 0.2)
     ax.set_ylim(-rows - 1.3, 0.8)
+    ax.set_aspect("equal")  # square taps, whatever the number of positions
     ax.set_yticks([-i for i in range(rows)] + [y], [f"$x_{{{i}}}$" for i in range(rows)] + ["taps"])
     ax.set_xticks([t + 0.5 for t in range(lay.width)], [str(t) for t in range(lay.width)], fontsize=7)
     ax.set_xlabel("uncropped output position $t = i\\cdot s + m\\cdot d$; kept positions are $y_{t-p}$",
@@ -172,6 +173,6 @@ def draw(lay: Layout, path: str | Path) -> Path:
               loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=8, frameon=False)
     ax.set_title("\n".join(lay.caption()), fontsize=8, loc="left", pad=24)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.15)  # never clip the title or legend
     plt.close(fig)
     return path

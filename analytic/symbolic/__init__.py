@@ -27,7 +27,7 @@ from sympy import Expr, Integer, Mul
 from ..counts import check_convention
 from ..validation import as_int
 from . import symbols
-from .derivation import expand, step, steps
+from .derivation import expand, module_total, step, steps
 from .export import (
     align_block,
     c_source,
@@ -82,8 +82,6 @@ def evaluate(expr: Expr, **values: int) -> Expr:
 _PRODUCTS = ("output_length", "taps_kept", "covered_positions")
 #: per-filter quantities that are differences of those products
 _ADDITIONS = ("additions_per_filter", "exact_additions_per_filter")
-#: what the module conventions are written in (kept by name when expanding them)
-_PER_FILTER = ("output_length", "taps_kept", "additions_per_filter", "covered_positions")
 
 
 def _check_dims(dims: object) -> int:
@@ -144,15 +142,11 @@ def covered_positions(dims: int = 1) -> Expr:
 def _module_quantity(convention: str, dims: int) -> Expr:
     if dims == 1:
         return quantity(convention)
-    from .derivation import A, L_out, T, Z
+    def product(base):
+        return Mul(*(symbols.DIM_SYMBOLS[i][base] for i in range(dims)))
 
-    per_filter = expand(step(convention).symbol, keep=_PER_FILTER)
-    return per_filter.xreplace({
-        L_out: output_length(dims), T: taps_kept(dims), Z: covered_positions(dims),
-        A: additions_per_filter(dims),
-        symbols.kernel_size: Mul(*(symbols.DIM_SYMBOLS[i][symbols.kernel_size] for i in range(dims))),
-        symbols.length: Mul(*(symbols.DIM_SYMBOLS[i][symbols.length] for i in range(dims))),
-    })
+    return module_total(convention, output_length(dims), taps_kept(dims), covered_positions(dims),
+                        product(symbols.kernel_size), product(symbols.length))
 
 
 def ops(convention: str = "moduleprofiler", bias: bool | None = True, dims: int = 1) -> Expr:

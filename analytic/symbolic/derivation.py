@@ -16,7 +16,7 @@ from sympy import Expr, Sum, Symbol
 from . import symbols as sy
 from .functions import ExactQuotient, IntGcd, LatticeCount, PositivePart
 
-__all__ = ["Step", "steps", "step", "expand", "CONVENTION_STEPS"]
+__all__ = ["Step", "steps", "step", "expand", "module_total", "CONVENTION_STEPS", "PER_FILTER"]
 
 n, k, s, p, o, d = sy.FILTER_SYMBOLS
 N, C_in, C_out, g_, b = sy.batch, sy.in_channels, sy.out_channels, sy.groups, sy.bias
@@ -156,3 +156,18 @@ def expand(expr: Expr, keep: tuple[str, ...] = ()) -> Expr:
         if candidate.key not in keep and candidate.symbol in expr.free_symbols:
             expr = expr.xreplace({candidate.symbol: candidate.definition})
     return expr
+
+
+#: the per-filter quantities the module totals are written in
+PER_FILTER = ("output_length", "taps_kept", "additions_per_filter", "covered_positions")
+
+
+def module_total(convention: str, output_length: Expr, taps_kept: Expr, covered_positions: Expr,
+                 kernel_size: Expr, length: Expr) -> Expr:
+    """A module total written in the given per-filter quantities (and kernel size and input
+    size): the 1-d total with ``L_out``, ``T``, ``Z``, ``A = T - L_out``, ``k`` and ``L_in``
+    replaced — for n-d layers, by the products over dimensions."""
+    return expand(step(convention).symbol, keep=PER_FILTER).xreplace({
+        L_out: output_length, T: taps_kept, Z: covered_positions, A: taps_kept - output_length,
+        sy.kernel_size: kernel_size, sy.length: length,
+    })

@@ -15,7 +15,7 @@ from pathlib import Path
 from sympy import Add, Expr, Mul
 
 from . import evaluate, quantity, symbols
-from .derivation import expand, step, steps
+from .derivation import PER_FILTER, expand, module_total, step, steps
 from .export import _lattice_definition, latex
 from .regimes import REGIMES, specialise
 
@@ -39,8 +39,6 @@ EXAMPLE_COLUMNS = ("output_length", "taps_kept", "covered_positions", "additions
                    "exact_additions_per_filter")
 _HEADERS = (r"L_{\mathrm{out}}", "T", "Z", "A", "E")
 _FILTER_KEYS = tuple(s.name for s in symbols.FILTER_SYMBOLS)
-#: per-filter quantities kept by name when the module totals are shown
-_PER_FILTER = ("output_length", "taps_kept", "additions_per_filter", "covered_positions")
 
 
 def example_rows() -> list[tuple[str, dict[str, int], dict[str, int]]]:
@@ -73,7 +71,7 @@ def _nd_items() -> list[tuple[str, str]]:
     """ConvTranspose2d/3d: the per-dimension quantities combine by product (shown for 2-d)."""
     from sympy import Symbol
 
-    from .derivation import A, L_out, T, Z
+    from .derivation import L_out, T, Z
 
     items = [("p", "A tap of a 2-d (3-d) layer is a pair (triple) of 1-d taps and lands where each of its "
                    "coordinates lands: taps per position multiply, so output positions, taps kept and "
@@ -84,19 +82,18 @@ def _nd_items() -> list[tuple[str, str]]:
     for base, name, indexed in ((L_out, r"L_{\mathrm{out}}", r"L_{{\mathrm{{out}},{i}}}"),
                                 (T, "T", "T_{{{i}}}"), (Z, "Z", "Z_{{{i}}}"),
                                 (symbols.kernel_size, "k", "k_{{{i}}}"), (symbols.length, r"L_{\mathrm{in}}",
-                                                                     r"L_{{\mathrm{{in}},{i}}}")):
+                                                                          r"L_{{\mathrm{{in}},{i}}}")):
         per_dim = {Symbol(f"{base.name}_dim{i}"): indexed.format(i=i) for i in range(2)}
         names.update(per_dim)
         products[base] = Mul(*per_dim)
         items.append(("m", f"{name} = {latex(products[base], symbol_names=per_dim)}"))
-    products[A] = products[T] - products[L_out]
     items.append(("p", "so that the additions are $A = T - L_{\\mathrm{out}}$ and $E = T - Z$ as in 1-d, "
                        "and each module total is the 1-d one with these products, e.g."))
-    items.append(("m", f"A = {latex(products[A], symbol_names=names)}"))
+    items.append(("m", f"A = {latex(products[T] - products[L_out], symbol_names=names)}"))
     items.append(("m", f"E = {latex(products[T] - products[Z], symbol_names=names)}"))
     for key, name in (("moduleprofiler", r"O_{\mathrm{mp}}"), ("exact", r"O_{\mathrm{exact}}")):
-        # the module steps are written in L_out, T, A, Z, k and L_in only: substitute the products
-        expr = expand(step(key).symbol, keep=_PER_FILTER).xreplace(products)
+        expr = module_total(key, products[L_out], products[T], products[Z], products[symbols.kernel_size],
+                            products[symbols.length])
         items.append(("m", f"{name} = {latex(expr, symbol_names=names)}"))
     items.append(("p", "(`analytic.symbolic.ops(convention, dims=2)` gives them in torch's keywords, "
                        "with per-dimension symbols `length_0`, `kernel_size_0`, ...)."))
@@ -141,10 +138,10 @@ def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("p", "The seed's model (moduleprofiler) charges every output position "
               "$k$ multiplications and the all-ones additions $A$, which count $-1$ for a "
               "position no tap reaches:"),
-        ("m", rf"O_{{\mathrm{{mp}}}} = {latex(expand(step('moduleprofiler').symbol, keep=_PER_FILTER))}"),
+        ("m", rf"O_{{\mathrm{{mp}}}} = {latex(expand(step('moduleprofiler').symbol, keep=PER_FILTER))}"),
         ("p", "The exact model never multiplies or adds a structural zero and never computes a "
               "cropped tap:"),
-        ("m", rf"O_{{\mathrm{{exact}}}} = {latex(expand(step('exact').symbol, keep=_PER_FILTER))}"),
+        ("m", rf"O_{{\mathrm{{exact}}}} = {latex(expand(step('exact').symbol, keep=PER_FILTER))}"),
         ("p", "Both in terms of the per-filter quantities above; with every position covered "
               "($Z = L_{\\mathrm{out}}$) the additions agree, $A = E$."),
     ]

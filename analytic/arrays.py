@@ -13,8 +13,9 @@ import math
 import numpy as np
 
 from . import vectorized
-from .counts import CONVENTIONS, FilterCounts, _collisions_kept, _output_length, _taps_kept, module_counts
-from .validation import check_filter, check_input_shape, check_layer, filter_ok, layer_ok
+from .counts import FilterCounts, _collisions_kept, _output_length, _taps_kept, module_counts
+from .layers import ConvTranspose1d
+from .validation import filter_ok, layer_ok
 
 __all__ = ["sweep"]
 
@@ -51,12 +52,10 @@ def _as_bool_array(name: str, value: object) -> np.ndarray:
 
 
 def _row_error(index: tuple[int, ...], row: dict[str, object]) -> str:
-    """The scalar API's message for an invalid row (same rules, same words)."""
+    """The scalar API's message for an invalid row (the same layer, the same rules and words)."""
+    layer = {k: v for k, v in row.items() if k not in ("length", "batch")}
     try:
-        c_in, _, _, _ = check_layer(row["in_channels"], row["out_channels"], row["groups"], row["bias"])
-        check_filter(row["length"], row["kernel_size"], row["stride"], row["padding"],
-                     row["output_padding"], row["dilation"])
-        check_input_shape((row["batch"], c_in, row["length"]), c_in)
+        ConvTranspose1d(**layer).breakdown((row["batch"], row["in_channels"], row["length"]))
     except (ValueError, TypeError) as error:
         return f"row {index}: {error}"
     raise AssertionError(f"row {index} was flagged invalid but passes the scalar checks: {row}")
@@ -129,9 +128,8 @@ def sweep(
     names = list(arrays)
     p = dict(zip(names, np.broadcast_arrays(*arrays.values()), strict=True))
     _check_overflow(p)
-    n, k, s = p["length"], p["kernel_size"], p["stride"]
-    pad, o, d = p["padding"], p["output_padding"], p["dilation"]
-    valid = filter_ok(n, k, s, pad, o, d) & layer_ok(p["in_channels"], p["out_channels"], p["groups"])
+    geometry = ("length", "kernel_size", "stride", "padding", "output_padding", "dilation")
+    valid = filter_ok(*(p[name] for name in geometry)) & layer_ok(p["in_channels"], p["out_channels"], p["groups"])
     valid &= p["batch"] > 0
     if not valid.all():
         if on_invalid == "raise":
@@ -147,8 +145,7 @@ def sweep(
                 "dilation": 1, "in_channels": 1, "out_channels": 1, "groups": 1, "batch": 1}
         for name, neutral in safe.items():
             p[name] = np.where(valid, p[name], neutral)
-        n, k, s = p["length"], p["kernel_size"], p["stride"]
-        pad, o, d = p["padding"], p["output_padding"], p["dilation"]
+    n, k, s, pad, o, d = (p[name] for name in geometry)
     G = vectorized.lattice_count
     taps = _taps_kept(n, k, s, pad, o, d, G=G)
     collisions = _collisions_kept(n, k, s, pad, o, d, G=G, gcd=np.gcd)
@@ -159,5 +156,4 @@ def sweep(
     )
     out = {key: np.where(valid, np.asarray(value, dtype=np.int64), 0) for key, value in result.items()}
     out["valid"] = valid
-    assert set(CONVENTIONS) <= set(out)
     return out

@@ -178,6 +178,6 @@ def spec_from_module(module: object) -> _ConvTransposeNd | None:
     if torch is None:
         return None
     for name, cls in _BY_NAME.items():
-        if type(module) is getattr(torch.nn, name) or isinstance(module, getattr(torch.nn, name)):
+        if isinstance(module, getattr(torch.nn, name)):
             return cls.from_module(module)
     return None

@@ -61,11 +61,12 @@ class Profile:
     def _table(self) -> tuple[list[str], list[list[object]]]:
         headers = ["layer", "type", "input", "output", *self.conventions]
         rows: list[list[object]] = []
+        total = self.total
         for r in self.rows:
             values = [r.counts[c] for c in self.conventions] if r.counted else ["not counted"] + [None] * (
                 len(self.conventions) - 1)
             rows.append([r.name or "(model)", r.type, _shape(r.input_shape), _shape(r.output_shape), *values])
-        rows.append(["total", "", "", "", *(self.total[c] for c in self.conventions)])
+        rows.append(["total", "", "", "", *(total[c] for c in self.conventions)])
         return headers, rows
 
     def to_markdown(self) -> str:
@@ -91,7 +92,7 @@ class Profile:
         for r in self.rows:
             writer.writerow([r.name, r.type, _shape(r.input_shape), _shape(r.output_shape), r.counted,
                              *([r.counts[c] for c in self.conventions] if r.counted else [""] * len(self.conventions))])
-        writer.writerow(["total", "", "", "", "", *(self.total[c] for c in self.conventions)])
+        writer.writerow(["total", "", "", "", "", *self.total.values()])
         return out.getvalue()
 
     def to_json(self) -> str:

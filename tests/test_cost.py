@@ -102,6 +102,7 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("validation", "as_tuple"): "the entries of a size tuple",
         ("arrays", "_as_int_array"): "elements of an object array being converted",
         ("arrays", "_check_overflow"): "parameters",
+        ("arrays", "_row_error"): "the keywords of one invalid row",
         ("arrays", "sweep"): "parameters and at most 5 invalid rows",
     }
     found = set()

@@ -135,11 +135,17 @@ def _load_factory(target: str):
     return factory
 
 
-def _profile(args) -> str:
+def _torch(command: str):
+    """torch, or exit with one line saying how to install it."""
     try:
         import torch
     except ImportError:
-        raise SystemExit("tapcount profile needs torch: pip install 'tapcount[torch]'") from None
+        raise SystemExit(f"tapcount {command} needs torch: pip install 'tapcount[torch]'") from None
+    return torch
+
+
+def _profile(args) -> str:
+    torch = _torch("profile")
     from ..profiling import profile
 
     shapes = []
@@ -182,10 +188,7 @@ def _derive(args) -> str:
 
 
 def _verify(args) -> tuple[str, int]:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise SystemExit("tapcount verify needs torch: pip install 'tapcount[torch]'") from None
+    _torch("verify")
     from .verify import as_options, configurations, parse_range, verify
 
     ranges = {}

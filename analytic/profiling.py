@@ -135,7 +135,10 @@ def _meta_inputs(model, input_shape, example_inputs) -> tuple:
         if not shape or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in shape):
             raise ValueError(f"input_shape ({input_shape!r}) must be a tuple of non-negative ints")
         return (torch.empty(shape, dtype=dtype, device="meta"),)
-    inputs = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
+    single_shape = isinstance(example_inputs, (tuple, torch.Size)) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in example_inputs)
+    several = isinstance(example_inputs, tuple) and not single_shape
+    inputs = example_inputs if several else (example_inputs,)
 
     def to_meta(value):
         if isinstance(value, torch.Tensor):

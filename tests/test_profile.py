@@ -97,6 +97,10 @@ def test_profile_with_several_inputs_2d_and_output_size():
     # shapes instead of tensors work too
     again = analytic.profile(model, example_inputs=((1, 4, 5, 6), (2, 3, 9)))
     assert again.total == prof.total
+    # one shape alone is one input, not four
+    single = analytic.profile(models.broken(), example_inputs=(1, 2, 47))  # 2 x 49 outputs: view works
+    assert single.total == analytic.profile(models.broken(), (1, 2, 47)).total
+    assert single.counted[0].input_shape == (1, 2, 47)
 
 
 def test_profile_reports_a_failing_forward_and_leaves_the_model_alone():

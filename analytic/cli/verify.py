@@ -32,9 +32,9 @@ def parse_range(text: str) -> tuple[int, int]:
     return low, high
 
 
-def _finish(config: dict[str, int], output_padding: int | None) -> dict[str, int] | None:
+def _finish(config: dict[str, int], output_padding: int) -> dict[str, int] | None:
     """Fill output_padding; return None when the configuration is invalid."""
-    config["output_padding"] = output_padding if output_padding is not None else 0
+    config["output_padding"] = output_padding
     try:
         check_filter(*(config[k] for k in OPTION))
     except ValueError:

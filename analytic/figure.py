@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .counts import filter_counts
+from .counts import _output_length, filter_counts
 from .validation import check_filter
 
 __all__ = ["Layout", "layout", "tikz", "draw", "MAX_POSITIONS"]
@@ -59,7 +59,7 @@ def layout(length, kernel_size, stride=1, padding=0, output_padding=0, dilation=
     """Where every tap lands; ``ValueError`` for invalid or too large configurations."""
     n, k, s, p, o, d = check_filter(length, kernel_size, stride, padding, output_padding, dilation)
     uncropped = (n - 1) * s + d * (k - 1) + 1
-    out = uncropped - 2 * p + o
+    out = _output_length(n, k, s, p, o, d)
     width = max(uncropped, p + out)
     if width > MAX_POSITIONS or n > MAX_INPUTS:
         raise ValueError(f"a figure draws at most {MAX_POSITIONS} positions and {MAX_INPUTS} inputs;"

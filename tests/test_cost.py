@@ -9,9 +9,11 @@ from math import log2
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
 
 import analytic
 from analytic import lattice
+from tests.strategies import FILTER_KEYS, filter_configs
 
 PACKAGE = str(Path(analytic.__file__).parent)
 
@@ -124,3 +126,52 @@ def test_import_analytic_loads_neither_torch_nor_sympy_nor_numpy():
     code = "import sys, analytic; analytic.symbolic; print('sympy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True"
+
+
+def _outcome(function, *args):
+    """What a call gives: ("value", v) or (exception type, message)."""
+    try:
+        return ("value", function(*args))
+    except (TypeError, ValueError) as error:
+        return (type(error), str(error))
+
+
+def _generic_additions(*args):
+    return analytic.filter_counts(*args).additions_per_filter
+
+
+def test_hot_path_of_additions_per_filter_equals_the_generic_path_on_every_small_config():
+    # additions_per_filter inlines the validation and the formulas for speed; every combination
+    # of small ints (about a third of them invalid, so each rule's boundary is crossed) must give
+    # the same value or the same error as the generic path.
+    import itertools
+
+    values = range(-1, 6)
+    mismatches = [
+        args for args in itertools.product(values, repeat=6)
+        if _outcome(analytic.additions_per_filter, *args) != _outcome(_generic_additions, *args)
+    ]
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("odd", [True, 2.0, "2", None])
+@pytest.mark.parametrize("position", range(6))
+def test_hot_path_of_additions_per_filter_refuses_what_the_generic_path_refuses(odd, position):
+    args = [7, 3, 2, 1, 1, 1]
+    args[position] = odd
+    outcome = _outcome(analytic.additions_per_filter, *args)
+    assert outcome[0] is TypeError
+    assert outcome == _outcome(_generic_additions, *args)
+
+
+@given(config=filter_configs(max_length=10**18, max_kernel=10**6, max_stride=10**5,
+                             max_dilation=10**5, max_padding=10**12))
+@example(config=dict(length=10**18, kernel_size=16, stride=8, padding=4, output_padding=0, dilation=1))
+def test_hot_path_of_additions_per_filter_equals_the_generic_path_on_large_configs(config):
+    args = tuple(config[key] for key in FILTER_KEYS)
+    assert analytic.additions_per_filter(*args) == _generic_additions(*args)
+    # NumPy ints take the generic path (conversion) and give the same Python int
+    import numpy as np
+
+    value = analytic.additions_per_filter(*map(np.int64, args))
+    assert type(value) is int and value == _generic_additions(*args)

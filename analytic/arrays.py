@@ -2,8 +2,9 @@
 
 The formulas are those of :mod:`analytic.counts` (written to work on arrays as on ints) with the
 vectorized lattice count of :mod:`analytic.vectorized`; the validity rules are those of
-:mod:`analytic.validation`.  Results are exact: a result that would not fit in int64 raises
-``OverflowError`` before anything wraps around.
+:mod:`analytic.validation`.  Results are exact: rows whose int64 arithmetic could overflow (a
+float64 bound says which) are counted by the scalar API in Python ints instead, and a count that
+does not fit in int64 raises ``OverflowError``; nothing wraps around.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ __all__ = ["sweep"]
 _INT64_MAX = np.iinfo(np.int64).max
 # float64 estimates are compared against a margin well below 2**63 (their relative error is ~1e-15)
 _SAFE = 2.0**62
+#: A valid configuration with small counts: what stands in for rows counted elsewhere.
+_NEUTRAL = {"length": 1, "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0, "dilation": 1,
+            "in_channels": 1, "out_channels": 1, "groups": 1, "batch": 1, "bias": True}
 _SIZES = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
           "groups", "dilation", "length", "batch")
 
@@ -61,10 +65,10 @@ def _row_error(index: tuple[int, ...], row: dict[str, object]) -> str:
     raise AssertionError(f"row {index} was flagged invalid but passes the scalar checks: {row}")
 
 
-def _check_overflow(p: dict[str, np.ndarray]) -> None:
-    """Raise OverflowError if any count, or any intermediate of the validity rules and of the
-    lattice count, could leave int64 (float64 estimates on the magnitudes, before any int64
-    arithmetic is done)."""
+def _near_int64(p: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Rows whose counts, or intermediates of the validity rules and of the lattice count, could
+    leave int64 (a float64 bound on the magnitudes, computed before any int64 arithmetic), and
+    the factors of that bound (to name the parameter driving an overflow)."""
     f = {name: np.abs(p[name].astype(np.float64)) for name in _SIZES}
     out = (f["length"] - 1) * f["stride"] + f["dilation"] * (f["kernel_size"] - 1) + f["output_padding"] + 1
     per_group = f["in_channels"] / np.maximum(f["groups"], 1)
@@ -75,15 +79,26 @@ def _check_overflow(p: dict[str, np.ndarray]) -> None:
     bound = 4.0 * math.prod(factors.values()) * (1 + 1 / np.maximum(per_group, 1))
     # intermediates of the lattice count: positions up to F + 2p, pairs up to n * k
     bound = np.maximum(bound, 4 * (out + 2 * f["padding"] + f["stride"] * f["dilation"]) * f["kernel_size"])
-    too_big = bound >= _SAFE
-    if too_big.any():
-        index = tuple(int(i) for i in np.argwhere(too_big)[0])
-        row = {name: int(p[name][index]) for name in _SIZES}
-        culprit = max(factors, key=lambda name: factors[name][index])
-        raise OverflowError(
-            f"counts could exceed int64 (conservative bound ~{bound[index]:.3g} >= 2**62) at row {index},"
-            f" driven by {culprit}={row[culprit]}: {row}; use the scalar API (exact Python ints)"
-        )
+    return bound >= _SAFE, factors
+
+
+def _exact_row(index: tuple[int, ...], row: dict[str, object], factors: dict[str, np.ndarray]) -> dict[str, int] | None:
+    """The scalar breakdown of a row near int64 (Python ints, exact): ``None`` if the row is
+    invalid, ``OverflowError`` naming the quantity and the parameter driving it if a count does
+    not fit in int64."""
+    layer = {k: v for k, v in row.items() if k not in ("length", "batch")}
+    try:
+        counts = ConvTranspose1d(**layer).breakdown((row["batch"], row["in_channels"], row["length"]))
+    except (ValueError, TypeError):
+        return None
+    for key, value in counts.items():
+        if not -_INT64_MAX <= value <= _INT64_MAX:
+            culprit = max(factors, key=lambda name: factors[name][index])
+            raise OverflowError(
+                f"{key} ({value}) does not fit in int64 at row {index}, driven by {culprit}={row[culprit]}:"
+                f" {row}; use the scalar API (exact Python ints)"
+            )
+    return counts
 
 
 def sweep(
@@ -109,8 +124,10 @@ def sweep(
     ``valid`` (bool).
 
     Invalid rows (the scalar API's rules) raise ``ValueError`` listing them with the scalar
-    message, or with ``on_invalid="mask"`` are reported in ``valid`` and hold 0.  A count that
-    would not fit in int64 raises ``OverflowError`` naming the row and the parameter driving it.
+    message, or with ``on_invalid="mask"`` are reported in ``valid`` and hold 0.  Rows whose
+    counts come near 2**63 are counted by the scalar API in Python ints (a few µs each) and kept
+    when they fit; a count that does not fit in int64 raises ``OverflowError`` naming the
+    quantity, the row and the parameter driving it.
 
     >>> import numpy as np
     >>> out = sweep(in_channels=512, out_channels=256, kernel_size=16, stride=8, padding=4,
@@ -126,25 +143,33 @@ def sweep(
     arrays = {name: _as_int_array(name, value) for name, value in values.items()}
     arrays["bias"] = _as_bool_array("bias", bias)
     names = list(arrays)
-    p = dict(zip(names, np.broadcast_arrays(*arrays.values()), strict=True))
-    _check_overflow(p)
+    p = given = dict(zip(names, np.broadcast_arrays(*arrays.values()), strict=True))
+    # Rows whose int64 arithmetic could overflow are counted exactly by the scalar API (Python
+    # ints), one by one, and stand in the arrays with neutral values meanwhile; an OverflowError
+    # is raised only for a count that really does not fit.
+    near, factors = _near_int64(p)
+    exact = {}
+    if near.any():
+        for where in np.argwhere(near):
+            index = tuple(int(i) for i in where)
+            exact[index] = _exact_row(index, {name: p[name][index].item() for name in names}, factors)
+        p = {name: np.where(near, _NEUTRAL[name], value) for name, value in p.items()}
     geometry = ("length", "kernel_size", "stride", "padding", "output_padding", "dilation")
-    valid = filter_ok(*(p[name] for name in geometry)) & layer_ok(p["in_channels"], p["out_channels"], p["groups"])
-    valid &= p["batch"] > 0
+    valid = np.asarray(filter_ok(*(p[name] for name in geometry))
+                       & layer_ok(p["in_channels"], p["out_channels"], p["groups"]) & (p["batch"] > 0))
+    for index, counts in exact.items():
+        valid[index] = counts is not None
     if not valid.all():
         if on_invalid == "raise":
             bad = np.argwhere(~valid)
             shown = [_row_error(tuple(int(i) for i in idx),
-                                {name: p[name][tuple(idx)].item() for name in names})
+                                {name: given[name][tuple(idx)].item() for name in names})
                      for idx in bad[:5]]
             more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
             raise ValueError(f"{len(bad)} of {valid.size} configurations are invalid: "
                              + "; ".join(shown) + more)
         # neutral values keep the arithmetic of invalid rows harmless; their results are zeroed
-        safe = {"length": 1, "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0,
-                "dilation": 1, "in_channels": 1, "out_channels": 1, "groups": 1, "batch": 1}
-        for name, neutral in safe.items():
-            p[name] = np.where(valid, p[name], neutral)
+        p = {name: np.where(valid, value, _NEUTRAL[name]) for name, value in p.items()}
     n, k, s, pad, o, d = (p[name] for name in geometry)
     G = vectorized.lattice_count
     taps = _taps_kept(n, k, s, pad, o, d, G=G)
@@ -155,5 +180,8 @@ def sweep(
         filter=FilterCounts(_output_length(n, k, s, pad, o, d), taps, taps - collisions),
     )
     out = {key: np.where(valid, np.asarray(value, dtype=np.int64), 0) for key, value in result.items()}
+    for index, counts in exact.items():
+        for key, value in (counts or {}).items():
+            out[key][index] = value
     out["valid"] = valid
     return out

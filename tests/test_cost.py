@@ -103,9 +103,10 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("validation", "_names"): "parameter names",
         ("validation", "as_tuple"): "the entries of a size tuple",
         ("arrays", "_as_int_array"): "elements of an object array being converted",
-        ("arrays", "_check_overflow"): "parameters",
+        ("arrays", "_near_int64"): "parameters",
+        ("arrays", "_exact_row"): "the quantities of one row",
         ("arrays", "_row_error"): "the keywords of one invalid row",
-        ("arrays", "sweep"): "parameters and at most 5 invalid rows",
+        ("arrays", "sweep"): "parameters, the rows near int64 (scalar API) and at most 5 invalid rows",
     }
     found = set()
     for module in (lattice, counts, layers, validation, vectorized, arrays):

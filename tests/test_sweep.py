@@ -58,26 +58,76 @@ def test_sweep_validity_matches_the_scalar_rules(rows):
             analytic.sweep(**columns)
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _exact_or_overflow(layer, length, batch=1, **config):
+    """sweep on one row against the scalar breakdown: equal on every key when every count fits in
+    int64, an OverflowError naming the quantity and the parameter otherwise (never a wraparound,
+    never a refusal of counts that fit)."""
+    expected = analytic.ConvTranspose1d(**layer).breakdown((batch, layer["in_channels"], length))
+    fits = all(abs(value) <= INT64_MAX for value in expected.values())
+    try:
+        out = analytic.sweep(**layer, length=np.array([length]), batch=batch, **config)
+    except OverflowError as error:
+        assert not fits, (expected, error)
+        first = next(key for key, value in expected.items() if abs(value) > INT64_MAX)
+        assert f"{first} ({expected[first]}) does not fit in int64 at row (0,), driven by " in str(error)
+        return False
+    assert fits
+    assert {key: int(out[key][0]) for key in expected} == expected
+    return True
+
+
 @settings(max_examples=200)
 @given(length=st.integers(1, 10**17), channels=st.integers(1, 10**5), kernel=st.integers(1, 4096),
        stride=st.integers(1, 4096))
 def test_sweep_is_exact_or_raises_overflow_never_wraps(length, channels, kernel, stride):
-    layer = analytic.ConvTranspose1d(channels, channels, kernel, stride=stride)
+    layer = dict(in_channels=channels, out_channels=channels, kernel_size=kernel, stride=stride)
+    _exact_or_overflow(layer, length)
+
+
+@settings(max_examples=300)
+@given(length=st.integers(2**58, INT64_MAX), channels=st.integers(1, 3), kernel=st.integers(1, 4),
+       stride=st.integers(1, 3), padding=st.integers(0, 2**62), batch=st.integers(1, 3), bias=st.booleans())
+def test_sweep_refuses_exactly_the_counts_beyond_int64(length, channels, kernel, stride, padding, batch, bias):
+    # rows near 2**63: every count that fits is given exactly, even where a bound would have to guess
+    layer = dict(in_channels=channels, out_channels=channels, kernel_size=kernel, stride=stride,
+                 padding=padding, bias=bias)
     try:
-        out = analytic.sweep(in_channels=channels, out_channels=channels, kernel_size=kernel,
-                             stride=stride, length=np.array([length]))
-    except OverflowError as error:
-        assert "could exceed int64" in str(error)
-        assert "driven by" in str(error)
-        # the bound is conservative but not absurd: the true count is at least 2**62 / 10**3
-        assert max(layer.ops((1, channels, length), c) for c in analytic.CONVENTIONS) > 2**62 // 10**3
+        analytic.ConvTranspose1d(**layer).breakdown((batch, channels, length))
+    except ValueError:  # padding too large for this length: the sweep says so in its own words
+        with pytest.raises(ValueError, match=r"1 of 1 configurations are invalid: row \(0,\): output length"):
+            analytic.sweep(**layer, length=np.array([length]), batch=batch)
         return
-    for convention in analytic.CONVENTIONS:
-        assert int(out[convention][0]) == layer.ops((1, channels, length), convention)
+    _exact_or_overflow(layer, length, batch=batch)
 
 
-def test_sweep_overflow_names_the_parameter():
-    with pytest.raises(OverflowError, match=r"driven by length=1000000000000"):
+def test_sweep_counts_rows_near_int64_exactly_among_ordinary_and_invalid_rows():
+    # length 10**18, kernel 1: every count is at most 2 * 10**18 < 2**63, so nothing is refused
+    lengths = np.array([10, 10**18, 10**18, 7])
+    paddings = np.array([0, 0, 10**18, 0])  # row 2: padding too large (invalid), near int64
+    out = analytic.sweep(in_channels=1, out_channels=1, kernel_size=1, length=lengths, padding=paddings,
+                         on_invalid="mask")
+    assert out["valid"].tolist() == [True, True, False, True]
+    for i in (0, 1, 3):
+        expected = analytic.ConvTranspose1d(1, 1, 1).breakdown((1, 1, int(lengths[i])))
+        assert {key: int(out[key][i]) for key in expected} == expected
+    assert all(out[key][2] == 0 for key in analytic.CONVENTIONS)
+    assert out["exact"][1] == 2 * 10**18
+    with pytest.raises(ValueError, match=r"1 of 4 configurations are invalid: row \(2,\): output length"
+                                         r" \(-1000000000000000000\)"):
+        analytic.sweep(in_channels=1, out_channels=1, kernel_size=1, length=lengths, padding=paddings)
+    scalar = analytic.sweep(in_channels=1, out_channels=1, kernel_size=1, length=10**18)
+    assert scalar["exact"].shape == () and scalar["exact"] == 2 * 10**18
+
+
+def test_sweep_overflow_names_the_quantity_and_the_parameter():
+    # by hand, unpadded: L_out = 8n + 8, T = 16n, A = 8n - 8, psi = 512*256, lambda = 16 L_out + A,
+    # gamma = 256 L_out * 512, so moduleprofiler = psi * (lambda + L_out) = 131072 * (144n + 128)
+    value = 131072 * (144 * 10**12 + 128)
+    with pytest.raises(OverflowError, match=rf"moduleprofiler \({value}\) does not fit in int64 "
+                                            r"at row \(1,\), driven by length=1000000000000"):
         analytic.sweep(in_channels=512, out_channels=256, kernel_size=16, stride=8,
                        length=np.array([10, 10**12]))
     with pytest.raises(OverflowError, match="length has values that do not fit in int64"):

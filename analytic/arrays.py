@@ -55,11 +55,16 @@ def _as_bool_array(name: str, value: object) -> np.ndarray:
     return array
 
 
+def _scalar_breakdown(row: dict[str, object]) -> dict[str, int]:
+    """One row through the scalar API: its rules (and words), its exact Python-int counts."""
+    layer = {k: v for k, v in row.items() if k not in ("length", "batch")}
+    return ConvTranspose1d(**layer).breakdown((row["batch"], row["in_channels"], row["length"]))
+
+
 def _row_error(index: tuple[int, ...], row: dict[str, object]) -> str:
     """The scalar API's message for an invalid row (the same layer, the same rules and words)."""
-    layer = {k: v for k, v in row.items() if k not in ("length", "batch")}
     try:
-        ConvTranspose1d(**layer).breakdown((row["batch"], row["in_channels"], row["length"]))
+        _scalar_breakdown(row)
     except (ValueError, TypeError) as error:
         return f"row {index}: {error}"
     raise AssertionError(f"row {index} was flagged invalid but passes the scalar checks: {row}")
@@ -86,9 +91,8 @@ def _exact_row(index: tuple[int, ...], row: dict[str, object], factors: dict[str
     """The scalar breakdown of a row near int64 (Python ints, exact): ``None`` if the row is
     invalid, ``OverflowError`` naming the quantity and the parameter driving it if a count does
     not fit in int64."""
-    layer = {k: v for k, v in row.items() if k not in ("length", "batch")}
     try:
-        counts = ConvTranspose1d(**layer).breakdown((row["batch"], row["in_channels"], row["length"]))
+        counts = _scalar_breakdown(row)
     except (ValueError, TypeError):
         return None
     for key, value in counts.items():

@@ -105,7 +105,7 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("arrays", "_as_int_array"): "elements of an object array being converted",
         ("arrays", "_near_int64"): "parameters",
         ("arrays", "_exact_row"): "the quantities of one row",
-        ("arrays", "_row_error"): "the keywords of one invalid row",
+        ("arrays", "_scalar_breakdown"): "the keywords of one row",
         ("arrays", "sweep"): "parameters, the rows near int64 (scalar API) and at most 5 invalid rows",
     }
     found = set()

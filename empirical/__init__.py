@@ -5,8 +5,14 @@
 2
 """
 
-from .allones import additions_per_filter, all_ones_output, all_ones_output_nd, exact_additions_per_filter
+from .allones import (
+    additions_per_filter,
+    all_ones_output,
+    all_ones_output_nd,
+    exact_additions_per_filter,
+    measure_filter,
+)
 from .modules import measure, ops
 
 __all__ = ["additions_per_filter", "all_ones_output", "all_ones_output_nd", "exact_additions_per_filter", "measure",
-           "ops"]
+           "measure_filter", "ops"]

@@ -11,7 +11,8 @@ import torch
 
 from analytic.validation import check_filter
 
-__all__ = ["additions_per_filter", "all_ones_output", "as_exact_int", "exact_additions_per_filter"]
+__all__ = ["additions_per_filter", "all_ones_output", "as_exact_int", "exact_additions_per_filter",
+           "measure_filter"]
 
 
 def as_exact_int(value: torch.Tensor) -> int:
@@ -59,7 +60,10 @@ def additions_per_filter(
     >>> additions_per_filter(2, 3)
     2
     """
-    y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
+    return _seed_additions(all_ones_output(length, kernel_size, stride, padding, output_padding, dilation))
+
+
+def _seed_additions(y: torch.Tensor) -> int:
     return as_exact_int(torch.sum(y - 1.0))
 
 
@@ -76,8 +80,30 @@ def exact_additions_per_filter(
     >>> exact_additions_per_filter(1, 2, dilation=3)  # y = [1, 0, 0, 1]: no position adds
     0
     """
-    y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
+    return _exact_additions(all_ones_output(length, kernel_size, stride, padding, output_padding, dilation))
+
+
+def _exact_additions(y: torch.Tensor) -> int:
     return as_exact_int(torch.sum(y)) - int(torch.count_nonzero(y))
+
+
+def measure_filter(
+    length: int,
+    kernel_size: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> dict[str, int]:
+    """``output_length``, ``additions_per_filter`` and ``exact_additions_per_filter``, read off one
+    run of :func:`all_ones_output` (what ``tapcount verify`` compares).
+
+    >>> measure_filter(1, 2, dilation=3)
+    {'output_length': 4, 'additions_per_filter': -2, 'exact_additions_per_filter': 0}
+    """
+    y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
+    return {"output_length": y.shape[-1], "additions_per_filter": _seed_additions(y),
+            "exact_additions_per_filter": _exact_additions(y)}
 
 
 def all_ones_output_nd(

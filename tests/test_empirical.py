@@ -55,6 +55,15 @@ def test_all_ones_counts_are_exact_ints():
     assert type(empirical.exact_additions_per_filter(2, 3)) is int
 
 
+@pytest.mark.parametrize("args", [(2, 3), (1, 2, 1, 0, 0, 3), (7, 4, 3, 2, 1, 2), (5, 16, 8, 4)])
+def test_measure_filter_reads_the_three_counts_off_one_run(args):
+    measured = empirical.measure_filter(*args)
+    assert measured == {"output_length": int(empirical.all_ones_output(*args).shape[-1]),
+                        "additions_per_filter": empirical.additions_per_filter(*args),
+                        "exact_additions_per_filter": empirical.exact_additions_per_filter(*args)}
+    assert all(type(v) is int for v in measured.values())
+
+
 def test_peer_tool_numbers_of_the_api_contract():
     # Measured on fvcore, torch's flop counter, ptflops, thop and torchinfo (api.md) for the
     # HiFi-GAN upsampler 512 -> 256, k 16, s 8, p 4, L_in 100.

@@ -26,8 +26,7 @@ _SAFE = 2.0**62
 #: A valid configuration with small counts: what stands in for rows counted elsewhere.
 _NEUTRAL = {"length": 1, "kernel_size": 1, "stride": 1, "padding": 0, "output_padding": 0, "dilation": 1,
             "in_channels": 1, "out_channels": 1, "groups": 1, "batch": 1, "bias": True}
-_SIZES = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding",
-          "groups", "dilation", "length", "batch")
+_SIZES = tuple(name for name in _NEUTRAL if name != "bias")
 
 
 def _as_int_array(name: str, value: object) -> np.ndarray:

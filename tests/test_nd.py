@@ -20,8 +20,9 @@ TORCH = {2: torch.nn.ConvTranspose2d, 3: torch.nn.ConvTranspose3d}
 @given(data=st.data())
 def test_filter_counts_match_the_nd_all_ones_output(dims, data):
     config = data.draw(nd_filter_configs(dims))
-    y = empirical.all_ones_output_nd(config["length"], **{k: v for k, v in config.items() if k != "length"})
-    layer = CLASSES[dims](1, 1, **{k: v for k, v in config.items() if k != "length"}, bias=False)
+    geometry = {k: v for k, v in config.items() if k != "length"}
+    y = empirical.all_ones_output_nd(config["length"], **geometry)
+    layer = CLASSES[dims](1, 1, **geometry, bias=False)
     counts = layer.breakdown((1, 1, *config["length"]))
     assert counts["output_length"] == y.numel()
     assert counts["taps_kept"] == int(y.sum())

@@ -14,7 +14,8 @@ import math
 import numpy as np
 
 from . import vectorized
-from .counts import FilterCounts, _collisions_kept, _output_length, _taps_kept, module_counts
+from .counts import FilterCounts, collisions_kept, module_counts, taps_kept
+from .geometry import transposed_output_length
 from .layers import ConvTranspose1d
 from .validation import filter_ok, layer_ok
 
@@ -175,12 +176,12 @@ def sweep(
         p = {name: np.where(valid, value, _NEUTRAL[name]) for name, value in p.items()}
     n, k, s, pad, o, d = (p[name] for name in geometry)
     G = vectorized.lattice_count
-    taps = _taps_kept(n, k, s, pad, o, d, G=G)
-    collisions = _collisions_kept(n, k, s, pad, o, d, G=G, gcd=np.gcd)
+    taps = taps_kept(n, k, s, pad, o, d, G=G)
+    collisions = collisions_kept(n, k, s, pad, o, d, G=G, gcd=np.gcd)
     result = module_counts(
         batch=p["batch"], in_channels=p["in_channels"], out_channels=p["out_channels"],
         groups=p["groups"], bias=p["bias"], input_size=n, kernel_size=k,
-        filter=FilterCounts(_output_length(n, k, s, pad, o, d), taps, taps - collisions),
+        filter=FilterCounts(transposed_output_length(n, k, s, pad, o, d), taps, taps - collisions),
     )
     out = {key: np.where(valid, np.asarray(value, dtype=np.int64), 0) for key, value in result.items()}
     for index, counts in exact.items():

@@ -1,10 +1,11 @@
 """Per-filter quantities and module conventions, as small pure functions of integers.
 
-Notation (``math.md``): ``n`` length, ``k`` kernel_size, ``s`` stride, ``p`` padding,
+Notation (as in ``derivations/derivation.md``): ``n`` length, ``k`` kernel_size, ``s`` stride, ``p`` padding,
 ``o`` output_padding, ``d`` dilation; ``G`` is :func:`analytic.lattice.lattice_count`.
 
-The underscored functions take already-validated ints and are the fast path shared by the public
-functions, :class:`analytic.ConvTranspose1d` and the benchmark; the public ones validate first.
+:func:`taps_kept`, :func:`collisions_kept` and :func:`valid_filter_counts` take already-validated
+values (ints, or NumPy arrays for :func:`analytic.sweep`) and are shared by the functions that
+validate first (:func:`filter_counts`, :func:`additions_per_filter`, ...) and the layers.
 """
 
 from __future__ import annotations
@@ -12,21 +13,25 @@ from __future__ import annotations
 from math import gcd
 from typing import NamedTuple
 
+from .geometry import transposed_output_length
 from .lattice import lattice_count
-from .validation import check_filter
+from .validation import check_filter, plain_output_length
 
 __all__ = [
     "CONVENTIONS",
     "FilterCounts",
     "additions_per_filter",
     "check_convention",
+    "collisions_kept",
     "exact_additions_per_filter",
     "filter_counts",
     "module_counts",
     "output_length",
+    "taps_kept",
+    "valid_filter_counts",
 ]
 
-#: Every convention :meth:`analytic.ConvTranspose1d.ops` knows, the seed's model first.
+#: Every convention :meth:`analytic.ConvTranspose1d.ops` knows, moduleprofiler's model first.
 CONVENTIONS = ("moduleprofiler", "exact", "macs", "flops", "ptflops", "thop", "torchinfo")
 
 
@@ -46,7 +51,7 @@ class FilterCounts(NamedTuple):
 
     @property
     def additions_per_filter(self) -> int:
-        """The seed's all-ones count ``A = T - L_out`` (may be negative)."""
+        """moduleprofiler's all-ones count ``A = T - L_out`` (may be negative)."""
         return self.taps_kept - self.output_length
 
     @property
@@ -55,22 +60,20 @@ class FilterCounts(NamedTuple):
         return self.taps_kept - self.covered_positions
 
 
-def _output_length(n, k, s, p, o, d):
-    return (n - 1) * s - 2 * p + d * (k - 1) + o + 1
-
-
-# The three formulas below are written with arithmetic only (no ``if``, no ``max``), so the same
+# The two formulas below are written with arithmetic only (no ``if``, no ``max``), so the same
 # code serves Python ints and NumPy arrays: ``analytic.sweep`` passes the vectorized lattice count
 # and ``numpy.gcd``.  ``x * (x > 0)`` is the positive part x+.
 
 
-def _taps_kept(n, k, s, p, o, d, G=lattice_count):
+def taps_kept(n, k, s, p, o, d, G=lattice_count):
+    """Taps landing inside the output window (validated values): ``T = n*k - G(p) - G(q)``."""
     # T = n*k - G(p) - G(q): cropped on the left, and (by t -> F-1-t) on the right, q = (p-o)+
     q = (p - o) * (p > o)
     return n * k - G(p, n, k, s, d) - G(q, n, k, s, d)
 
 
-def _collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd):
+def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd):
+    """Exact additions per filter (validated values): the colliding tap pairs inside the window."""
     # Taps (i, m) and (i + d', m - s') collide; the pair sits at (i*s + m*d) + lcm(s, d).
     # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid
     # (G is 0 on an empty grid).
@@ -82,10 +85,11 @@ def _collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd):
     return n1 * k1 * ((n1 > 0) & (k1 > 0)) - G(p - lcm, n1, k1, s, d) - G(q - lcm, n1, k1, s, d)
 
 
-def _filter_counts(n: int, k: int, s: int, p: int, o: int, d: int) -> FilterCounts:
-    taps = _taps_kept(n, k, s, p, o, d)
+def valid_filter_counts(n: int, k: int, s: int, p: int, o: int, d: int) -> FilterCounts:
+    """:func:`filter_counts` of already-validated ints."""
+    taps = taps_kept(n, k, s, p, o, d)
     return FilterCounts(
-        _output_length(n, k, s, p, o, d), taps, taps - _collisions_kept(n, k, s, p, o, d)
+        transposed_output_length(n, k, s, p, o, d), taps, taps - collisions_kept(n, k, s, p, o, d)
     )
 
 
@@ -99,10 +103,10 @@ def filter_counts(
 ) -> FilterCounts:
     """Output length, taps kept and covered positions of one filter, exactly.
 
-    >>> filter_counts(2, 3)  # the seed's Figure 1: y = [1, 2, 2, 1]
+    >>> filter_counts(2, 3)  # the tap diagram of moduleprofiler's documentation: y = [1, 2, 2, 1]
     FilterCounts(output_length=4, taps_kept=6, covered_positions=4)
     """
-    return _filter_counts(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
+    return valid_filter_counts(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
 
 
 def output_length(
@@ -120,7 +124,7 @@ def output_length(
     >>> output_length(100, 16, stride=8, padding=4)
     800
     """
-    return _output_length(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
+    return transposed_output_length(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
 
 
 def additions_per_filter(
@@ -131,37 +135,30 @@ def additions_per_filter(
     output_padding: int = 0,
     dilation: int = 1,
 ) -> int:
-    """The seed's additions per filter: torch's all-ones ``sum(y - 1)``, i.e. ``T - L_out``.
+    """moduleprofiler's additions per filter: torch's all-ones ``sum(y - 1)``, i.e. ``T - L_out``.
 
     ``T`` counts the taps that land inside the output.  Each output position is charged one
     addition less than its number of taps, so a position that receives **no** tap (a gap left by
     ``stride > dilation*(kernel_size-1)+1``, a hole skipped by the dilation, or a position added
-    by ``output_padding``) counts ``-1``, and the total can be negative.  This is the seed's model,
+    by ``output_padding``) counts ``-1``, and the total can be negative.  This is moduleprofiler's model,
     kept exactly; :func:`exact_additions_per_filter` is the structural count.
 
-    >>> additions_per_filter(2, 3)  # the seed's example: y = [1, 2, 2, 1]
+    >>> additions_per_filter(2, 3)  # moduleprofiler's documented example: y = [1, 2, 2, 1]
     2
     >>> additions_per_filter(1, 2, dilation=3)  # taps at 0 and 3, y = [1, 0, 0, 1]
     -2
     >>> additions_per_filter(10**18, 16, stride=8, padding=4)  # exact for any length
     7999999999999999992
     """
+    # The hot path of tools that count many layers (<= 1 µs, >= 100x the torch all-ones method at
+    # length 16): validation's fast test, which gives L_out, and ``taps_kept - L_out`` with the two
+    # lattice counts in this frame.  Anything else (NumPy ints, invalid values) takes the generic
+    # path, which converts or raises.  tests/test_cost.py holds this function equal to
+    # ``filter_counts(...).additions_per_filter``, error for error.
     n, k, s, p, o, d = length, kernel_size, stride, padding, output_padding, dilation
-    # The hot path of tools that count many layers (issue 5: <= 1 µs, >= 100x the torch all-ones
-    # method at length 16).  Each Python call costs ~50 ns here, about a tenth of the whole count,
-    # so this one frame inlines check_filter's fast-path test and ``_taps_kept - _output_length``
-    # (the walrus binds L_out, which the last rule computes anyway).  Anything else (NumPy ints,
-    # invalid values) takes the generic path below, which converts or raises.  tests/test_cost.py
-    # holds this function equal to ``filter_counts(...).additions_per_filter``, error for error, on
-    # an exhaustive grid of small ints (valid and invalid) and on random large configurations.
-    if (
-        n.__class__ is k.__class__ is s.__class__ is p.__class__ is o.__class__ is d.__class__ is int
-        and n > 0 and k > 0 and s > 0 and d > 0 and p >= 0 and o >= 0
-        and (o < s or o < d) and (out := (n - 1) * s - 2 * p + d * (k - 1) + o + 1) > 0
-    ):
+    if out := plain_output_length(n, k, s, p, o, d):
         return n * k - lattice_count(p, n, k, s, d) - lattice_count((p - o) * (p > o), n, k, s, d) - out
-    n, k, s, p, o, d = check_filter(length, kernel_size, stride, padding, output_padding, dilation)
-    return _taps_kept(n, k, s, p, o, d) - _output_length(n, k, s, p, o, d)
+    return filter_counts(n, k, s, p, o, d).additions_per_filter
 
 
 def exact_additions_per_filter(
@@ -183,7 +180,7 @@ def exact_additions_per_filter(
     >>> exact_additions_per_filter(1, 2, dilation=3)
     0
     """
-    return _collisions_kept(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
+    return collisions_kept(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
 
 
 def module_counts(
@@ -202,7 +199,7 @@ def module_counts(
     ``input_size`` and ``kernel_size`` are products over the spatial dimensions (plain values in
     1-d), ``filter`` the per-filter counts (products over dimensions in n-d).  Formulas:
 
-    - ``moduleprofiler`` (the seed): ``N*(psi*lambda + gamma)`` with ``psi = C_in*C_out/groups``,
+    - ``moduleprofiler`` (its documented model): ``N*(psi*lambda + gamma)`` with ``psi = C_in*C_out/groups``,
       ``lambda = L_out*k + A``, ``gamma = C_out*L_out*(C_in/groups - 1 + bias)``;
     - ``exact``: multiplications ``N*C_out*(C_in/groups)*T`` plus additions
       ``N*C_out*((C_in/groups)*T - (1 - bias)*Z)`` (an uncovered position gets the bias by assignment);

@@ -1,4 +1,5 @@
-"""``tapcount figure``: the seed's Figure 1 for any configuration, as TikZ or PNG/SVG.
+"""``tapcount figure``: the tap diagram (Figure 1 of moduleprofiler's documentation) for any
+configuration, as TikZ or PNG/SVG.
 
 Each input position's kernel taps are drawn at the uncropped output positions they land on
 (``t = i*stride + m*dilation``), with the number of taps per position underneath, the positions
@@ -12,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .counts import _output_length, filter_counts
+from .counts import filter_counts
+from .geometry import transposed_output_length
 from .validation import check_filter
 
 __all__ = ["Layout", "layout", "tikz", "draw", "MAX_POSITIONS"]
@@ -52,14 +54,14 @@ class Layout:
         return (f"length={self.length}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, output_padding={self.output_padding}, dilation={self.dilation}",
                 f"L_out={f.output_length}, taps kept T={f.taps_kept}, covered Z={f.covered_positions}, "
-                f"seed's additions A={f.additions_per_filter}, exact additions E={f.exact_additions_per_filter}")
+                f"all-ones additions A={f.additions_per_filter}, exact additions E={f.exact_additions_per_filter}")
 
 
 def layout(length, kernel_size, stride=1, padding=0, output_padding=0, dilation=1) -> Layout:
     """Where every tap lands; ``ValueError`` for invalid or too large configurations."""
     n, k, s, p, o, d = check_filter(length, kernel_size, stride, padding, output_padding, dilation)
     uncropped = (n - 1) * s + d * (k - 1) + 1
-    out = _output_length(n, k, s, p, o, d)
+    out = transposed_output_length(n, k, s, p, o, d)
     width = max(uncropped, p + out)
     if width > MAX_POSITIONS or n > MAX_INPUTS:
         raise ValueError(f"a figure draws at most {MAX_POSITIONS} positions and {MAX_INPUTS} inputs;"

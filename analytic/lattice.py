@@ -15,11 +15,7 @@ Nothing here validates its arguments; callers (``analytic.counts``) do.
 
 from __future__ import annotations
 
-__all__ = ["ITERATIONS", "floor_sum", "lattice_count"]
-
-#: Number of loop iterations run by :func:`floor_sum` since import.  Tests and the benchmark
-#: read it to show that the cost of a count does not depend on the input length.
-ITERATIONS = [0]
+__all__ = ["floor_sum", "lattice_count"]
 
 
 def floor_sum(n: int, m: int, a: int, b: int) -> int:
@@ -35,9 +31,7 @@ def floor_sum(n: int, m: int, a: int, b: int) -> int:
     7
     """
     total = 0
-    iterations = 0
     while True:
-        iterations += 1
         if a >= m:
             q, a = divmod(a, m)
             total += q * (n * (n - 1) // 2)
@@ -49,7 +43,6 @@ def floor_sum(n: int, m: int, a: int, b: int) -> int:
             break
         n, b = divmod(y_max, m)
         m, a = a, m
-    ITERATIONS[0] += iterations
     return total
 
 

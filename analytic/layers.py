@@ -1,7 +1,7 @@
 """Layer specifications that mirror torch's constructors and count without running anything.
 
 One implementation for every dimension: the per-dimension filter counts of
-:func:`analytic.counts._filter_counts` combine by product (taps kept ``T = prod T_i``, covered
+:func:`analytic.counts.valid_filter_counts` combine by product (taps kept ``T = prod T_i``, covered
 positions ``Z = prod Z_i``, output size ``prod L_out_i``), and the module conventions take the
 products (``input_size = prod L_in_i``, ``kernel_size = prod k_i``).
 """
@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .counts import FilterCounts, _filter_counts, check_convention, module_counts
+from .counts import FilterCounts, check_convention, module_counts, valid_filter_counts
 from .validation import as_single, as_tuple, check_filter, check_input_shape, check_kernel, check_layer
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "spec_from_module"]
@@ -86,8 +86,8 @@ class _ConvTransposeNd:
 
     def _filters(self, spatial: tuple[int, ...]) -> list[FilterCounts]:
         if self.DIMS == 1:
-            return [_filter_counts(*check_filter(spatial[0], *self._geometry(0)))]
-        return [_filter_counts(*check_filter(n, *self._geometry(i), dim=i)) for i, n in enumerate(spatial)]
+            return [valid_filter_counts(*check_filter(spatial[0], *self._geometry(0)))]
+        return [valid_filter_counts(*check_filter(n, *self._geometry(i), dim=i)) for i, n in enumerate(spatial)]
 
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The output shape torch produces for ``input_shape`` (batched or not)."""
@@ -120,7 +120,7 @@ class _ConvTransposeNd:
     def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
         """Operations of one call on an input of ``input_shape`` under ``convention``.
 
-        ``convention`` is one of ``analytic.CONVENTIONS``: ``moduleprofiler`` (the seed's model),
+        ``convention`` is one of ``analytic.CONVENTIONS``: ``moduleprofiler`` (moduleprofiler's model),
         ``exact`` (structural multiplications + additions), ``macs`` (fvcore), ``flops``
         (``torch.utils.flop_counter``), ``ptflops``, ``thop``, ``torchinfo``.
         """

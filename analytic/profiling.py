@@ -70,18 +70,18 @@ class Profile:
         return headers, rows
 
     def to_markdown(self) -> str:
-        from .cli.render import table
+        from .tables import table
 
         return table(*self._table(), "markdown")
 
     def to_latex(self) -> str:
         """A ``tabular`` with ``booktabs`` rules."""
-        from .cli.render import table
+        from .tables import table
 
         return table(*self._table(), "latex").replace("×", r"$\times$")
 
     def to_text(self) -> str:
-        from .cli.render import table
+        from .tables import table
 
         return table(*self._table(), "text")
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 
+from .geometry import transposed_output_length
+
 __all__ = [
     "as_int",
+    "at_least",
+    "plain_output_length",
     "as_single",
     "as_tuple",
     "check_filter",
@@ -78,7 +82,8 @@ def as_tuple(name: str, value: object, dims: int) -> tuple[int, ...]:
     return (as_int(name, value),) * dims
 
 
-def _at_least(name: str, value: int, minimum: int) -> None:
+def at_least(name: str, value: int, minimum: int) -> None:
+    """``ValueError`` naming ``name`` unless ``value >= minimum`` (``minimum`` 0 or 1)."""
     if value < minimum:
         rule = "positive" if minimum == 1 else "non-negative"
         raise ValueError(f"{name} ({value}) must be {rule} (at least {minimum})")
@@ -117,11 +122,11 @@ def check_kernel(
     p = as_int(np_, padding)
     o = as_int(no, output_padding)
     d = as_int(nd, dilation)
-    _at_least(nk, k, 1)
-    _at_least(ns, s, 1)
-    _at_least(nd, d, 1)
-    _at_least(np_, p, 0)
-    _at_least(no, o, 0)
+    at_least(nk, k, 1)
+    at_least(ns, s, 1)
+    at_least(nd, d, 1)
+    at_least(np_, p, 0)
+    at_least(no, o, 0)
     if o >= s and o >= d:
         raise ValueError(f"{no} ({o}) must be smaller than {ns} ({s}) or {nd} ({d})")
     return k, s, p, o, d
@@ -137,8 +142,8 @@ def check_length(length: object, k: int, s: int, p: int, o: int, d: int, dim: in
     """
     (nn,) = _names(dim, "length")
     n = as_int(nn, length)
-    _at_least(nn, n, 1)
-    out = (n - 1) * s - 2 * p + d * (k - 1) + o + 1
+    at_least(nn, n, 1)
+    out = transposed_output_length(n, k, s, p, o, d)
     if out < 1:
         where = "" if dim is None else f" in dimension {dim}"
         raise ValueError(
@@ -153,15 +158,33 @@ def check_length(length: object, k: int, s: int, p: int, o: int, d: int, dim: in
 def filter_ok(n, k, s, p, o, d):
     """Whether integer values satisfy every rule of :func:`check_filter` (no messages).
 
-    Written with ``&``/``|`` only, so it works element-wise on NumPy arrays (``analytic.sweep``)
-    as well as on ints; the tests hold it equal to the checks that raise.  The same chain is
-    inlined, for speed, in :func:`check_filter`'s fast path and in the hot path of
-    :func:`analytic.counts.additions_per_filter`: a rule changed here changes there too.
+    Written with ``&``/``|`` only, so it works element-wise on NumPy arrays (``analytic.sweep``);
+    for plain ints :func:`plain_output_length` is the fast test.  The tests hold both equal to
+    the checks that raise.
     """
     return (
         (n > 0) & (k > 0) & (s > 0) & (d > 0) & (p >= 0) & (o >= 0) & ((o < s) | (o < d))
-        & ((n - 1) * s - 2 * p + d * (k - 1) + o >= 0)
+        & (transposed_output_length(n, k, s, p, o, d) >= 1)
     )
+
+
+def plain_output_length(n, k, s, p, o, d) -> int:
+    r"""The output length if the six values are plain ``int``\ s satisfying every rule of
+    :func:`check_filter`, else 0: the fast path of validation, one frame for the common case.
+
+    Anything else (NumPy integers, bools, invalid values) gives 0 and is left to
+    :func:`check_filter`, which converts or raises the error that names the rule.
+
+    >>> plain_output_length(100, 16, 8, 4, 0, 1), plain_output_length(1, 1, 1, 1, 0, 1)
+    (800, 0)
+    """
+    if (
+        n.__class__ is k.__class__ is s.__class__ is p.__class__ is o.__class__ is d.__class__ is int
+        and n > 0 and k > 0 and s > 0 and d > 0 and p >= 0 and o >= 0 and (o < s or o < d)
+        and (out := transposed_output_length(n, k, s, p, o, d)) > 0
+    ):
+        return out
+    return 0
 
 
 def layer_ok(c_in, c_out, g):
@@ -187,17 +210,8 @@ def check_filter(
     >>> check_filter(2, 3, 1, 0, 0, 1)
     (2, 3, 1, 0, 0, 1)
     """
-    n, k, s, p, o, d = length, kernel_size, stride, padding, output_padding, dilation
-    # Fast path (the common case): plain ints that satisfy every rule.  Anything else goes
-    # through the checks above, which raise the error that names the rule.
-    # (The rule chain is filter_ok's, inlined: a call costs ~60 ns on this hot path; the tests
-    # hold the two equal.)
-    if (
-        n.__class__ is k.__class__ is s.__class__ is p.__class__ is o.__class__ is d.__class__ is int
-        and n > 0 and k > 0 and s > 0 and d > 0 and p >= 0 and o >= 0
-        and (o < s or o < d) and (n - 1) * s - 2 * p + d * (k - 1) + o >= 0
-    ):
-        return n, k, s, p, o, d
+    if plain_output_length(length, kernel_size, stride, padding, output_padding, dilation):
+        return length, kernel_size, stride, padding, output_padding, dilation
     k, s, p, o, d = check_kernel(kernel_size, stride, padding, output_padding, dilation, dim)
     return check_length(length, k, s, p, o, d, dim), k, s, p, o, d
 
@@ -215,9 +229,9 @@ def check_layer(
     c_in = as_int("in_channels", in_channels)
     c_out = as_int("out_channels", out_channels)
     g = as_int("groups", groups)
-    _at_least("in_channels", c_in, 1)
-    _at_least("out_channels", c_out, 1)
-    _at_least("groups", g, 1)
+    at_least("in_channels", c_in, 1)
+    at_least("out_channels", c_out, 1)
+    at_least("groups", g, 1)
     if c_in % g:
         raise ValueError(f"in_channels ({c_in}) must be divisible by groups ({g})")
     if c_out % g:
@@ -265,12 +279,12 @@ def check_input_shape(
     batch = shape[0] if len(shape) == spatial_dims + 2 else 1
     channels = shape[-spatial_dims - 1]
     spatial = shape[-spatial_dims:]
-    _at_least("batch size (input_shape[0])", batch, 1)
+    at_least("batch size (input_shape[0])", batch, 1)
     if channels != in_channels:
         raise ValueError(
             f"input_shape {shape} has {channels} channels, the layer expects in_channels={in_channels}"
         )
     for i, v in enumerate(spatial):
         index = len(shape) - spatial_dims + i
-        _at_least("length (input_shape[-1])" if spatial_dims == 1 else f"spatial size (input_shape[{index}])", v, 1)
+        at_least("length (input_shape[-1])" if spatial_dims == 1 else f"spatial size (input_shape[{index}])", v, 1)
     return batch, spatial

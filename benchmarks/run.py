@@ -1,4 +1,4 @@
-"""tapcount's benchmark: every figure of issue 5, measured side by side in one run.
+"""tapcount's benchmark: every speed figure of the README, measured side by side in one run.
 
     python benchmarks/run.py            # needs the test extra (torch, numpy)
 

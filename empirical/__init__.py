@@ -1,7 +1,7 @@
 """tapcount's measurements: the same counts as :mod:`analytic`, read off real torch outputs.
 
 >>> import empirical
->>> empirical.additions_per_filter(length=2, kernel_size=3)  # the seed's snippet
+>>> empirical.additions_per_filter(length=2, kernel_size=3)  # the all-ones snippet of moduleprofiler's documentation
 2
 """
 

@@ -1,4 +1,4 @@
-"""The seed's all-ones method: run torch on ones and read the counts off the output.
+"""The all-ones method of moduleprofiler's documentation: run torch on ones and read the counts off the output.
 
 Input of ones, weights of ones, ``bias=False``, ``in_channels = out_channels = 1``: output
 position ``j`` then holds the number of taps landing on it, ``c(j + padding)``.  Computed in
@@ -31,8 +31,9 @@ def all_ones_output(
     output_padding: int = 0,
     dilation: int = 1,
 ) -> torch.Tensor:
-    """``y`` of the seed's snippet: ``ConvTranspose1d(1, 1, kernel_size, ..., bias=False)`` with
-    ones as weights, applied to ``torch.ones((1, length))``, in float64.
+    """``y`` of the all-ones snippet of moduleprofiler's documentation:
+    ``ConvTranspose1d(1, 1, kernel_size, ..., bias=False)`` with ones as weights, applied to
+    ``torch.ones((1, length))``, in float64.
 
     >>> all_ones_output(2, 3).tolist()
     [[1.0, 2.0, 2.0, 1.0]]
@@ -55,15 +56,15 @@ def additions_per_filter(
     output_padding: int = 0,
     dilation: int = 1,
 ) -> int:
-    """The seed's count, measured: ``sum(y - 1)`` of :func:`all_ones_output`.
+    """moduleprofiler's additions per filter, measured: ``sum(y - 1)`` of :func:`all_ones_output`.
 
     >>> additions_per_filter(2, 3)
     2
     """
-    return _seed_additions(all_ones_output(length, kernel_size, stride, padding, output_padding, dilation))
+    return _all_ones_additions(all_ones_output(length, kernel_size, stride, padding, output_padding, dilation))
 
 
-def _seed_additions(y: torch.Tensor) -> int:
+def _all_ones_additions(y: torch.Tensor) -> int:
     return as_exact_int(torch.sum(y - 1.0))
 
 
@@ -102,7 +103,7 @@ def measure_filter(
     {'output_length': 4, 'additions_per_filter': -2, 'exact_additions_per_filter': 0}
     """
     y = all_ones_output(length, kernel_size, stride, padding, output_padding, dilation)
-    return {"output_length": y.shape[-1], "additions_per_filter": _seed_additions(y),
+    return {"output_length": y.shape[-1], "additions_per_filter": _all_ones_additions(y),
             "exact_additions_per_filter": _exact_additions(y)}
 
 

@@ -20,7 +20,7 @@ EXAMPLES = {
   tapcount count {HIFI} --format json
   tapcount count --layers model.toml --format markdown   # [[layers]] tables with a length each""",
     "derive": """examples:
-  tapcount derive                                  # the seed's additions per filter, in LaTeX
+  tapcount derive                                  # moduleprofiler's additions per filter, in LaTeX
   tapcount derive --quantity exact_additions_per_filter --format c
   tapcount derive --convention exact --kernel-size 16 --stride 8 --padding 4 --format text
   tapcount derive --out derivations                # regenerate the derivation documents""",
@@ -31,7 +31,7 @@ EXAMPLES = {
   tapcount profile tests/models.py:hifigan_generator --input-shape 1,80,100
   tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs""",
     "figure": """examples:
-  tapcount figure --length 2 --kernel-size 3 --out seed.png       # the seed's Figure 1
+  tapcount figure --length 2 --kernel-size 3 --out taps.png       # the tap diagram of the documentation's example
   tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
 }
 
@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     derive = _sub(sub, "derive", "Print the closed forms, optionally with numbers substituted.")
     from .derive import FORMATS, QUANTITIES
 
-    derive.add_argument("--quantity", choices=QUANTITIES, default="additions_per_filter")
+    derive.add_argument("--quantity", choices=QUANTITIES, default=None,
+                        help="default additions_per_filter; ops with --convention")
     derive.add_argument("--convention", choices=CONVENTIONS, help="a module total (implies --quantity ops)")
     derive.add_argument("--bias", action=argparse.BooleanOptionalAction, default=None)
     derive.add_argument("--format", choices=FORMATS, default="latex")
@@ -101,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="default: every value below max(stride, dilation)")
     verify.add_argument("--no-progress", action="store_true")
 
-    figure = _sub(sub, "figure", "Draw the seed's Figure 1 for a configuration (TikZ, PNG or SVG).")
+    figure = _sub(sub, "figure", "Draw the tap diagram of a configuration (TikZ, PNG or SVG).")
     _filter_options(figure, required=True)
     figure.add_argument("--out", required=True, metavar="FILE", help=".tex (TikZ document), .png or .svg")
     prof = _sub(sub, "profile", "Count every transposed convolution of a model built by a factory in a Python file.")

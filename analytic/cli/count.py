@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..counts import CONVENTIONS
 from ..layers import ConvTranspose1d
-from .render import table, to_json
+from ..tables import table, to_json
 
 __all__ = ["LAYER_KEYS", "INTERMEDIATE", "load_layers", "count", "render"]
 

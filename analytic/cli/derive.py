@@ -9,15 +9,17 @@ FORMATS = ("latex", "text", "python", "c", "json")
 __all__ = ["QUANTITIES", "FORMATS", "derive"]
 
 
-def derive(quantity: str, convention: str | None, bias: bool | None, fmt: str, values: dict[str, int]) -> str:
-    """The expression of ``quantity`` (``ops`` under ``convention``) with ``values`` substituted,
-    printed in ``fmt``."""
+def derive(quantity: str | None, convention: str | None, bias: bool | None, fmt: str,
+           values: dict[str, int]) -> str:
+    """The expression of ``quantity`` (default ``additions_per_filter``; ``ops`` under
+    ``convention``) with ``values`` substituted, printed in ``fmt``."""
     from .. import symbolic
     from ..counts import check_convention
-    from ..validation import _at_least, as_int
+    from ..validation import as_int, at_least
 
-    if convention is not None and quantity != "ops":
-        quantity = "ops"
+    if convention is not None and quantity not in (None, "ops"):
+        raise ValueError(f"--convention gives a module total (--quantity ops), not --quantity {quantity}")
+    quantity = "ops" if convention is not None else quantity or "additions_per_filter"
     if quantity == "ops":
         expr = symbolic.ops(check_convention(convention or "moduleprofiler"), bias=bias)
     else:
@@ -25,7 +27,7 @@ def derive(quantity: str, convention: str | None, bias: bool | None, fmt: str, v
             raise ValueError("--bias/--no-bias applies to module totals: add --convention")
         expr = symbolic.quantity(quantity)
     for name, value in values.items():  # each given value obeys its own rule
-        _at_least(name, as_int(name, value), 0 if "padding" in name else 1)
+        at_least(name, as_int(name, value), 0 if "padding" in name else 1)
     expr = expr.subs({symbolic.symbols.BY_NAME[k]: v for k, v in values.items()})
     name = quantity if quantity != "ops" else f"ops_{convention or 'moduleprofiler'}"
     if fmt == "latex":

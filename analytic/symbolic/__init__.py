@@ -119,7 +119,7 @@ def output_length(dims: int = 1) -> Expr:
 
 
 def additions_per_filter(dims: int = 1) -> Expr:
-    """The seed's additions per filter ``A = T - L_out`` (may be negative)."""
+    """moduleprofiler's additions per filter ``A = T - L_out`` (may be negative)."""
     return filter_quantity("additions_per_filter", dims)
 
 

@@ -16,14 +16,14 @@ from sympy import Add, Expr, Mul
 
 from . import evaluate, quantity, symbols
 from .derivation import PER_FILTER, expand, module_total, step, steps
-from .export import _lattice_definition, latex
+from .export import latex, lattice_definition
 from .regimes import REGIMES, specialise
 
 __all__ = ["EXAMPLES", "EXAMPLE_COLUMNS", "example_rows", "markdown", "tex", "write"]
 
 #: worked examples: (label, keyword values); the remaining keywords take torch's defaults
 EXAMPLES: tuple[tuple[str, dict[str, int]], ...] = (
-    ("seed (Figure 1)", {"length": 2, "kernel_size": 3}),
+    ("documented example (Figure 1)", {"length": 2, "kernel_size": 3}),
     ("gaps (stride > kernel)", {"length": 3, "kernel_size": 2, "stride": 5}),
     ("dilation holes", {"length": 1, "kernel_size": 2, "dilation": 3}),
     ("padding >= stride", {"length": 5, "kernel_size": 4, "stride": 2, "padding": 3}),
@@ -111,7 +111,7 @@ def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
     out.append(("The lattice count", [
         ("p", "Tap $(i, m)$ of input $i$ and kernel tap $m$ lands at uncropped position "
               "$i s + m d$. Every count below is built from the number of taps below $x$,"),
-        ("m", _lattice_definition()),
+        ("m", lattice_definition()),
         ("p", "a floor sum that the Euclidean floor-sum algorithm evaluates in O(log) steps, "
               "whatever the length (SymPy evaluates it on integers with the same code)."),
     ]))
@@ -135,7 +135,7 @@ def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
             regimes.append(("m*", rf"{name} &= {_lines(specialise(_in_keywords(key), regime))}"))
     out.append(("Regimes", regimes))
     models = [
-        ("p", "The seed's model (moduleprofiler) charges every output position "
+        ("p", "moduleprofiler's model charges every output position "
               "$k$ multiplications and the all-ones additions $A$, which count $-1$ for a "
               "position no tap reaches:"),
         ("m", rf"O_{{\mathrm{{mp}}}} = {latex(expand(step('moduleprofiler').symbol, keep=PER_FILTER))}"),
@@ -145,7 +145,7 @@ def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
         ("p", "Both in terms of the per-filter quantities above; with every position covered "
               "($Z = L_{\\mathrm{out}}$) the additions agree, $A = E$."),
     ]
-    out.append(("The seed's model next to the exact model", models))
+    out.append(("moduleprofiler's model next to the exact model", models))
     out.append(("Two and three dimensions", _nd_items()))
     return out
 
@@ -172,7 +172,7 @@ def markdown() -> str:
                 lines += ["$$", text, "$$", ""]
             else:
                 lines += ["$$", r"\begin{aligned}", text, r"\end{aligned}", "$$", ""]
-    lines += ["The seed's Figure 1 (`figure1.tex`, TikZ; `tapcount figure` draws it for any configuration) "
+    lines += ["The tap diagram (`figure1.tex`, TikZ; `tapcount figure` draws it for any configuration) "
               "shows the taps of the first worked example below.", ""]
     lines += ["## Worked examples", "",
               "Computed from the expressions above (and checked against torch by the tests).", ""]
@@ -233,8 +233,9 @@ def tex() -> str:
 
 
 def write(out_dir: str | Path = "derivations") -> list[Path]:
-    """Write ``derivation.md``, ``derivation.tex`` and ``figure1.tex`` (the seed's Figure 1 as
-    TikZ, the source of the figure the documents refer to) into ``out_dir``; return their paths."""
+    """Write ``derivation.md``, ``derivation.tex`` and ``figure1.tex`` (the tap diagram of
+    the first worked example as TikZ, the source of the figure the documents refer to) into
+    ``out_dir``; return their paths."""
     from ..figure import layout, tikz
 
     out = Path(out_dir)

@@ -20,6 +20,7 @@ from pathlib import Path
 import sympy
 from sympy import Expr, Integer, Rational, Symbol, lambdify
 from sympy.printing.c import C99CodePrinter
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from ..lattice import lattice_count
@@ -28,27 +29,33 @@ from .derivation import Step, steps
 from .functions import ExactQuotient, IntGcd, LatticeCount, PositivePart
 
 __all__ = [
-    "latex", "align_block", "standalone_document", "arguments", "to_python", "python_source",
-    "to_numpy", "c_source", "to_c", "to_json", "from_json", "C_HELPERS",
+    "latex", "PaperLatexPrinter", "align_block", "standalone_document", "arguments", "to_python", "python_source",
+    "to_numpy", "c_source", "to_c", "to_json", "from_json", "C_HELPERS", "lattice_definition",
 ]
 
 
-def _latex_names() -> dict[Symbol, str]:
-    names = dict(sy.LATEX_NAMES)
-    names.update({st.symbol: st.latex_name for st in steps()})
-    return names
+class PaperLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer, except that a sum starts with its first positive term, as written on
+    paper: ``T - L_{out}`` and ``(p - p_{out})^+`` rather than ``-L_{out} + T``.  The symbols print
+    with their conventional names in any printer (see :class:`analytic.symbolic.symbols.Named`)."""
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = super()._as_ordered_terms(expr, order=order)
+        if isinstance(expr, sympy.Add):
+            first = next((i for i, t in enumerate(terms) if not t.could_extract_minus_sign()), 0)
+            terms = [terms[first], *terms[:first], *terms[first + 1:]]
+        return terms
 
 
 def latex(expr: Expr, symbol_names: dict[Symbol, str] | None = None, **settings) -> str:
-    r"""LaTeX of ``expr`` with the conventional names (``L_{\mathrm{in}}``, ``k``, ``s``, ...).
+    r"""LaTeX of ``expr`` with the conventional names (``L_{\mathrm{in}}``, ``k``, ``s``, ...),
+    a sum starting with a positive term.
 
     >>> from analytic.symbolic import symbols as sy
-    >>> latex(sy.length * sy.kernel_size)
-    'k L_{\\mathrm{in}}'
+    >>> latex(sy.length * sy.kernel_size), latex(sy.padding - sy.output_padding)
+    ('k L_{\\mathrm{in}}', 'p - p_{\\mathrm{out}}')
     """
-    names = _latex_names()
-    names.update(symbol_names or {})
-    return sympy.latex(expr, symbol_names=names, **settings)
+    return PaperLatexPrinter({"symbol_names": symbol_names or {}, **settings}).doprint(expr)
 
 
 def _step_line(st: Step) -> str:
@@ -65,7 +72,8 @@ def align_block(keys: Sequence[str] | None = None, starred: bool = False) -> str
     return f"\\begin{{{env}}}\n{body}\n\\end{{{env}}}"
 
 
-def _lattice_definition() -> str:
+def lattice_definition() -> str:
+    """LaTeX of the lattice count's definition: ``G(x) = `` its floor sum."""
     x = Symbol("x", integer=True)
     g = LatticeCount(x, sy.length, sy.kernel_size, sy.stride, sy.dilation)
     return rf"{latex(g)} = {latex(g.rewrite(sympy.Sum))}"
@@ -87,7 +95,7 @@ def standalone_document(title: str = "Operation counts of a transposed 1-d convo
         r"\section*{Lattice count}",
         r"Tap $(i, m)$ lands at uncropped position $i s + m d$. The number of taps below $x$ is",
         r"\begin{equation*}",
-        _lattice_definition(),
+        lattice_definition(),
         r"\end{equation*}",
         r"evaluated exactly by the floor-sum algorithm.",
         r"\section*{Named quantities}",
@@ -219,16 +227,18 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc")
     cc = shutil.which(compiler)
     if cc is None:
         raise RuntimeError(f"no C compiler {compiler!r} on PATH")
-    build = Path(tempfile.mkdtemp(prefix="tapcount-c-"))
-    (build / "count.c").write_text(c_source(expr, "count", args))
-    result = subprocess.run(
-        [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o",
-         str(build / "count.so"), str(build / "count.c")],
-        capture_output=True, text=True,
-    )
-    if result.returncode:
-        raise RuntimeError(f"{compiler} failed on {build / 'count.c'}:\n{result.stderr}")
-    library = ctypes.CDLL(str(build / "count.so"))
+    source = c_source(expr, "count", args)
+    with tempfile.TemporaryDirectory(prefix="tapcount-c-") as directory:
+        build = Path(directory)
+        (build / "count.c").write_text(source)
+        result = subprocess.run(
+            [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC", "-o",
+             str(build / "count.so"), str(build / "count.c")],
+            capture_output=True, text=True,
+        )
+        if result.returncode:
+            raise RuntimeError(f"{compiler} failed on the generated source:\n{result.stderr}")
+        library = ctypes.CDLL(str(build / "count.so"))  # loaded: the file may go
     function = library.count
     function.restype = ctypes.c_int64
     function.argtypes = [ctypes.c_int64] * len(args)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from sympy import Add, Function, Integer, Max, Min, Rational, S, Sum, ceiling
+from sympy import Add, Function, Integer, Max, Min, S, Sum, ceiling
 from sympy.core.symbol import Dummy
 
 from ..lattice import lattice_count
@@ -137,11 +137,16 @@ class IntGcd(Function):
 
 class ExactQuotient(Function):
     r"""``a / b`` for a divisor ``b`` of ``a``: prints as a fraction in LaTeX, as integer division
-    in code, so that exported code stays in exact integer arithmetic.
+    in code, so that exported code stays in exact integer arithmetic.  Integers that do not divide
+    raise ``ValueError`` (the quotient would not be the integer it claims to be).
 
     >>> from sympy import Symbol
     >>> ExactQuotient(12, 4), ExactQuotient(Symbol("s", positive=True), 1)
     (3, s)
+    >>> ExactQuotient(5, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: ExactQuotient(5, 2): 2 does not divide 5
     """
 
     nargs = 2
@@ -154,7 +159,9 @@ class ExactQuotient(Function):
         if a == b and a.is_nonzero:
             return S.One
         if a.is_Integer and b.is_Integer:
-            return Integer(a // b) if a % b == 0 else Rational(a, b)
+            if b == 0 or a % b:
+                raise ValueError(f"ExactQuotient({a}, {b}): {b} does not divide {a}")
+            return Integer(a // b)
         return None
 
     def _eval_is_positive(self):

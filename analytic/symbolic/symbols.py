@@ -1,28 +1,59 @@
-"""The symbols of the derivation, named exactly like torch's keywords, with their assumptions,
-and the conventional names they print with in LaTeX."""
+r"""The symbols of the derivation, named exactly like torch's keywords, with their assumptions,
+and the conventional names they print with in LaTeX — in SymPy's own printers too
+(``sympy.latex(expr)``, a notebook's display), not only in :func:`analytic.symbolic.latex`.
+
+>>> import sympy
+>>> sympy.latex(output_padding * kernel_size)
+'k p_{\\mathrm{out}}'
+"""
 
 from __future__ import annotations
 
 from sympy import Symbol
 
 __all__ = [
-    "length", "kernel_size", "stride", "padding", "output_padding", "dilation",
+    "Named", "named", "latex_name", "length", "kernel_size", "stride", "padding", "output_padding", "dilation",
     "batch", "in_channels", "out_channels", "groups", "bias",
     "FILTER_SYMBOLS", "MODULE_SYMBOLS", "DIM_SYMBOLS", "LATEX_NAMES", "BY_NAME",
 ]
 
-length = Symbol("length", integer=True, positive=True)
-kernel_size = Symbol("kernel_size", integer=True, positive=True)
-stride = Symbol("stride", integer=True, positive=True)
-padding = Symbol("padding", integer=True, nonnegative=True)
-output_padding = Symbol("output_padding", integer=True, nonnegative=True)
-dilation = Symbol("dilation", integer=True, positive=True)
-batch = Symbol("batch", integer=True, positive=True)
-in_channels = Symbol("in_channels", integer=True, positive=True)
-out_channels = Symbol("out_channels", integer=True, positive=True)
-groups = Symbol("groups", integer=True, positive=True)
+#: LaTeX name of each named symbol, by its name (filled by :func:`named`)
+_LATEX_BY_NAME: dict[str, str] = {}
+
+
+class Named(Symbol):
+    """A SymPy ``Symbol`` that prints in LaTeX under its conventional name (``L_{\\mathrm{in}}``
+    for ``length``); ``str`` and code printers keep the keyword name.  An explicit
+    ``symbol_names`` setting of the printer still wins."""
+
+    def _latex(self, printer) -> str:
+        chosen = printer._settings.get("symbol_names") or {}
+        return chosen.get(self, _LATEX_BY_NAME.get(self.name, self.name))
+
+
+def named(name: str, latex_name: str, **assumptions) -> Named:
+    """The symbol ``name`` (integer, with ``assumptions``) printing as ``latex_name`` in LaTeX."""
+    _LATEX_BY_NAME[name] = latex_name
+    return Named(name, integer=True, **assumptions)
+
+
+def latex_name(symbol: Symbol) -> str:
+    """The LaTeX name a :class:`Named` symbol prints with (its name for any other symbol)."""
+    return _LATEX_BY_NAME.get(symbol.name, symbol.name) if isinstance(symbol, Named) else symbol.name
+
+
+length = named("length", r"L_{\mathrm{in}}", positive=True)
+kernel_size = named("kernel_size", "k", positive=True)
+stride = named("stride", "s", positive=True)
+padding = named("padding", "p", nonnegative=True)
+output_padding = named("output_padding", r"p_{\mathrm{out}}", nonnegative=True)
+dilation = named("dilation", "d", positive=True)
+batch = named("batch", "N", positive=True)
+in_channels = named("in_channels", r"C_{\mathrm{in}}", positive=True)
+out_channels = named("out_channels", r"C_{\mathrm{out}}", positive=True)
+groups = named("groups", "g", positive=True)
 #: 1 with a bias, 0 without; :func:`analytic.symbolic.ops` substitutes it unless asked not to.
-bias = Symbol("bias", integer=True, nonnegative=True)
+bias = named("bias", "b", nonnegative=True)
 
 #: the arguments of a per-filter count, in the order of the numeric functions
 FILTER_SYMBOLS = (length, kernel_size, stride, padding, output_padding, dilation)
@@ -32,8 +63,13 @@ MODULE_SYMBOLS = (
     dilation, batch, length,
 )
 
-def _indexed(base: Symbol, i: int) -> Symbol:
-    return Symbol(f"{base.name}_{i}", **base.assumptions0)
+
+def _indexed(base: Named, i: int) -> Named:
+    latex_name = _LATEX_BY_NAME[base.name]
+    latex_name = (latex_name[:-1] + f",{i}}}" if latex_name.endswith("}") and "_{" in latex_name
+                  else f"{latex_name}_{{{i}}}")
+    return named(f"{base.name}_{i}", latex_name, **{k: v for k, v in base.assumptions0.items()
+                                                     if k in ("positive", "nonnegative")})
 
 
 #: per-dimension symbols of n-d layers: ``DIM_SYMBOLS[i][length]`` is ``length_i``
@@ -41,22 +77,5 @@ DIM_SYMBOLS = tuple({base: _indexed(base, i) for base in FILTER_SYMBOLS} for i i
 BY_NAME = {s.name: s for s in MODULE_SYMBOLS}
 BY_NAME.update({s.name: s for mapping in DIM_SYMBOLS for s in mapping.values()})
 
-#: pretty names for ``sympy.latex(expr, symbol_names=LATEX_NAMES)``
-LATEX_NAMES = {
-    length: r"L_{\mathrm{in}}",
-    kernel_size: "k",
-    stride: "s",
-    padding: "p",
-    output_padding: r"p_{\mathrm{out}}",
-    dilation: "d",
-    batch: "N",
-    in_channels: r"C_{\mathrm{in}}",
-    out_channels: r"C_{\mathrm{out}}",
-    groups: "g",
-    bias: "b",
-}
-for _i, _mapping in enumerate(DIM_SYMBOLS):
-    for _base, _symbol in _mapping.items():
-        _name = LATEX_NAMES[_base]
-        LATEX_NAMES[_symbol] = (_name[:-1] + f",{_i}}}" if _name.endswith("}") and "_{" in _name
-                                else f"{_name}_{{{_i}}}")
+#: the LaTeX name of every keyword symbol (the names :class:`Named` prints)
+LATEX_NAMES = {symbol: _LATEX_BY_NAME[name] for name, symbol in BY_NAME.items()}

@@ -1,4 +1,5 @@
-"""Rendering of tables (text, Markdown, LaTeX ``tabular``) and JSON for the command line."""
+"""Tables as text (aligned columns), Markdown or LaTeX (`tabular`), and stable JSON: the exports of
+profiles and of `tapcount count`."""
 
 from __future__ import annotations
 

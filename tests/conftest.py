@@ -1,6 +1,11 @@
-"""Hypothesis settings profiles: ``ci`` (the default, thorough) and ``dev`` (quick).
+"""Hypothesis settings profiles, chosen with ``HYPOTHESIS_PROFILE`` (default ``ci``):
 
-Choose with ``HYPOTHESIS_PROFILE=dev pytest``.
+- ``ci``: thorough and derandomized (the same examples on every run, so a failure reproduces);
+- ``random``: fresh random examples on every run, fewer of them (CI runs it as a second pass);
+- ``dev``: quick, random.
+
+Slow properties ask for fewer examples with :func:`tests.profiles.examples`, which never exceeds
+the profile's own count.
 """
 
 import os
@@ -15,5 +20,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
+settings.register_profile("random", max_examples=100, deadline=None, derandomize=False, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -5,11 +5,11 @@ from hypothesis import example, given
 
 import analytic
 import empirical
-from tests.reference import exact_additions, seed_additions
+from tests.reference import all_ones_additions, exact_additions
 from tests.strategies import filter_configs, module_configs
 
 EDGE_CASES = [
-    # the seed's Figure 1: y = [1, 2, 2, 1], two additions
+    # the tap diagram of moduleprofiler's documentation: y = [1, 2, 2, 1], two additions
     dict(length=2, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1),
     # gaps: stride larger than the kernel's reach
     dict(length=3, kernel_size=2, stride=5, padding=0, output_padding=0, dilation=1),
@@ -42,7 +42,7 @@ def test_output_length_matches_torch(config):
 
 @given(config=filter_configs())
 @with_edge_cases
-def test_seed_additions_match_torch_all_ones(config):
+def test_all_ones_additions_match_torch_all_ones(config):
     assert analytic.additions_per_filter(**config) == empirical.additions_per_filter(**config)
 
 
@@ -55,12 +55,12 @@ def test_exact_additions_match_torch_all_ones(config):
 @given(config=filter_configs(max_length=40, max_padding=25))
 @with_edge_cases
 def test_counts_match_brute_force_enumeration(config):
-    assert analytic.additions_per_filter(**config) == seed_additions(**config)
+    assert analytic.additions_per_filter(**config) == all_ones_additions(**config)
     assert analytic.exact_additions_per_filter(**config) == exact_additions(**config)
 
 
-def test_seed_snippet_literally():
-    # The seed's snippet, as printed (float32, unbatched (1, 2) input): 2 additions.
+def test_documented_all_ones_snippet_literally():
+    # The all-ones snippet of moduleprofiler's documentation, as printed (float32, unbatched (1, 2) input): 2 additions.
     x = torch.ones((1, 2))
     convtranspose1d = torch.nn.ConvTranspose1d(in_channels=1, out_channels=1, kernel_size=3, bias=False)
     with torch.no_grad():

@@ -1,15 +1,20 @@
-"""The tapcount command line, end to end through the installed entry point (subprocess)."""
+"""The tapcount command line, end to end: this tree's ``analytic.cli.main`` run in-process (and once
+through ``python -m analytic``), never whatever ``tapcount`` happens to be first on PATH."""
 
+import contextlib
+import io
 import json
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 import analytic
 from analytic import symbolic
+from analytic.cli import main
 from tests.test_derivations import _pdflatex
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,13 +23,30 @@ HIFI = ["--in-channels", "512", "--out-channels", "256", "--kernel-size", "16", 
 
 
 def tapcount(*args, check=True, cwd=None):
-    exe = shutil.which("tapcount") or shutil.which("tapcount", path=str(Path(sys.executable).parent))
-    if exe is None:
-        pytest.fail("the tapcount console script is not installed: pip install -e '.[test]'")
-    result = subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+    """Run ``tapcount ARGS`` in this process; return its exit status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(list(args))
+            except SystemExit as stop:  # argparse (--help, usage errors)
+                status = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    finally:
+        os.chdir(previous)
+    result = SimpleNamespace(returncode=status, stdout=out.getvalue(), stderr=err.getvalue())
     if check:
         assert result.returncode == 0, result.stderr
     return result
+
+
+def test_the_module_entry_point_runs_this_tree():
+    result = subprocess.run([sys.executable, "-m", "analytic", "count", *HIFI, "--format", "json"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["layers"][0]["counts"]["exact"] == 417_333_248
 
 
 def test_count_table_shows_every_convention_and_quantity():
@@ -157,7 +179,7 @@ def test_verify_reports_a_mismatch_as_pasteable_options():
         "from analytic.cli import main\n"
         "sys.exit(main(['verify', '--samples', '200', '--no-progress']))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     line = next(x for x in result.stdout.splitlines() if x.startswith("first mismatch: "))
     options = line.removeprefix("first mismatch: ").split()
@@ -169,7 +191,7 @@ def test_verify_reports_a_mismatch_as_pasteable_options():
 def test_verify_without_torch_says_how_to_install_it():
     code = ("import sys; sys.modules['torch'] = None\n"
             "from analytic.cli import main\nsys.exit(main(['verify']))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 1
     assert result.stderr.strip() == "tapcount verify needs torch: pip install 'tapcount[torch]'"
 
@@ -184,7 +206,7 @@ def test_figure_tikz_compiles(tmp_path):
 def test_figure_png_and_svg_are_valid_images(tmp_path):
     import matplotlib.image
 
-    png = tmp_path / "seed.png"
+    png = tmp_path / "taps.png"
     printed = tapcount("figure", "--length", "2", "--kernel-size", "3", "--out", str(png)).stdout.strip()
     assert printed == str(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -235,3 +257,11 @@ def test_profile_command_errors(target, shape, status, message):
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
+
+
+def test_derive_refuses_a_quantity_with_a_convention():
+    result = tapcount("derive", "--quantity", "taps_kept", "--convention", "macs", check=False)
+    assert result.returncode == 2
+    assert "--convention gives a module total (--quantity ops), not --quantity taps_kept" in result.stderr
+    assert tapcount("derive", "--quantity", "ops", "--convention", "macs", "--format", "text").stdout.strip() == str(
+        symbolic.ops("macs"))

@@ -2,11 +2,9 @@
 the input length, and grows at most logarithmically with the other sizes.  Also: what
 `import analytic` loads."""
 
-import gc
 import subprocess
 import sys
 from math import log2
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -14,30 +12,11 @@ from hypothesis import example, given
 import analytic
 from analytic import lattice
 from tests.strategies import FILTER_KEYS, filter_configs
-
-PACKAGE = str(Path(analytic.__file__).parent)
+from tests.tracing import work
 
 
 def _lines_executed(function, *args, **kwargs):
-    """Number of Python lines executed by function(*args, **kwargs), via sys.settrace (after one
-    untraced warm-up call, so that one-time work such as ABC caches is not counted)."""
-    function(*args, **kwargs)
-    count = 0
-
-    def tracer(frame, event, arg):
-        nonlocal count
-        if event == "line" and frame.f_code.co_filename.startswith(PACKAGE):
-            count += 1
-        return tracer
-
-    gc.disable()  # a collection would run other code (e.g. gc callbacks) inside the trace
-    sys.settrace(tracer)
-    try:
-        function(*args, **kwargs)
-    finally:
-        sys.settrace(None)
-        gc.enable()
-    return count
+    return work(function, *args, **kwargs)[0]
 
 
 LENGTHS = (16, 1024, 65_536, 1_048_576, 10**18)
@@ -67,18 +46,16 @@ def test_work_per_count_does_not_depend_on_length(config):
 
 
 def test_work_grows_logarithmically_with_kernel_stride_dilation_padding():
-    work = []
+    measured = []
     for e in range(2, 41, 2):
         size = 2**e
-        before = lattice.ITERATIONS[0]
-        lines = _lines_executed(analytic.additions_per_filter, 10**18, size + 1, stride=size // 3 + 1,
-                                padding=size, output_padding=1, dilation=size // 5 + 1)
-        iterations = lattice.ITERATIONS[0] - before
-        work.append((e, lines, iterations))
+        lines, iterations = work(analytic.additions_per_filter, 10**18, size + 1, stride=size // 3 + 1,
+                                 padding=size, output_padding=1, dilation=size // 5 + 1)
+        measured.append((e, lines, iterations))
         # Euclid: each floor-sum call needs O(log) iterations of a constant number of lines
-        assert iterations <= 4 * (2 * log2(size) + 4), work
+        assert iterations <= 4 * (2 * log2(size) + 4), measured
     # from 2**2 to 2**40 the line count grows by far less than the factor 2**38 of the sizes
-    assert work[-1][1] <= 20 * work[0][1], work
+    assert measured[-1][1] <= 20 * measured[0][1], measured
 
 
 def test_no_loop_over_positions_in_the_numeric_path():

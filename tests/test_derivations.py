@@ -1,7 +1,6 @@
 """derivations/ is what the generator makes now, its numbers match torch, and the LaTeX compiles."""
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import analytic
 import empirical
 from analytic import symbolic
 from analytic.symbolic import documents
+from tests.tools import require
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,9 +37,7 @@ def test_worked_examples_match_torch(row):
 
 
 def _pdflatex(tmp_path: Path, name: str, source: str) -> str:
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        pytest.fail("pdflatex is not installed (CI installs texlive-latex-base; see .ci/run)")
+    exe = require("pdflatex")
     (tmp_path / f"{name}.tex").write_text(source)
     result = subprocess.run(
         [exe, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],

@@ -65,7 +65,7 @@ def test_measure_filter_reads_the_three_counts_off_one_run(args):
 
 
 def test_peer_tool_numbers_of_the_api_contract():
-    # Measured on fvcore, torch's flop counter, ptflops, thop and torchinfo (api.md) for the
+    # Measured on fvcore, torch's flop counter, ptflops, thop and torchinfo for the
     # HiFi-GAN upsampler 512 -> 256, k 16, s 8, p 4, L_in 100.
     module = torch.nn.ConvTranspose1d(512, 256, 16, stride=8, padding=4)
     shape = (1, 512, 100)

@@ -17,15 +17,15 @@ def test_exact_additions_never_negative(config):
 
 
 @given(config=filter_configs(max_length=40, max_padding=25))
-def test_exact_equals_seed_count_when_every_position_is_covered(config):
+def test_exact_equals_the_all_ones_count_when_every_position_is_covered(config):
     covered = all(c > 0 for c in tap_histogram(**config))
     exact = analytic.exact_additions_per_filter(**config)
-    seed = analytic.additions_per_filter(**config)
-    assert exact >= seed
-    assert (exact == seed) == covered
+    all_ones = analytic.additions_per_filter(**config)
+    assert exact >= all_ones
+    assert (exact == all_ones) == covered
 
 
-def test_seed_count_is_negative_when_holes_outnumber_collisions():
+def test_all_ones_count_is_negative_when_holes_outnumber_collisions():
     assert analytic.additions_per_filter(length=1, kernel_size=2, dilation=3) == -2
     assert analytic.exact_additions_per_filter(length=1, kernel_size=2, dilation=3) == 0
 
@@ -33,7 +33,7 @@ def test_seed_count_is_negative_when_holes_outnumber_collisions():
 @given(config=filter_configs(min_length=200, max_length=200), big=st.integers(10**6, 10**18))
 def test_huge_lengths_are_exact(config, big):
     # Far from both ends the count grows by a fixed amount per extra input: k - s taps minus output
-    # positions for the seed's count, (k - s')+ collisions for the exact one.  So the value at
+    # positions for the all-ones count, (k - s')+ collisions for the exact one.  So the value at
     # length `big` follows from the value at a moderate length n0, whose counts are checked
     # against torch elsewhere; n0 = 200 exceeds every crop region of this grid (padding <= 40).
     n0 = config["length"]

@@ -3,8 +3,8 @@
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from analytic import lattice
 from analytic.lattice import floor_sum, lattice_count
+from tests.tracing import work
 
 
 @given(n=st.integers(0, 60), m=st.integers(1, 50), a=st.integers(0, 200), b=st.integers(0, 200))
@@ -30,9 +30,7 @@ def test_lattice_count_counts_taps_below_x(x, length, kernel_size, stride, dilat
 
 
 def _iterations(x, length, kernel_size, stride, dilation):
-    before = lattice.ITERATIONS[0]
-    lattice_count(x, length, kernel_size, stride, dilation)
-    return lattice.ITERATIONS[0] - before
+    return work(lattice_count, x, length, kernel_size, stride, dilation)[1]
 
 
 @given(
@@ -48,3 +46,9 @@ def test_cost_does_not_depend_on_length_and_is_logarithmic(x, kernel_size, strid
     assert short == _iterations(x, 10**18, kernel_size, stride, dilation)
     # Euclid's bound: at most ~ log_phi(max) + 2 iterations (here max <= 2 * 10**6 + 1).
     assert short <= 33
+
+
+def test_the_iteration_count_sees_the_floor_sum_loop():
+    # x > stride with partial columns: the floor sum runs (Euclid on 7 and 3: a few iterations)
+    assert 1 <= _iterations(10**6, 10**7, 1000, 7, 3) <= 10
+    assert _iterations(3, 10**7, 1000, 7, 3) == 0  # x <= stride: the O(1) regime, no loop

@@ -2,7 +2,6 @@
 
 import copy
 import json
-import time
 
 import pytest
 import torch
@@ -35,10 +34,7 @@ def hifigan():
 
 def test_hifigan_profile_equals_empirical_ops_of_a_real_forward(hifigan):
     shape = (1, 80, 100)
-    start = time.perf_counter()
     prof = analytic.profile(hifigan, shape)
-    seconds = time.perf_counter() - start
-    assert seconds < 1.0, f"profile took {seconds:.2f} s"
     calls = _measured_on_a_real_forward(hifigan, torch.randn(shape))
     assert [r.name for r in prof.counted] == ["ups.0", "ups.1", "ups.2", "ups.3"]
     for convention in analytic.CONVENTIONS:

@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import analytic
-from tests.strategies import module_configs
+from tests import reference
+from tests.profiles import examples
+from tests.strategies import filter_configs, module_configs
 
 
 def _columns(cases):
@@ -17,7 +19,7 @@ def _columns(cases):
     return rows, {k: np.array([r[k] for r in rows]) for k in keys}
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(cases=st.lists(module_configs(max_length=10**5, max_channels_per_group=64, max_groups=8),
                       min_size=1, max_size=30))
 def test_sweep_equals_the_scalar_breakdown_row_by_row(cases):
@@ -34,7 +36,7 @@ def test_sweep_equals_the_scalar_breakdown_row_by_row(cases):
 small = st.integers(-2, 9)
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(rows=st.lists(st.fixed_dictionaries({
     "in_channels": small, "out_channels": small, "kernel_size": small, "stride": small,
     "padding": small, "output_padding": small, "groups": small, "dilation": small,
@@ -61,11 +63,26 @@ def test_sweep_validity_matches_the_scalar_rules(rows):
 INT64_MAX = 2**63 - 1
 
 
+def _by_hand(layer, length, batch):
+    """Every count of an unit-dilation row in Python ints, from the hand derivations of
+    tests/reference.py (not from analytic, whose scalar API counts the sweep's rows near int64)."""
+    geometry = {key: layer.get(key, 0) for key in ("padding", "output_padding")}
+    geometry |= {"length": length, "kernel_size": layer["kernel_size"], "stride": layer.get("stride", 1)}
+    out = (length - 1) * geometry["stride"] + layer["kernel_size"] - 2 * geometry["padding"] + geometry[
+        "output_padding"]
+    return reference.module_breakdown(
+        batch=batch, in_channels=layer["in_channels"], out_channels=layer["out_channels"],
+        groups=layer.get("groups", 1), bias=layer.get("bias", True), length=length,
+        kernel_size=layer["kernel_size"], output_length=out,
+        taps_kept=reference.taps_kept_by_columns(**geometry),
+        covered_positions=reference.covered_positions_unit_dilation(**geometry))
+
+
 def _exact_or_overflow(layer, length, batch=1, **config):
-    """sweep on one row against the scalar breakdown: equal on every key when every count fits in
-    int64, an OverflowError naming the quantity and the parameter otherwise (never a wraparound,
+    """sweep on one row against the hand-derived counts: equal on every key when every count fits
+    in int64, an OverflowError naming the quantity and the parameter otherwise (never a wraparound,
     never a refusal of counts that fit)."""
-    expected = analytic.ConvTranspose1d(**layer).breakdown((batch, layer["in_channels"], length))
+    expected = _by_hand(layer, length, batch)
     fits = all(abs(value) <= INT64_MAX for value in expected.values())
     try:
         out = analytic.sweep(**layer, length=np.array([length]), batch=batch, **config)
@@ -79,7 +96,7 @@ def _exact_or_overflow(layer, length, batch=1, **config):
     return True
 
 
-@settings(max_examples=200)
+@examples(200)
 @given(length=st.integers(1, 10**17), channels=st.integers(1, 10**5), kernel=st.integers(1, 4096),
        stride=st.integers(1, 4096))
 def test_sweep_is_exact_or_raises_overflow_never_wraps(length, channels, kernel, stride):
@@ -87,16 +104,14 @@ def test_sweep_is_exact_or_raises_overflow_never_wraps(length, channels, kernel,
     _exact_or_overflow(layer, length)
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(length=st.integers(2**58, INT64_MAX), channels=st.integers(1, 3), kernel=st.integers(1, 4),
        stride=st.integers(1, 3), padding=st.integers(0, 2**62), batch=st.integers(1, 3), bias=st.booleans())
 def test_sweep_refuses_exactly_the_counts_beyond_int64(length, channels, kernel, stride, padding, batch, bias):
     # rows near 2**63: every count that fits is given exactly, even where a bound would have to guess
     layer = dict(in_channels=channels, out_channels=channels, kernel_size=kernel, stride=stride,
                  padding=padding, bias=bias)
-    try:
-        analytic.ConvTranspose1d(**layer).breakdown((batch, channels, length))
-    except ValueError:  # padding too large for this length: the sweep says so in its own words
+    if (length - 1) * stride + kernel - 2 * padding < 1:  # padding too large: the sweep says so in its own words
         with pytest.raises(ValueError, match=r"1 of 1 configurations are invalid: row \(0,\): output length"):
             analytic.sweep(**layer, length=np.array([length]), batch=batch)
         return
@@ -111,7 +126,7 @@ def test_sweep_counts_rows_near_int64_exactly_among_ordinary_and_invalid_rows():
                          on_invalid="mask")
     assert out["valid"].tolist() == [True, True, False, True]
     for i in (0, 1, 3):
-        expected = analytic.ConvTranspose1d(1, 1, 1).breakdown((1, 1, int(lengths[i])))
+        expected = _by_hand(dict(in_channels=1, out_channels=1, kernel_size=1), int(lengths[i]), 1)
         assert {key: int(out[key][i]) for key in expected} == expected
     assert all(out[key][2] == 0 for key in analytic.CONVENTIONS)
     assert out["exact"][1] == 2 * 10**18
@@ -151,3 +166,12 @@ def test_sweep_broadcasts_scalars_and_grids():
     out = analytic.sweep(in_channels=2, out_channels=2, kernel_size=4, stride=strides, length=lengths)
     assert out["exact"].shape == (5, 3)
     assert out["output_length"][4, 2] == analytic.output_length(5, 4, stride=3)
+
+
+@given(config=filter_configs(max_length=40, max_dilation=1))
+def test_the_hand_derived_counts_equal_brute_force(config):
+    # the reference the near-int64 rows are checked against, itself checked by listing every tap
+    histogram = reference.tap_histogram(**config)
+    geometry = {k: v for k, v in config.items() if k != "dilation"}
+    assert reference.taps_kept_by_columns(**config) == sum(histogram)
+    assert reference.covered_positions_unit_dilation(**geometry) == sum(1 for c in histogram if c)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 from sympy import Integer, Sum, Symbol
 
@@ -10,12 +10,14 @@ import analytic
 from analytic import symbolic
 from analytic.symbolic import symbols as sy
 from analytic.symbolic.functions import ExactQuotient, IntGcd, LatticeCount, PositivePart, expand_sums
+from tests.profiles import examples
 from tests.strategies import filter_configs, module_configs
+from tests.tools import require
 
 FILTER_QUANTITIES = ("output_length", "taps_kept", "covered_positions", "additions_per_filter",
                      "exact_additions_per_filter")
 # SymPy substitution costs ~1 ms; these properties run fewer (but still hundreds of) examples
-symbolic_settings = settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+symbolic_settings = examples(300, suppress_health_check=[HealthCheck.too_slow])
 
 
 def numeric(config):
@@ -84,7 +86,7 @@ def test_gcd_stays_an_integer_gcd_on_symbols():
     assert PositivePart(-sy.stride) == 0
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(x=st.integers(-5, 80), n=st.integers(-3, 10), k=st.integers(-3, 8), s=st.integers(1, 7),
        d=st.integers(1, 7))
 def test_lattice_function_evaluates_and_rewrites_to_its_floor_sum(x, n, k, s, d):
@@ -160,14 +162,16 @@ def test_json_refuses_foreign_content():
         symbolic.from_json('{"format": "tapcount-expr", "version": 1, "expr": {"symbol": "os"}}')
 
 
-@pytest.fixture(scope="module")
-def compiled():
-    """Python, NumPy and C functions of every filter quantity and every module convention."""
+@pytest.fixture(scope="module", params=["python", "numpy", "c"])
+def compiled(request):
+    """Python, NumPy or C functions of every filter quantity and every module convention."""
+    if request.param == "c":
+        require("cc")
+    make = {"python": symbolic.to_python, "numpy": symbolic.to_numpy, "c": symbolic.to_c}[request.param]
     out = {}
     for key, expr in ALL_EXPRESSIONS.items():
         args = symbolic.export.arguments(expr)
-        out[key] = (args, symbolic.to_python(expr, args), symbolic.to_numpy(expr, args),
-                    symbolic.to_c(expr, args))
+        out[key] = (args, request.param, make(expr, args))
     return out
 
 
@@ -175,7 +179,7 @@ grid_cases = st.lists(module_configs(max_length=200, max_channels_per_group=8, m
                       min_size=1, max_size=40)
 
 
-@settings(max_examples=60)
+@examples(60)
 @given(cases=grid_cases)
 def test_lambdified_numpy_and_c_functions_agree_with_the_layer(compiled, cases):
     rows = []
@@ -183,7 +187,7 @@ def test_lambdified_numpy_and_c_functions_agree_with_the_layer(compiled, cases):
         values = {k: v for k, v in layer_kw.items() if k != "bias"}
         values |= {"batch": shape[0] if len(shape) == 3 else 1, "length": shape[-1]}
         rows.append((layer_kw, shape, values))
-    for key, (args, py, vec, c) in compiled.items():
+    for key, (args, kind, function) in compiled.items():
         expected = []
         for layer_kw, shape, values in rows:
             if key.startswith("ops:"):
@@ -195,10 +199,11 @@ def test_lambdified_numpy_and_c_functions_agree_with_the_layer(compiled, cases):
                 config = {a.name: values[a.name] for a in args}
                 expected.append(numeric(config)[key])
         arg_rows = [[values[a.name] for a in args] for _, _, values in rows]
-        assert [py(*r) for r in arg_rows] == expected, key
-        assert [c(*r) for r in arg_rows] == expected, key
-        columns = [np.array(col, dtype=np.int64) for col in zip(*arg_rows, strict=False)]
-        assert vec(*columns).tolist() == expected, key
+        if kind == "numpy":
+            columns = [np.array(col, dtype=np.int64) for col in zip(*arg_rows, strict=False)]
+            assert function(*columns).tolist() == expected, key
+        else:
+            assert [function(*r) for r in arg_rows] == expected, key
 
 
 def test_python_source_runs():
@@ -217,3 +222,42 @@ def test_lattice_function_evaluates_with_a_symbolic_length_when_only_input_0_cou
         assert g.is_Integer and g == LatticeCount(x, n, k, s, d)
     else:
         assert g.func is LatticeCount and g.subs(sy.length, n) == LatticeCount(x, n, k, s, d)
+
+
+def test_latex_reads_like_a_paper_in_any_printer():
+    import sympy
+
+    # a sum starts with a positive term, as on paper
+    assert symbolic.latex(symbolic.quantity("taps_kept") - symbolic.quantity("output_length")).startswith(
+        r"k L_{\mathrm{in}}")
+    assert symbolic.latex(sy.padding - sy.output_padding) == r"p - p_{\mathrm{out}}"
+    assert r"\left(p - p_{\mathrm{out}}\right)^{+}" in symbolic.latex(symbolic.additions_per_filter())
+    from analytic.symbolic.derivation import L_out, T
+
+    assert symbolic.latex(T - L_out) == r"T - L_{\mathrm{out}}"
+    # SymPy's own printer names every symbol as the paper does (no kernel_{size}, output_{padding})
+    for expr in (symbolic.ops("moduleprofiler", bias=None), symbolic.ops("exact", dims=2),
+                 T - L_out):
+        own = sympy.latex(expr)
+        assert "_{size}" not in own and "_{padding}" not in own and "L_{out}" not in own, own
+        assert r"\mathrm{" in own
+    assert sympy.latex(sy.DIM_SYMBOLS[1][sy.length]) == r"L_{\mathrm{in},1}"
+    assert str(sy.kernel_size) == "kernel_size"  # text and code keep the keyword names
+
+
+def test_exact_quotient_refuses_a_non_divisor():
+    assert ExactQuotient(12, 4) == 3
+    with pytest.raises(ValueError, match=r"ExactQuotient\(5, 2\): 2 does not divide 5"):
+        ExactQuotient(5, 2)
+    with pytest.raises(ValueError, match="does not divide"):
+        symbolic.ops("macs").subs({sy.in_channels: 5, sy.groups: 2})
+
+
+def test_to_c_leaves_no_build_directory(tmp_path, monkeypatch):
+    import tempfile
+
+    require("cc")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    f = symbolic.to_c(symbolic.output_length())
+    assert f(3, 2, 1, 0, 0, 1) == 4
+    assert list(tmp_path.iterdir()) == []

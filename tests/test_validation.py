@@ -153,9 +153,10 @@ def test_sizes_accept_index_types_and_one_tuples():
 
 @given(n=small, k=small, s=small, p=small, o=small, d=small, c_in=small, c_out=small, g=small)
 def test_rule_predicates_equal_the_checks_that_raise(n, k, s, p, o, d, c_in, c_out, g):
-    # filter_ok/layer_ok (used element-wise by analytic.sweep, and inlined in check_filter's fast
-    # path) state the same rules as the checks that raise the messages
-    from analytic.validation import check_filter, check_layer, filter_ok, layer_ok
+    # filter_ok/layer_ok (used element-wise by analytic.sweep) and plain_output_length (the fast
+    # path of check_filter and of additions_per_filter) state the same rules as the checks that
+    # raise the messages (check_kernel, then check_length: no fast path there)
+    from analytic.validation import check_kernel, check_layer, check_length, filter_ok, layer_ok, plain_output_length
 
     def accepts(check, *args):
         try:
@@ -164,5 +165,10 @@ def test_rule_predicates_equal_the_checks_that_raise(n, k, s, p, o, d, c_in, c_o
             return False
         return True
 
-    assert bool(filter_ok(n, k, s, p, o, d)) == accepts(check_filter, n, k, s, p, o, d)
+    def slow_check(n, k, s, p, o, d):
+        return check_length(n, *check_kernel(k, s, p, o, d))
+
+    valid = accepts(slow_check, n, k, s, p, o, d)
+    assert bool(filter_ok(n, k, s, p, o, d)) == valid
+    assert plain_output_length(n, k, s, p, o, d) == ((n - 1) * s - 2 * p + d * (k - 1) + o + 1 if valid else 0)
     assert bool(layer_ok(c_in, c_out, g)) == accepts(check_layer, c_in, c_out, g, True)

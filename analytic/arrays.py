@@ -17,7 +17,7 @@ from . import vectorized
 from .counts import FilterCounts, collisions_kept, module_counts, taps_kept
 from .geometry import transposed_output_length
 from .layers import ConvTranspose1d
-from .validation import filter_ok, layer_ok
+from .validation import as_int, filter_ok, layer_ok
 
 __all__ = ["sweep"]
 
@@ -34,13 +34,12 @@ def _as_int_array(name: str, value: object) -> np.ndarray:
     array = np.asarray(value)
     if array.dtype == np.bool_:
         raise TypeError(f"{name} must hold integers, got booleans")
-    if array.dtype.kind == "O":
+    if array.dtype.kind == "O":  # Python ints (maybe huge): exactly, never a float or text turned into one
         try:
-            return np.array([int(v) for v in array.ravel()], dtype=np.int64).reshape(array.shape)
+            values = [as_int(name, v) for v in array.ravel()]
+            return np.array(values, dtype=np.int64).reshape(array.shape)
         except OverflowError:
             raise OverflowError(f"{name} has values that do not fit in int64") from None
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must hold integers") from None
     if array.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integers, got dtype {array.dtype}")
     if array.dtype.kind == "u" and array.size and array.max() > _INT64_MAX:
@@ -49,9 +48,12 @@ def _as_int_array(name: str, value: object) -> np.ndarray:
 
 
 def _as_bool_array(name: str, value: object) -> np.ndarray:
-    array = np.asarray(value)
+    """Booleans, or integers 0 and 1 (a scalar ``None`` is no bias, as for the layers)."""
+    array = np.asarray(False if value is None else value)
+    if array.dtype.kind in "iu" and ((array == 0) | (array == 1)).all():
+        return array.astype(np.bool_)
     if array.dtype != np.bool_:
-        raise TypeError(f"{name} must hold booleans, got dtype {array.dtype}")
+        raise TypeError(f"{name} must hold booleans (or 0 and 1), got dtype {array.dtype}")
     return array
 
 

@@ -213,7 +213,7 @@ def module_counts(
     taps = filter.taps_kept
     covered = filter.covered_positions
     additions = taps - out
-    psi = in_channels * out_channels // groups
+    psi = per_group * out_channels  # C_in * C_out / groups, without the product C_in * C_out
     lam = out * kernel_size + additions
     gamma = out_channels * out * (per_group - 1 + b)
     exact_mul = batch * out_channels * per_group * taps

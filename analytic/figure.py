@@ -17,10 +17,12 @@ from .counts import filter_counts
 from .geometry import transposed_output_length
 from .validation import check_filter
 
-__all__ = ["Layout", "layout", "tikz", "draw", "MAX_POSITIONS"]
+__all__ = ["Layout", "layout", "tikz", "draw", "MAX_POSITIONS", "MAX_INPUTS", "MAX_TAPS"]
 
+#: a drawing stays readable (and quick: each tap is a labelled box) within these limits
 MAX_POSITIONS = 160
 MAX_INPUTS = 40
+MAX_TAPS = 400
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,9 @@ def layout(length, kernel_size, stride=1, padding=0, output_padding=0, dilation=
     uncropped = (n - 1) * s + d * (k - 1) + 1
     out = transposed_output_length(n, k, s, p, o, d)
     width = max(uncropped, p + out)
-    if width > MAX_POSITIONS or n > MAX_INPUTS:
-        raise ValueError(f"a figure draws at most {MAX_POSITIONS} positions and {MAX_INPUTS} inputs;"
-                         f" this configuration has {width} positions and {n} inputs")
+    if width > MAX_POSITIONS or n > MAX_INPUTS or n * k > MAX_TAPS:
+        raise ValueError(f"a figure draws at most {MAX_POSITIONS} positions, {MAX_INPUTS} inputs and {MAX_TAPS}"
+                         f" taps; this configuration has {width} positions, {n} inputs and {n * k} taps")
     taps = tuple((i, m, i * s + m * d) for i in range(n) for m in range(k))
     hits = Counter(t for _, _, t in taps)
     return Layout(n, k, s, p, o, d, uncropped, out, taps, tuple(hits.get(t, 0) for t in range(width)))

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .counts import FilterCounts, check_convention, module_counts, valid_filter_counts
-from .validation import as_single, as_tuple, check_filter, check_input_shape, check_kernel, check_layer
+from .validation import (
+    as_single,
+    as_tuple,
+    check_device_dtype,
+    check_filter,
+    check_input_shape,
+    check_kernel,
+    check_layer,
+)
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "spec_from_module"]
 
@@ -49,6 +57,7 @@ class _ConvTransposeNd:
             columns = [as_tuple(n, getattr(self, n), self.DIMS) for n in _GEOMETRY]
             per_dim = [check_kernel(*geometry, dim=i) for i, geometry in enumerate(zip(*columns, strict=True))]
             values.update(zip(_GEOMETRY, zip(*per_dim, strict=True), strict=True))
+        check_device_dtype(self.device, self.dtype)
         if self.padding_mode != "zeros":
             raise ValueError(
                 f"padding_mode ({self.padding_mode!r}) must be 'zeros':"

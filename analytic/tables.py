@@ -4,18 +4,37 @@ profiles and of `tapcount count`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
-__all__ = ["table", "to_json", "latex_escape"]
+__all__ = ["table", "to_json", "latex_escape", "markdown_escape"]
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "{": r"\{",
+    "}": r"\}", ">": r"$>$", "<": r"$<$", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    "|": "$|$", "\n": " ", "\r": " ",
+}
+_LATEX_PATTERN = re.compile("|".join(map(re.escape, _LATEX_SPECIALS)))
 
 
 def latex_escape(text: str) -> str:
-    """Escape the LaTeX specials of plain text."""
-    for char, repl in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"),
-                       ("#", r"\#"), ("$", r"\$"), ("{", r"\{"), ("}", r"\}"), (">", r"$>$"),
-                       ("<", r"$<$")):
-        text = text.replace(char, repl)
-    return text
+    r"""Plain text as LaTeX text: every special character escaped, in one pass (so an escape is
+    never escaped again), line breaks as spaces.
+
+    >>> print(latex_escape(r"a_b^2 \ {x} ~50%"))
+    a\_b\textasciicircum{}2 \textbackslash{} \{x\} \textasciitilde{}50\%
+    """
+    return _LATEX_PATTERN.sub(lambda match: _LATEX_SPECIALS[match.group()], text)
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text as the content of a Markdown table cell: ``|`` and ``\\`` escaped, line breaks
+    as spaces.
+
+    >>> markdown_escape("a|b")
+    'a\\\\|b'
+    """
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _cell(value: object, fmt: str) -> str:
@@ -25,7 +44,9 @@ def _cell(value: object, fmt: str) -> str:
         if fmt == "latex":
             return f"${value:,}$".replace(",", "{,}")
         return f"{value:,}"
-    return latex_escape(str(value)) if fmt == "latex" else str(value)
+    if fmt == "latex":
+        return latex_escape(str(value))
+    return markdown_escape(str(value)) if fmt == "markdown" else str(value)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> str:
@@ -36,7 +57,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) ->
     numeric = [i > 0 and any(isinstance(row[i], int) and not isinstance(row[i], bool) for row in rows)
                for i in range(len(headers))]
     if fmt == "markdown":
-        lines = ["| " + " | ".join(headers) + " |", "|" + "".join("---:|" if n else "---|" for n in numeric)]
+        lines = ["| " + " | ".join(markdown_escape(h) for h in headers) + " |",
+                 "|" + "".join("---:|" if n else "---|" for n in numeric)]
         lines += ["| " + " | ".join(row) + " |" for row in cells]
         return "\n".join(lines)
     if fmt == "latex":

@@ -13,16 +13,18 @@ Every error names the parameter, its value and the rule::
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .geometry import transposed_output_length
 
 __all__ = [
+    "as_bias",
     "as_int",
     "at_least",
     "plain_output_length",
     "as_single",
     "as_tuple",
+    "check_device_dtype",
     "check_filter",
     "check_input_shape",
     "filter_ok",
@@ -56,30 +58,65 @@ def as_int(name: str, value: object) -> int:
         raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})") from None
 
 
+def _entries(name: str, value: object) -> tuple | None:
+    """The entries of a size given as an iterable (tuple, list, 1-d array, ``torch.Size``), like
+    torch's ``_ntuple``; ``None`` for a single value.  Text is not a size."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {type(value).__name__} ({value!r})")
+    if not isinstance(value, Iterable):
+        return None
+    try:
+        return tuple(value)
+    except TypeError:  # a 0-d array is "iterable" but has no entries: torch refuses it too
+        raise TypeError(f"{name} must be an int or a tuple of ints, got a 0-d {type(value).__name__}") from None
+
+
 def as_single(name: str, value: object) -> int:
-    """Accept an int or a 1-tuple of an int, like torch's ``_single``, and return the int.
+    """Accept an int or a 1-tuple of an int (any iterable of one, as torch's ``_single``), and
+    return the int.
 
     >>> as_single("kernel_size", (3,))
     3
     """
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if len(value) != 1:
+    entries = _entries(name, value)
+    if entries is not None:
+        if len(entries) != 1:
             raise ValueError(f"{name} must be an int or a 1-tuple for a 1-d layer, got {value!r}")
-        value = value[0]
+        value = entries[0]
     return as_int(name, value)
 
 
 def as_tuple(name: str, value: object, dims: int) -> tuple[int, ...]:
-    """Accept an int (repeated) or a ``dims``-tuple of ints, like torch's ``_pair``/``_triple``.
+    """Accept an int (repeated) or a ``dims``-tuple of ints (any iterable, as torch's
+    ``_pair``/``_triple``).
 
     >>> as_tuple("stride", 2, 3), as_tuple("stride", (1, 2), 2)
     ((2, 2, 2), (1, 2))
     """
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if len(value) != dims:
+    entries = _entries(name, value)
+    if entries is not None:
+        if len(entries) != dims:
             raise ValueError(f"{name} must be an int or a {dims}-tuple for a {dims}-d layer, got {value!r}")
-        return tuple(as_int(f"{name}[{i}]", v) for i, v in enumerate(value))
+        return tuple(as_int(f"{name}[{i}]", v) for i, v in enumerate(entries))
     return (as_int(name, value),) * dims
+
+
+def as_bias(value: object) -> bool:
+    """Whether a layer has a bias: ``bool``, NumPy ``bool_``, ``None`` (no bias) or an integer,
+    read as torch reads it (``if bias:``).  Text and floats are refused: torch would take
+    ``bias="False"`` as a bias, surely not what was meant.
+
+    >>> as_bias(None), as_bias(1), as_bias(False)
+    (False, True, False)
+    """
+    if value is None or value.__class__ is bool:
+        return bool(value)
+    if type(value).__name__ in ("bool_", "bool"):  # NumPy's bool (named bool_ before NumPy 2)
+        return bool(value)
+    try:
+        return bool(operator.index(value))
+    except TypeError:
+        raise TypeError(f"bias must be a bool (or None, 0, 1), got {type(value).__name__} ({value!r})") from None
 
 
 def at_least(name: str, value: int, minimum: int) -> None:
@@ -236,9 +273,35 @@ def check_layer(
         raise ValueError(f"in_channels ({c_in}) must be divisible by groups ({g})")
     if c_out % g:
         raise ValueError(f"out_channels ({c_out}) must be divisible by groups ({g})")
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias must be a bool, got {type(bias).__name__} ({bias!r})")
-    return c_in, c_out, g, bias
+    return c_in, c_out, g, as_bias(bias)
+
+
+def check_device_dtype(device: object, dtype: object) -> None:
+    """torch's rules for the ``device`` and ``dtype`` keywords of a layer: ``dtype`` a floating-point
+    or complex ``torch.dtype``, ``device`` anything ``torch.device`` parses.  A count depends on
+    neither, so the device need not be present on this machine.  Loads torch only when one of
+    them is given.
+    """
+    if device is None and dtype is None:
+        return
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if dtype is not None:
+        if torch is None or not isinstance(dtype, torch.dtype):
+            raise TypeError(f"dtype must be a torch.dtype, got {type(dtype).__name__} ({dtype!r})")
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise ValueError(f"dtype ({dtype}) must be a floating-point or complex dtype, as torch's parameters are")
+    if device is not None and not isinstance(device, (str, int)) and (torch is None or not isinstance(
+            device, torch.device)):
+        raise TypeError(f"device must be a str, int or torch.device, got {type(device).__name__} ({device!r})")
+    if device is not None and torch is not None:
+        try:
+            torch.device(device)
+        except (RuntimeError, TypeError, ValueError) as error:
+            reason = (str(error).strip().splitlines() or [""])[0]
+            raise ValueError(f"device ({device!r}) is not a torch device: {reason}") from None
 
 
 def check_input_shape(

@@ -112,12 +112,17 @@ def test_count_several_layers_from_a_file_with_a_total(tmp_path, suffix):
         (["verify", "--length", "5:2"], "range '5:2' is empty"),
         (["figure", "--kernel-size", "3", "--length", "2", "--out", "x.pdf"], "must end in .tex, .png or .svg"),
         (["figure", "--kernel-size", "3", "--length", "500", "--out", "x.png"], "a figure draws at most"),
-        (["count", "--layers", "/nonexistent/model.json"], "No such file"),
+        (["count", "--layers", "/nonexistent/model.json"], "--layers /nonexistent/model.json: no such regular file"),
+        (["count", "--layers", "/dev/zero"], "--layers /dev/zero: no such regular file"),
+        (["verify", "--output-padding", "3:1"], "--output-padding: range '3:1' is empty"),
+        (["verify", "--length", "10000000", "--stride", "8"], "verify runs torch on outputs of at most 10,000,000"),
+        (["figure", "--kernel-size", "30", "--length", "20", "--out", "x.png"], "and 400 taps; this configuration"),
+        (["figure", "--kernel-size", "3", "--length", "2", "--out", "/nonexistent/dir/x.tex"], "No such file"),
     ],
 )
 def test_errors_are_one_line_with_status_2(args, message, tmp_path):
     result = tapcount(*args, check=False, cwd=tmp_path)
-    assert result.returncode == (1 if "No such file" in message else 2), result.stderr
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert message in result.stderr
@@ -245,7 +250,7 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
     ("target", "shape", "status", "message"),
     [
         ("models.py:not_a_model", "1,2", 2, "returned int, not a torch.nn.Module"),
-        ("models.py:broken", "1,2,10", 1, "forward pass on the meta device failed"),
+        ("models.py:broken", "1,2,10", 2, "forward pass on the meta device failed"),
         ("models.py:nothing_here", "1,2", 2, "has no function 'nothing_here'"),
         ("missing.py:f", "1,2", 2, "does not exist"),
         ("models.py", "1,2", 2, "must be FILE.py:FACTORY"),
@@ -265,3 +270,85 @@ def test_derive_refuses_a_quantity_with_a_convention():
     assert "--convention gives a module total (--quantity ops), not --quantity taps_kept" in result.stderr
     assert tapcount("derive", "--quantity", "ops", "--convention", "macs", "--format", "text").stdout.strip() == str(
         symbolic.ops("macs"))
+
+
+def _model_file(tmp_path, text, name="user_model.py"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [
+        ("def build():\n    return {}['missing']\n", "build", "build() raised KeyError: 'missing'"),
+        ("def build(:\n", "build", "importing {path} failed: SyntaxError"),
+        ("x = 1\0\n", "build", "importing {path} failed:"),
+        ("raise RuntimeError('line one\\nline two')\n", "build", "failed: RuntimeError: line one"),
+        ("import torch\ndef build():\n    return torch.nn.Conv1d(3, 4, 5)\n", "build",
+         "forward pass on the meta device failed"),  # the model rejects the input shape 1,2,10
+    ],
+)
+def test_profile_errors_in_the_users_file_are_one_line_with_status_2(tmp_path, source, target, message):
+    path = _model_file(tmp_path, source)
+    result = tapcount("profile", f"{path}:{target}", "--input-shape", "1,2,10", check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert message.format(path=path) in result.stderr
+
+
+def test_profile_target_must_be_a_python_file(tmp_path):
+    path = _model_file(tmp_path, "def build(): pass\n", name="model.txt")
+    result = tapcount("profile", f"{path}:build", "--input-shape", "1,2", check=False)
+    assert result.returncode == 2 and "must be a Python file" in result.stderr
+
+
+def test_profile_imports_the_factory_file_like_python_and_restores_the_path(tmp_path):
+    # a factory next to its model code imports it as Python would when running the file
+    (tmp_path / "my_layers.py").write_text(
+        "import torch\n\ndef upsampler():\n    return torch.nn.ConvTranspose1d(4, 2, 8, stride=4, padding=2)\n")
+    path = _model_file(tmp_path, "import my_layers\n\ndef build():\n    return my_layers.upsampler()\n")
+    before = list(sys.path)
+    document = json.loads(tapcount("profile", f"{path}:build", "--input-shape", "1,4,10", "--format", "json").stdout)
+    assert sys.path == before
+    assert document["total"]["exact"] == analytic.ConvTranspose1d(4, 2, 8, stride=4, padding=2).ops((1, 4, 10),
+                                                                                                      "exact")
+
+
+def test_a_closed_pipe_exits_quietly():
+    # `tapcount count ... | head -1`: the reader leaves after one line
+    result = subprocess.run(f"{sys.executable} -m analytic count {' '.join(HIFI)} | head -1",
+                            shell=True, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.stdout.startswith("quantity") and result.stderr == ""
+
+
+def test_layer_file_errors_name_its_keys(tmp_path):
+    path = tmp_path / "layers.json"
+    path.write_text(json.dumps([{"kernel_size": 3, "length": 0}]))
+    result = tapcount("count", "--layers", str(path), check=False)
+    assert result.returncode == 2 and "length (0) must be positive" in result.stderr, result.stderr
+    path.write_text(json.dumps([{"kernel_size": 3, "length": 4, "batch": -1}]))
+    assert "batch (-1) must be positive" in tapcount("count", "--layers", str(path), check=False).stderr
+
+
+def test_layer_names_are_escaped_in_latex_and_markdown(tmp_path):
+    path = tmp_path / "layers.json"
+    names = ["a|b", "c\\d^e~f_g"]
+    path.write_text(json.dumps([{"name": n, "kernel_size": 3, "length": 4} for n in names]))
+    markdown = tapcount("count", "--layers", str(path), "--format", "markdown").stdout
+    assert markdown.splitlines()[0] == r"| quantity | a\|b | c\\d^e~f_g | total |"
+    assert all(line.count("|") - line.count(r"\|") == 5 for line in markdown.splitlines())
+    latex = tapcount("count", "--layers", str(path), "--format", "latex").stdout
+    assert r"a$|$b & c\textbackslash{}d\textasciicircum{}e\textasciitilde{}f\_g" in latex
+    _pdflatex(tmp_path, "names", "\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+              + latex + "\n\\end{document}\n")
+
+
+def test_verify_streams_its_configurations():
+    # a billion samples would take hours: the first configurations are checked as they are drawn
+    from analytic.cli.verify import configurations
+
+    stream = configurations({"length": (1, 10), "kernel_size": (1, 4), "stride": (1, 3), "dilation": (1, 2),
+                             "padding": (0, 2)}, samples=10**9, seed=0, exhaustive=False, output_padding=None)
+    first = [next(stream) for _ in range(3)]
+    assert len(first) == 3 and all(c["length"] >= 1 for c in first)

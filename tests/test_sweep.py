@@ -154,8 +154,8 @@ def test_sweep_rejects_non_integer_arrays_by_name():
         analytic.sweep(in_channels=1, out_channels=1, kernel_size=np.array([2.0]), length=3)
     with pytest.raises(TypeError, match=r"stride must hold integers, got booleans"):
         analytic.sweep(in_channels=1, out_channels=1, kernel_size=2, stride=True, length=3)
-    with pytest.raises(TypeError, match=r"bias must hold booleans"):
-        analytic.sweep(in_channels=1, out_channels=1, kernel_size=2, bias=1, length=3)
+    with pytest.raises(TypeError, match=r"bias must hold booleans \(or 0 and 1\)"):
+        analytic.sweep(in_channels=1, out_channels=1, kernel_size=2, bias=2, length=3)
     with pytest.raises(ValueError, match=r"on_invalid \('ignore'\) must be 'raise' or 'mask'"):
         analytic.sweep(in_channels=1, out_channels=1, kernel_size=2, length=3, on_invalid="ignore")
 
@@ -175,3 +175,23 @@ def test_the_hand_derived_counts_equal_brute_force(config):
     geometry = {k: v for k, v in config.items() if k != "dilation"}
     assert reference.taps_kept_by_columns(**config) == sum(histogram)
     assert reference.covered_positions_unit_dilation(**geometry) == sum(1 for c in histogram if c)
+
+
+@examples(300)
+@given(per_group_in=st.integers(1, 2**40), per_group_out=st.integers(1, 2**40), groups=st.integers(1, 2**20),
+       kernel=st.integers(1, 4), stride=st.integers(1, 4), length=st.integers(1, 10**6))
+def test_sweep_with_huge_channels_is_exact_or_raises_overflow(per_group_in, per_group_out, groups, kernel, stride,
+                                                             length):
+    # C_in * C_out can pass 2**63 while C_in * C_out / groups fits: computed as (C_in/groups) * C_out
+    layer = dict(in_channels=per_group_in * groups, out_channels=per_group_out * groups, groups=groups,
+                 kernel_size=kernel, stride=stride)
+    _exact_or_overflow(layer, length)
+
+
+def test_sweep_refuses_floats_and_text_in_object_arrays():
+    with pytest.raises(TypeError, match=r"in_channels must be an int, got float \(2\.5\)"):
+        analytic.sweep(in_channels=np.array([2.5], dtype=object), out_channels=2, kernel_size=3, length=5)
+    with pytest.raises(TypeError, match=r"length must be an int, got str"):
+        analytic.sweep(in_channels=2, out_channels=2, kernel_size=3, length=np.array(["5"], dtype=object))
+    assert analytic.sweep(in_channels=2, out_channels=2, kernel_size=3, length=5, bias=1)["ptflops"] == \
+        analytic.ConvTranspose1d(2, 2, 3).ops((1, 2, 5), "ptflops")

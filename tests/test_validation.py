@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import example, given
@@ -94,7 +95,7 @@ def test_bad_filter_values_name_the_parameter_and_rule(count, change, error, pat
         ({"groups": 4}, ValueError, r"in_channels \(6\) must be divisible by groups \(4\)"),
         ({"groups": 3, "out_channels": 4}, ValueError,
          r"out_channels \(4\) must be divisible by groups \(3\)"),
-        ({"bias": 1}, TypeError, r"bias must be a bool"),
+        ({"bias": "False"}, TypeError, r"bias must be a bool \(or None, 0, 1\), got str"),
         ({"kernel_size": (3, 3)}, ValueError, r"kernel_size must be an int or a 1-tuple"),
         ({"padding_mode": "reflect"}, ValueError, r"padding_mode \('reflect'\) must be 'zeros'"),
         ({"output_padding": 3}, ValueError, r"output_padding \(3\) must be smaller than stride"),
@@ -172,3 +173,37 @@ def test_rule_predicates_equal_the_checks_that_raise(n, k, s, p, o, d, c_in, c_o
     assert bool(filter_ok(n, k, s, p, o, d)) == valid
     assert plain_output_length(n, k, s, p, o, d) == ((n - 1) * s - 2 * p + d * (k - 1) + o + 1 if valid else 0)
     assert bool(layer_ok(c_in, c_out, g)) == accepts(check_layer, c_in, c_out, g, True)
+
+
+def _torch_accepts(**keywords):
+    try:
+        torch.nn.ConvTranspose1d(2, 2, **{"kernel_size": 3} | keywords)
+    except (TypeError, ValueError, RuntimeError, AssertionError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("keywords", [
+    {"bias": 1}, {"bias": 0}, {"bias": None}, {"bias": np.bool_(True)}, {"bias": np.bool_(False)},
+    {"kernel_size": np.array([3])}, {"stride": np.array([2])}, {"stride": torch.tensor([2])},
+    {"kernel_size": [3]}, {"dtype": torch.float64}, {"dtype": torch.complex64}, {"device": "meta"},
+    {"device": torch.device("cpu")},
+])
+def test_what_torch_accepts_is_accepted(keywords):
+    assert _torch_accepts(**keywords)
+    layer = analytic.ConvTranspose1d(2, 2, **{"kernel_size": 3} | keywords)
+    module = torch.nn.ConvTranspose1d(2, 2, **{"kernel_size": 3} | keywords)
+    assert layer.bias == (module.bias is not None)
+    assert (layer.kernel_size, layer.stride) == (module.kernel_size[0], module.stride[0])
+
+
+@pytest.mark.parametrize(("keywords", "error", "pattern"), [
+    ({"kernel_size": np.array(3)}, TypeError, r"kernel_size must be an int or a tuple of ints, got a 0-d ndarray"),
+    ({"dtype": "garbage"}, TypeError, r"dtype must be a torch\.dtype, got str"),
+    ({"dtype": torch.int64}, ValueError, r"dtype \(torch\.int64\) must be a floating-point or complex dtype"),
+    ({"device": "nonsense"}, ValueError, r"device \('nonsense'\) is not a torch device"),
+])
+def test_what_torch_refuses_is_refused(keywords, error, pattern):
+    assert not _torch_accepts(**keywords)
+    with pytest.raises(error, match=pattern):
+        analytic.ConvTranspose1d(2, 2, **{"kernel_size": 3} | keywords)

@@ -6,8 +6,11 @@ Invalid values print one line naming the option and the rule and exit with statu
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 from ..counts import CONVENTIONS
 
@@ -113,27 +116,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_factory(target: str):
+@contextlib.contextmanager
+def _imported_like_python(file: Path) -> Iterator[None]:
+    """While the block runs, ``file``'s own directory is first on ``sys.path``, as when Python runs
+    the file; afterwards ``sys.path`` is exactly what it was."""
+    saved = list(sys.path)
+    sys.path.insert(0, str(file.resolve().parent))
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
+
+
+def _first_line(error: BaseException) -> str:
+    """An exception as one line: its type and the first line of its message."""
+    return f"{type(error).__name__}: {_message(error)}"
+
+
+def _build_model(target: str):
+    """Import ``FILE.py`` as Python would and call ``FACTORY()``; errors name the file."""
     import importlib.util
-    from pathlib import Path
 
     path, sep, name = target.rpartition(":")
     if not sep or not path or not name:
         raise ValueError(f"target ({target!r}) must be FILE.py:FACTORY")
     file = Path(path)
+    if file.suffix != ".py":
+        raise ValueError(f"target file {path!r} must be a Python file (FILE.py:FACTORY)")
     if not file.is_file():
-        raise ValueError(f"target file {path!r} does not exist")
-    spec = importlib.util.spec_from_file_location(f"tapcount_profile_{file.stem}", file)
+        raise ValueError(f"target file {path!r} does not exist or is not a regular file")
+    if not name.isidentifier():
+        raise ValueError(f"FACTORY ({name!r}) must be a Python name")
+    module_name = f"tapcount_profile_{file.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, file)
     module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(file.resolve().parent.parent))  # let the file import its package siblings
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.pop(0)
-    factory = getattr(module, name, None)
-    if not callable(factory):
-        raise ValueError(f"{path} has no function {name!r}")
-    return factory
+    with _imported_like_python(file):
+        sys.modules[module_name] = module
+        try:
+            try:
+                spec.loader.exec_module(module)
+            except Exception as error:  # the user's file: one line naming it
+                raise ValueError(f"importing {path} failed: {_first_line(error)}") from None
+            factory = getattr(module, name, None)
+            if not callable(factory):
+                raise ValueError(f"{path} has no function {name!r}")
+            try:
+                return factory()
+            except Exception as error:
+                raise ValueError(f"{path}:{name}() raised {_first_line(error)}") from None
+        finally:
+            sys.modules.pop(module_name, None)
 
 
 def _torch(command: str):
@@ -155,7 +187,7 @@ def _profile(args) -> str:
             shapes.append(tuple(int(v) for v in text.split(",")))
         except ValueError:
             raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers, e.g. 1,80,100") from None
-    model = _load_factory(args.target)()
+    model = _build_model(args.target)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{args.target} returned {type(model).__name__}, not a torch.nn.Module")
     result = profile(model, example_inputs=tuple(shapes))
@@ -190,21 +222,24 @@ def _derive(args) -> str:
 
 def _verify(args) -> tuple[str, int]:
     _torch("verify")
-    from .verify import as_options, configurations, parse_range, verify
+    from .verify import as_options, check_budget, configurations, parse_range, verify
 
     ranges = {}
-    for key in ("length", "kernel_size", "stride", "dilation", "padding"):
+    for key in ("length", "kernel_size", "stride", "dilation", "padding", "output_padding"):
+        text = getattr(args, key)
         try:
-            ranges[key] = parse_range(getattr(args, key))
+            ranges[key] = None if text is None else parse_range(text)
         except ValueError as error:
             raise ValueError(f"--{key.replace('_', '-')}: {error}") from None
-    op = parse_range(args.output_padding) if args.output_padding else None
+    op = ranges.pop("output_padding")
     if args.samples < 1:
         raise ValueError(f"--samples ({args.samples}) must be positive")
-    configs = list(configurations(ranges, args.samples, args.seed, args.exhaustive, op))
-    if not configs:
+    check_budget(ranges, op)
+    configs = configurations(ranges, args.samples, args.seed, args.exhaustive, op)  # a stream
+    total = None if args.exhaustive else args.samples
+    checked, mismatch, seconds = verify(configs, progress=not args.no_progress, total=total)
+    if checked == 0:
         raise ValueError("the ranges admit no valid configuration")
-    checked, mismatch, seconds = verify(configs, progress=not args.no_progress and len(configs) >= 200)
     summary = f"checked {checked} configurations, {0 if mismatch is None else 1} mismatches, {seconds:.2f} s"
     if mismatch is None:
         return summary, 0
@@ -243,14 +278,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = _profile(args)
         else:
             text = _figure(args)
-    except (ValueError, TypeError, OverflowError) as error:
-        print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
+    except (ValueError, TypeError, OverflowError, OSError, RuntimeError) as error:
+        # what the user typed or gave (values, files, a model that rejects its input): one line, 2
+        print(f"tapcount {args.command}: error: {_message(error)}", file=sys.stderr)
         return 2
-    except RuntimeError as error:  # the model's own forward failed
-        print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
+    except ImportError as error:  # this machine lacks a package: not the user's input
+        print(f"tapcount {args.command}: error: {_message(error)}", file=sys.stderr)
         return 1
-    except (ImportError, OSError) as error:
-        print(f"tapcount {args.command}: error: {error}", file=sys.stderr)
-        return 1
-    print(text)
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `tapcount ... | head -1`: the reader left; exit quietly
+        with contextlib.suppress(OSError, ValueError):  # no flush at exit into the closed pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return status
+
+
+def _message(error: BaseException) -> str:
+    """One line: our messages as they are, others cut to their first line (torch appends a C++
+    stack to some)."""
+    lines = str(error).strip().splitlines() or [type(error).__name__]
+    return lines[0]

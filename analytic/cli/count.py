@@ -8,6 +8,7 @@ from pathlib import Path
 from ..counts import CONVENTIONS
 from ..layers import ConvTranspose1d
 from ..tables import table, to_json
+from ..validation import as_int, at_least
 
 __all__ = ["LAYER_KEYS", "INTERMEDIATE", "load_layers", "count", "render"]
 
@@ -21,13 +22,24 @@ INTERMEDIATE = ("output_length", "psi", "lambda", "gamma", "additions_per_filter
 ADDITIVE = (*CONVENTIONS, "exact_multiplications", "exact_additions")
 
 
+#: the largest layer file read (a file of a million layers is far below it)
+MAX_FILE_BYTES = 64 * 2**20
+
+
 def load_layers(path: str | Path) -> list[dict]:
     """Layer configs from a JSON file (a list, or ``{"layers": [...]}``) or a TOML file
     (``[[layers]]`` tables).  Each config holds ``LAYER_KEYS`` (``kernel_size`` and ``length``
     required, the rest defaulting like torch; ``in_channels``/``out_channels`` default to 1) and
-    optionally a ``name``."""
+    optionally a ``name``.  Only a regular file of at most ``MAX_FILE_BYTES`` is read."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    if not path.is_file():
+        raise ValueError(f"--layers {path}: no such regular file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"--layers {path}: larger than {MAX_FILE_BYTES // 2**20} MiB")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"--layers {path}: not UTF-8 text") from None
     if path.suffix == ".toml":
         try:
             import tomllib
@@ -43,7 +55,7 @@ def load_layers(path: str | Path) -> list[dict]:
     else:
         try:
             document = json.loads(text)
-        except json.JSONDecodeError as error:
+        except (json.JSONDecodeError, RecursionError) as error:
             raise ValueError(f"{path}: not valid JSON: {error}") from None
     layers = document.get("layers") if isinstance(document, dict) else document
     if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
@@ -68,7 +80,10 @@ def count(configs: list[dict]) -> list[tuple[str, dict, dict[str, int]]]:
         spec.setdefault("out_channels", 1)
         try:
             layer = ConvTranspose1d(**spec)
-            result = layer.breakdown((config.get("batch", 1), layer.in_channels, config["length"]))
+            batch, length = (as_int(key, config.get(key, 1)) for key in ("batch", "length"))
+            at_least("batch", batch, 1)
+            at_least("length", length, 1)
+            result = layer.breakdown((batch, layer.in_channels, length))
         except (ValueError, TypeError) as error:
             prefix = f"{name}: " if len(configs) > 1 else ""
             raise type(error)(f"{prefix}{error}") from None

@@ -6,12 +6,15 @@ import itertools
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .. import counts
 from ..validation import check_filter
 
-__all__ = ["RANGES", "parse_range", "configurations", "verify"]
+__all__ = ["RANGES", "MAX_OUTPUT_LENGTH", "parse_range", "check_budget", "configurations", "verify"]
+
+#: the longest all-ones output torch is asked for (float64: 80 MB)
+MAX_OUTPUT_LENGTH = 10**7
 
 #: default ranges of the random grid, as in the property tests
 RANGES = {"length": (1, 200), "kernel_size": (1, 16), "stride": (1, 12), "dilation": (1, 12),
@@ -30,6 +33,18 @@ def parse_range(text: str) -> tuple[int, int]:
     if low > high:
         raise ValueError(f"range {text!r} is empty (LO > HI)")
     return low, high
+
+
+def check_budget(ranges: dict[str, tuple[int, int]], output_padding: tuple[int, int] | None) -> None:
+    """``ValueError`` naming the options when the ranges allow an output longer than
+    ``MAX_OUTPUT_LENGTH`` (torch would have to allocate it for every such configuration)."""
+    (_, n), (_, k), (_, s), (_, d) = (ranges[key] for key in ("length", "kernel_size", "stride", "dilation"))
+    o = output_padding[1] if output_padding else max(s, d) - 1
+    longest = (n - 1) * s + d * (k - 1) + max(o, 0) + 1
+    if longest > MAX_OUTPUT_LENGTH:
+        raise ValueError(
+            f"--length, --stride, --kernel-size and --dilation allow outputs of {longest:,} positions;"
+            f" verify runs torch on outputs of at most {MAX_OUTPUT_LENGTH:,}: narrow the ranges")
 
 
 def _finish(config: dict[str, int], output_padding: int) -> dict[str, int] | None:
@@ -73,8 +88,11 @@ def configurations(ranges: dict[str, tuple[int, int]], samples: int, seed: int, 
             yield done
 
 
-def verify(configs: list[dict[str, int]], progress: bool) -> tuple[int, dict | None, float]:
-    """Check every configuration; return (checked, first mismatch or None, seconds)."""
+def verify(configs: Iterable[dict[str, int]], progress: bool, total: int | None = None
+           ) -> tuple[int, dict | None, float]:
+    """Check every configuration of the stream ``configs`` as it comes (the progress bar, of
+    ``total`` configurations if known, starts at once); return (checked, first mismatch or None,
+    seconds)."""
     import empirical
 
     start = time.perf_counter()
@@ -83,7 +101,7 @@ def verify(configs: list[dict[str, int]], progress: bool) -> tuple[int, dict | N
         try:
             from tqdm import tqdm
 
-            iterator = tqdm(configs, unit="config", file=sys.stderr)
+            iterator = tqdm(configs, total=total, unit="config", file=sys.stderr)
         except ImportError:
             pass
     checked = 0

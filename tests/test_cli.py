@@ -352,3 +352,17 @@ def test_verify_streams_its_configurations():
                              "padding": (0, 2)}, samples=10**9, seed=0, exhaustive=False, output_padding=None)
     first = [next(stream) for _ in range(3)]
     assert len(first) == 3 and all(c["length"] >= 1 for c in first)
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    # once every value of a rule is given (the others stay symbolic, and could still make it valid)
+    (["--length", "1", "--kernel-size", "1", "--padding", "5", "--stride", "1", "--output-padding", "0",
+      "--dilation", "1"], "output length (-9) must be at least 1"),
+    (["--length", "3", "--kernel-size", "2", "--stride", "2", "--output-padding", "2", "--padding", "0",
+      "--dilation", "1"], "output_padding (2) must be smaller than stride (2)"),
+    (["--in-channels", "3", "--out-channels", "4", "--groups", "2"], "in_channels (3) must be divisible by groups (2)"),
+    (["--stride", "0"], "stride (0) must be positive"),
+])
+def test_derive_refuses_the_configurations_torch_refuses(values, message):
+    result = tapcount("derive", "--convention", "exact", "--format", "text", *values, check=False)
+    assert result.returncode == 2 and message in result.stderr, result.stderr

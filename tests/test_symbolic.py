@@ -261,3 +261,61 @@ def test_to_c_leaves_no_build_directory(tmp_path, monkeypatch):
     f = symbolic.to_c(symbolic.output_length())
     assert f(3, 2, 1, 0, 0, 1) == 4
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("export", ["python_source", "c_source", "to_python", "to_numpy", "to_c"])
+def test_exports_take_only_sympy_expressions(export, tmp_path):
+    # a string would be sympified (eval) or pasted into generated code: refused before anything runs
+    marker = tmp_path / "ran"
+    with pytest.raises(TypeError, match="expr must be a SymPy expression, got str"):
+        getattr(symbolic, export)(f"__import__('pathlib').Path({str(marker)!r}).touch()", args=[])
+    assert not marker.exists()
+    with pytest.raises(ValueError, match="not a keyword: 'x'"):
+        getattr(symbolic, export)(Symbol("x") + 1)
+    with pytest.raises(ValueError, match="args must hold keyword symbols"):
+        getattr(symbolic, export)(symbolic.output_length(), args=["length); import os; (x"])
+
+
+@pytest.mark.parametrize("name", ["1bad", "a-b", "class", "int", "x y", "", "é"])
+def test_generated_functions_need_an_identifier(name):
+    for export in (symbolic.python_source, symbolic.c_source):
+        with pytest.raises(ValueError, match="must be an identifier of Python and C"):
+            export(symbolic.output_length(), name)
+
+
+@pytest.mark.parametrize("document", [
+    {"op": "Pow", "args": [{"int": "10"}, {"int": "1000000000000"}]},
+    {"op": "Pow", "args": [{"op": "Pow", "args": [{"int": "9" * 100}, {"int": "64"}]}, {"int": "64"}]},
+    {"int": "1" * 5000},
+    {"int": "1e5"},
+    {"rational": ["1", "0"]},
+    {"op": "Add", "args": {"x": 1}},
+    {"op": "LatticeCount", "args": [{"int": "1"}]},
+])
+def test_from_json_refuses_unbounded_or_malformed_work(document):
+    import json
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError):
+        symbolic.from_json(json.dumps({"format": "tapcount-expr", "version": 1, "expr": document}))
+    assert time.perf_counter() - start < 1.0
+    nested = '{"format": "tapcount-expr", "version": 1, "expr": ' + '{"op": "Add", "args": [' * 300 + '{"int": "1"}' \
+        + "]}" * 300 + "}"
+    with pytest.raises(ValueError, match="too large"):
+        symbolic.from_json(nested)
+
+
+def test_evaluate_refuses_what_torch_refuses():
+    with pytest.raises(ValueError, match=r"output length \(-9\) must be at least 1"):
+        symbolic.evaluate(symbolic.additions_per_filter(), length=1, kernel_size=1, padding=5)
+    with pytest.raises(ValueError, match=r"output_padding \(2\) must be smaller than stride \(2\) or dilation \(1\)"):
+        symbolic.evaluate(symbolic.output_length(), length=3, kernel_size=2, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"in_channels \(3\) must be divisible by groups \(2\)"):
+        symbolic.evaluate(symbolic.ops("macs"), length=3, kernel_size=2, in_channels=3, out_channels=4, groups=2)
+    with pytest.raises(ValueError, match=r"stride \(0\) must be positive"):
+        symbolic.evaluate(symbolic.output_length(), length=3, kernel_size=2, stride=0)
+    with pytest.raises(ValueError, match=r"output length \(-1\) in dimension 1 must be at least 1"):
+        symbolic.evaluate(symbolic.output_length(dims=2), length_0=2, kernel_size_0=1, stride_0=1, padding_0=0,
+                          output_padding_0=0, dilation_0=1, length_1=1, kernel_size_1=1, stride_1=1, padding_1=1,
+                          output_padding_1=0, dilation_1=1)

@@ -15,7 +15,6 @@ def derive(quantity: str | None, convention: str | None, bias: bool | None, fmt:
     ``convention``) with ``values`` substituted, printed in ``fmt``."""
     from .. import symbolic
     from ..counts import check_convention
-    from ..validation import as_int, at_least
 
     if convention is not None and quantity not in (None, "ops"):
         raise ValueError(f"--convention gives a module total (--quantity ops), not --quantity {quantity}")
@@ -26,8 +25,7 @@ def derive(quantity: str | None, convention: str | None, bias: bool | None, fmt:
         if bias is not None:
             raise ValueError("--bias/--no-bias applies to module totals: add --convention")
         expr = symbolic.quantity(quantity)
-    for name, value in values.items():  # each given value obeys its own rule
-        at_least(name, as_int(name, value), 0 if "padding" in name else 1)
+    symbolic.check_values(values)  # each value its own rule; torch's rules once all are given
     expr = expr.subs({symbolic.symbols.BY_NAME[k]: v for k, v in values.items()})
     name = quantity if quantity != "ops" else f"ops_{convention or 'moduleprofiler'}"
     if fmt == "latex":

@@ -25,7 +25,7 @@ from functools import cache
 from sympy import Expr, Integer, Mul
 
 from ..counts import check_convention
-from ..validation import as_int
+from ..validation import as_int, at_least, check_filter, check_layer
 from . import symbols
 from .derivation import expand, module_total, step, steps
 from .export import (
@@ -45,7 +45,7 @@ from .regimes import REGIMES, specialise
 
 __all__ = [
     "output_length", "additions_per_filter", "exact_additions_per_filter", "taps_kept",
-    "covered_positions", "ops", "quantity", "filter_quantity", "evaluate", "DEFAULTS", "symbols",
+    "covered_positions", "ops", "quantity", "filter_quantity", "evaluate", "check_values", "DEFAULTS", "symbols",
     "steps", "step", "expand", "REGIMES",
     "specialise", "LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums", "latex",
     "align_block", "standalone_document", "to_python", "python_source", "to_numpy", "to_c",
@@ -63,19 +63,52 @@ def quantity(key: str) -> Expr:
 DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "batch": 1}
 
 
-def evaluate(expr: Expr, **values: int) -> Expr:
-    """Substitute keyword values (torch's defaults for those not given) and return the result.
+_FILTER_KEYS = tuple(s.name for s in symbols.FILTER_SYMBOLS)
 
-    ``ValueError`` for an unknown keyword; the result is an integer when every free symbol got
-    a value.
+
+def check_values(values: dict[str, object]) -> dict[str, int]:
+    """The numeric rules for keyword values given to an expression: each value its own rule
+    (sizes positive, paddings non-negative, bias 0 or 1), and, once every value a rule needs is
+    known, torch's rules for a filter (in each dimension: ``length_0``, ...) and for channels
+    and groups.  Returns the values as ints; ``ValueError``/``TypeError`` as the numeric API.
+
+    >>> check_values({"length": 1, "kernel_size": 1, "stride": 1, "padding": 5, "output_padding": 0,
+    ...               "dilation": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: output length (-9) must be at least 1: ...
     """
     unknown = set(values) - set(symbols.BY_NAME)
     if unknown:
         raise ValueError(f"unknown keyword(s) {sorted(unknown)}; known: {', '.join(symbols.BY_NAME)}")
-    chosen = DEFAULTS | values
+    ints = {name: as_int(name, value) for name, value in values.items()}
+    for name, value in ints.items():
+        at_least(name, value, 0 if "padding" in name or name == "bias" else 1)
+    if ints.get("bias", 0) > 1:
+        raise ValueError(f"bias ({ints['bias']}) must be 0 or 1")
+    for dim, suffix in ((None, ""), (0, "_0"), (1, "_1"), (2, "_2")):
+        keys = [key + suffix for key in _FILTER_KEYS]
+        if all(key in ints for key in keys):
+            check_filter(*(ints[key] for key in keys), dim=dim)
+    if all(key in ints for key in ("in_channels", "out_channels", "groups")):
+        check_layer(ints["in_channels"], ints["out_channels"], ints["groups"], True)
+    return ints
+
+
+def evaluate(expr: Expr, **values: int) -> Expr:
+    """Substitute keyword values (torch's defaults for those not given) and return the result.
+
+    The values obey the numeric API's rules (:func:`check_values`): a configuration torch
+    refuses raises ``ValueError`` instead of giving a number.  The result is an integer when
+    every free symbol got a value.
+
+    >>> evaluate(additions_per_filter(), length=2, kernel_size=3)
+    2
+    """
+    chosen = check_values(DEFAULTS | values)
     # xreplace rebuilds the tree bottom-up (every function evaluating on its integers): much
     # faster than subs, and exact
-    return expr.xreplace({symbols.BY_NAME[name]: Integer(as_int(name, value)) for name, value in chosen.items()})
+    return expr.xreplace({symbols.BY_NAME[name]: Integer(value) for name, value in chosen.items()})
 
 
 #: per-filter quantities whose n-d value is the product of the per-dimension values

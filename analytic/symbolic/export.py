@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ctypes
 import json
+import keyword
 import math
+import re
 import shutil
 import subprocess
 import tempfile
@@ -117,13 +119,63 @@ _ORDER = (
 )
 
 
+_FUNCTIONS = {
+    cls.__name__: cls
+    for cls in (sympy.Add, sympy.Mul, sympy.Pow, sympy.Max, sympy.Min, sympy.floor, sympy.ceiling,
+                LatticeCount, IntGcd, ExactQuotient, PositivePart)
+}
+
+
+_C_KEYWORDS = frozenset((
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+    "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+    "volatile", "while", "_Bool", "_Complex", "_Imaginary",
+))
+
+
+def _exportable(expr: object) -> Expr:
+    """``expr`` if it is a SymPy expression made only of integers, keyword symbols and the heads
+    the exports print (nothing of it is ever evaluated as Python or pasted in as text)."""
+    if not isinstance(expr, sympy.Basic):
+        raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, Symbol):
+            if sy.BY_NAME.get(node.name) != node:
+                raise ValueError(f"expression has a symbol that is not a keyword: {node.name!r}")
+        elif not (isinstance(node, (Integer, Rational)) or type(node).__name__ in _FUNCTIONS):
+            raise ValueError(f"cannot export {type(node).__name__} (supported: {', '.join(_FUNCTIONS)})")
+    return expr
+
+
+def _identifier(name: object) -> str:
+    """``name`` if it can name a function in both Python and C."""
+    if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
+            and not keyword.iskeyword(name) and name not in _C_KEYWORDS):
+        raise ValueError(f"name ({name!r}) must be an identifier of Python and C (letters, digits, _), not a keyword")
+    return name
+
+
+def _arguments(expr: Expr, args: Sequence[Symbol] | None) -> tuple[Symbol, ...]:
+    """``args`` (default :func:`arguments`), checked: keyword symbols covering ``expr``."""
+    if args is None:
+        return arguments(expr)
+    if isinstance(args, (str, bytes)):
+        raise TypeError("args must be a sequence of keyword symbols, got a string")
+    args = tuple(args)
+    for a in args:
+        if not isinstance(a, Symbol) or sy.BY_NAME.get(a.name) != a:
+            raise ValueError(f"args must hold keyword symbols (analytic.symbolic.symbols), got {a!r}")
+    missing = expr.free_symbols - set(args)
+    if missing:
+        raise ValueError(f"args miss the expression's symbols {sorted(map(str, missing))}")
+    return args
+
+
 def arguments(expr: Expr) -> tuple[Symbol, ...]:
     """The free keyword symbols of ``expr`` in a fixed order: batch, channels, groups, bias,
     then the filter's (length, kernel_size, stride, padding, output_padding, dilation)."""
-    free = expr.free_symbols
-    unknown = free - set(_ORDER)
-    if unknown:
-        raise ValueError(f"expression has symbols that are not keywords: {sorted(map(str, unknown))}")
+    free = _exportable(expr).free_symbols
     return tuple(s for s in _ORDER if s in free)
 
 
@@ -135,14 +187,15 @@ def to_python(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[...,
     >>> f(length=2, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1)
     2
     """
-    args = arguments(expr) if args is None else tuple(args)
+    args = _arguments(_exportable(expr), args)
     namespace = {"tapcount_lattice_count": lattice_count, "math": math}
     return lambdify(args, expr, modules=[namespace, "math"])
 
 
 def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
     """Source of a Python module defining ``name(...)`` for ``expr`` (imports included)."""
-    args = arguments(expr) if args is None else tuple(args)
+    name = _identifier(name)
+    args = _arguments(_exportable(expr), args)
     body = PythonCodePrinter({"fully_qualified_modules": True}).doprint(expr)
     signature = ", ".join(f"{a.name}: int" for a in args)
     return (
@@ -157,7 +210,7 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
     """A NumPy-vectorized function (int64 arrays in, int64 array out), via ``lambdify``."""
     from .. import vectorized
 
-    args = arguments(expr) if args is None else tuple(args)
+    args = _arguments(_exportable(expr), args)
     namespace = {"tapcount_lattice_count_np": vectorized.lattice_count}
     return lambdify(args, expr, modules=[namespace, "numpy"])
 
@@ -214,7 +267,8 @@ class _IntegerCPrinter(C99CodePrinter):
 
 def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
     """C99 source defining ``int64_t name(int64_t ...)`` for ``expr``, helpers included."""
-    args = arguments(expr) if args is None else tuple(args)
+    name = _identifier(name)
+    args = _arguments(_exportable(expr), args)
     body = _IntegerCPrinter().doprint(expr)
     params = ", ".join(f"int64_t {a.name}" for a in args)
     return f"{C_HELPERS}\nint64_t {name}({params}) {{\n    return {body};\n}}\n"
@@ -223,7 +277,7 @@ def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = No
 def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc") -> Callable[..., int]:
     """Compile :func:`c_source` with the system C compiler and return it as a Python callable
     (positional arguments in the order of ``args``)."""
-    args = arguments(expr) if args is None else tuple(args)
+    args = _arguments(_exportable(expr), args)
     cc = shutil.which(compiler)
     if cc is None:
         raise RuntimeError(f"no C compiler {compiler!r} on PATH")
@@ -243,13 +297,6 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc")
     function.restype = ctypes.c_int64
     function.argtypes = [ctypes.c_int64] * len(args)
     return function
-
-
-_FUNCTIONS = {
-    cls.__name__: cls
-    for cls in (sympy.Add, sympy.Mul, sympy.Pow, sympy.Max, sympy.Min, sympy.floor, sympy.ceiling,
-                LatticeCount, IntGcd, ExactQuotient, PositivePart)
-}
 
 
 def _node(expr: Expr) -> object:
@@ -278,26 +325,68 @@ def to_json(expr: Expr) -> str:
     return json.dumps({"format": "tapcount-expr", "version": 1, "expr": _node(expr)})
 
 
-def _build(node: object) -> Expr:
+#: bounds on what :func:`from_json` builds, so that any document is read in bounded time and memory
+JSON_LIMITS = {"characters": 10**7, "depth": 200, "nodes": 200_000, "digits": 1000, "total_digits": 10_000,
+               "exponent": 64}
+
+
+def _integer(text: object, budget: list[int]) -> int:
+    if not (isinstance(text, str) and re.fullmatch(r"-?[0-9]+", text)):
+        raise ValueError(f"malformed integer {str(text)[:80]!r}")
+    digits = len(text.lstrip("-"))
+    budget[1] -= digits
+    if digits > JSON_LIMITS["digits"] or budget[1] < 0:
+        raise ValueError(f"integers of at most {JSON_LIMITS['digits']} digits, {JSON_LIMITS['total_digits']} in all")
+    return int(text)
+
+
+def _build(node: object, depth: int, budget: list[int]) -> Expr:
+    budget[0] -= 1
+    if budget[0] < 0 or depth > JSON_LIMITS["depth"]:
+        raise ValueError(f"expression too large: at most {JSON_LIMITS['nodes']} nodes, {JSON_LIMITS['depth']} deep")
     if not isinstance(node, dict):
-        raise ValueError(f"malformed expression node: {node!r}")
+        raise ValueError(f"malformed expression node: {str(node)[:80]}")
     if "int" in node:
-        return Integer(int(node["int"]))
+        return Integer(_integer(node["int"], budget))
     if "rational" in node:
-        p, q = node["rational"]
-        return Rational(int(p), int(q))
+        if not (isinstance(node["rational"], list) and len(node["rational"]) == 2):
+            raise ValueError("a rational is [numerator, denominator]")
+        p, q = (_integer(v, budget) for v in node["rational"])
+        if q == 0:
+            raise ValueError("a rational's denominator must not be 0")
+        return Rational(p, q)
     if "symbol" in node:
-        if node["symbol"] not in sy.BY_NAME:
-            raise ValueError(f"unknown symbol {node['symbol']!r} (keywords only)")
+        if not isinstance(node["symbol"], str) or node["symbol"] not in sy.BY_NAME:
+            raise ValueError(f"unknown symbol {str(node['symbol'])[:80]!r} (keywords only)")
         return sy.BY_NAME[node["symbol"]]
-    if node.get("op") in _FUNCTIONS:
-        return _FUNCTIONS[node["op"]](*[_build(a) for a in node["args"]])
-    raise ValueError(f"unknown operation {node.get('op')!r}")
+    op = node.get("op")
+    if isinstance(op, str) and op in _FUNCTIONS:
+        if not isinstance(node.get("args"), list):
+            raise ValueError(f"{op} needs a list of args")
+        args = [_build(a, depth + 1, budget) for a in node["args"]]
+        if op == "Pow" and len(args) == 2 and not (
+                args[1].is_Integer and abs(args[1]) <= JSON_LIMITS["exponent"]
+                and (not args[0].is_Number or len(str(abs(args[0]))) * abs(args[1]) <= JSON_LIMITS["total_digits"])):
+            raise ValueError(f"a power's exponent must be an integer of at most {JSON_LIMITS['exponent']}, and a"
+                             f" number's power have at most {JSON_LIMITS['total_digits']} digits")
+        try:
+            return _FUNCTIONS[op](*args)
+        except TypeError as error:  # wrong number of arguments
+            raise ValueError(f"{op}: {error}") from None
+    raise ValueError(f"unknown operation {str(op)[:80]!r}")
 
 
 def from_json(text: str) -> Expr:
-    """Rebuild an expression written by :func:`to_json` (no ``eval``, no ``sympify``)."""
-    document = json.loads(text)
-    if document.get("format") != "tapcount-expr" or document.get("version") != 1:
+    """Rebuild an expression written by :func:`to_json` (no ``eval``, no ``sympify``), in bounded
+    time and memory (:data:`JSON_LIMITS`): ``ValueError`` for anything else."""
+    if not isinstance(text, (str, bytes)):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if len(text) > JSON_LIMITS["characters"]:
+        raise ValueError(f"document of {len(text)} characters: at most {JSON_LIMITS['characters']}")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ValueError(f"not JSON: {str(error)[:200]}") from None
+    if not isinstance(document, dict) or document.get("format") != "tapcount-expr" or document.get("version") != 1:
         raise ValueError("not a tapcount-expr version 1 document")
-    return _build(document["expr"])
+    return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]])

@@ -25,6 +25,9 @@ __all__ = [
     "as_single",
     "as_tuple",
     "check_device_dtype",
+    "check_keywords",
+    "KEYWORDS",
+    "FILTER_KEYWORDS",
     "check_filter",
     "check_input_shape",
     "filter_ok",
@@ -302,6 +305,41 @@ def check_device_dtype(device: object, dtype: object) -> None:
         except (RuntimeError, TypeError, ValueError) as error:
             reason = (str(error).strip().splitlines() or [""])[0]
             raise ValueError(f"device ({device!r}) is not a torch device: {reason}") from None
+
+
+#: the keywords of a count: a filter's (and per dimension of an n-d layer, ``length_0``, ...) and a module's
+FILTER_KEYWORDS = ("length", "kernel_size", "stride", "padding", "output_padding", "dilation")
+KEYWORDS = (*FILTER_KEYWORDS, "batch", "in_channels", "out_channels", "groups", "bias",
+            *(f"{key}_{i}" for i in range(3) for key in FILTER_KEYWORDS))
+
+
+def check_keywords(values: dict[str, object]) -> dict[str, int]:
+    """The numeric rules for keyword values given to a formula (a SymPy expression or an exported
+    function): each value its own rule (sizes positive, paddings non-negative, bias 0 or 1), and,
+    once every value a rule needs is known, torch's rules for a filter (in each dimension of an
+    n-d layer: ``length_0``, ...) and for channels and groups.  Returns the values as ints.
+
+    >>> check_keywords({"length": 1, "kernel_size": 1, "stride": 1, "padding": 5, "output_padding": 0,
+    ...                 "dilation": 1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: output length (-9) must be at least 1: ...
+    """
+    unknown = set(values) - set(KEYWORDS)
+    if unknown:
+        raise ValueError(f"unknown keyword(s) {sorted(unknown)}; known: {', '.join(KEYWORDS)}")
+    ints = {name: as_int(name, value) for name, value in values.items()}
+    for name, value in ints.items():
+        at_least(name, value, 0 if "padding" in name or name == "bias" else 1)
+    if ints.get("bias", 0) > 1:
+        raise ValueError(f"bias ({ints['bias']}) must be 0 or 1")
+    for dim, suffix in ((None, ""), (0, "_0"), (1, "_1"), (2, "_2")):
+        keys = [key + suffix for key in FILTER_KEYWORDS]
+        if all(key in ints for key in keys):
+            check_filter(*(ints[key] for key in keys), dim=dim)
+    if all(key in ints for key in ("in_channels", "out_channels", "groups")):
+        check_layer(ints["in_channels"], ints["out_channels"], ints["groups"], True)
+    return ints
 
 
 def check_input_shape(

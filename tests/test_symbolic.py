@@ -319,3 +319,20 @@ def test_evaluate_refuses_what_torch_refuses():
         symbolic.evaluate(symbolic.output_length(dims=2), length_0=2, kernel_size_0=1, stride_0=1, padding_0=0,
                           output_padding_0=0, dilation_0=1, length_1=1, kernel_size_1=1, stride_1=1, padding_1=1,
                           output_padding_1=0, dilation_1=1)
+
+
+def test_exported_functions_refuse_what_torch_refuses():
+    expr = symbolic.additions_per_filter()
+    config = dict(length=1, kernel_size=1, stride=1, padding=5, output_padding=0, dilation=1)
+    with pytest.raises(ValueError, match=r"output length \(-9\) must be at least 1"):
+        symbolic.to_python(expr)(**config)
+    namespace = {}
+    exec(compile(symbolic.python_source(expr, "a"), "<generated>", "exec"), namespace)
+    with pytest.raises(ValueError, match=r"output length \(-9\) must be at least 1"):
+        namespace["a"](**config)
+    vectorised = symbolic.to_numpy(expr)
+    first = dict(length=2, kernel_size=3, stride=2, padding=1, output_padding=1, dilation=1)
+    columns = {k: np.array([first[k], v]) for k, v in config.items()}
+    with pytest.raises(ValueError, match=r"row \(1,\): output length \(-9\) must be at least 1"):
+        vectorised(**columns)
+    assert vectorised(**{k: v[:1] for k, v in columns.items()}).tolist() == [analytic.additions_per_filter(**first)]

@@ -25,7 +25,7 @@ from functools import cache
 from sympy import Expr, Integer, Mul
 
 from ..counts import check_convention
-from ..validation import as_int, at_least, check_filter, check_layer
+from ..validation import check_keywords as check_values
 from . import symbols
 from .derivation import expand, module_total, step, steps
 from .export import (
@@ -61,38 +61,6 @@ def quantity(key: str) -> Expr:
 
 #: torch's defaults for the keywords :func:`evaluate` fills in
 DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "batch": 1}
-
-
-_FILTER_KEYS = tuple(s.name for s in symbols.FILTER_SYMBOLS)
-
-
-def check_values(values: dict[str, object]) -> dict[str, int]:
-    """The numeric rules for keyword values given to an expression: each value its own rule
-    (sizes positive, paddings non-negative, bias 0 or 1), and, once every value a rule needs is
-    known, torch's rules for a filter (in each dimension: ``length_0``, ...) and for channels
-    and groups.  Returns the values as ints; ``ValueError``/``TypeError`` as the numeric API.
-
-    >>> check_values({"length": 1, "kernel_size": 1, "stride": 1, "padding": 5, "output_padding": 0,
-    ...               "dilation": 1})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ValueError: output length (-9) must be at least 1: ...
-    """
-    unknown = set(values) - set(symbols.BY_NAME)
-    if unknown:
-        raise ValueError(f"unknown keyword(s) {sorted(unknown)}; known: {', '.join(symbols.BY_NAME)}")
-    ints = {name: as_int(name, value) for name, value in values.items()}
-    for name, value in ints.items():
-        at_least(name, value, 0 if "padding" in name or name == "bias" else 1)
-    if ints.get("bias", 0) > 1:
-        raise ValueError(f"bias ({ints['bias']}) must be 0 or 1")
-    for dim, suffix in ((None, ""), (0, "_0"), (1, "_1"), (2, "_2")):
-        keys = [key + suffix for key in _FILTER_KEYS]
-        if all(key in ints for key in keys):
-            check_filter(*(ints[key] for key in keys), dim=dim)
-    if all(key in ints for key in ("in_channels", "out_channels", "groups")):
-        check_layer(ints["in_channels"], ints["out_channels"], ints["groups"], True)
-    return ints
 
 
 def evaluate(expr: Expr, **values: int) -> Expr:

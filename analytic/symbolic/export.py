@@ -9,6 +9,7 @@ The custom functions print themselves (``_latex``, ``_pythoncode``, ``_numpycode
 from __future__ import annotations
 
 import ctypes
+import inspect
 import json
 import keyword
 import math
@@ -26,6 +27,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from ..lattice import lattice_count
+from ..validation import check_keywords
 from . import symbols as sy
 from .derivation import Step, steps
 from .functions import ExactQuotient, IntGcd, LatticeCount, PositivePart
@@ -189,7 +191,17 @@ def to_python(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[...,
     """
     args = _arguments(_exportable(expr), args)
     namespace = {"tapcount_lattice_count": lattice_count, "math": math}
-    return lambdify(args, expr, modules=[namespace, "math"])
+    compute = lambdify(args, expr, modules=[namespace, "math"])
+    names = [a.name for a in args]
+    signature = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+
+    def count(*positional, **keywords):
+        bound = signature.bind(*positional, **keywords)
+        values = check_keywords(dict(bound.arguments))  # torch's rules, as the numeric API
+        return compute(*(values[n] for n in names))
+
+    count.__signature__ = signature
+    return count
 
 
 def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
@@ -198,21 +210,58 @@ def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None
     args = _arguments(_exportable(expr), args)
     body = PythonCodePrinter({"fully_qualified_modules": True}).doprint(expr)
     signature = ", ".join(f"{a.name}: int" for a in args)
+    checked = ", ".join(f"{a.name!r}: {a.name}" for a in args)
     return (
         "import math  # noqa: F401\n\n"
-        "from analytic.lattice import lattice_count as tapcount_lattice_count  # noqa: F401\n\n\n"
+        "from analytic.lattice import lattice_count as tapcount_lattice_count  # noqa: F401\n"
+        "from analytic.validation import check_keywords\n\n\n"
         f"def {name}({signature}) -> int:\n"
+        f"    check_keywords({{{checked}}})  # torch's rules: ValueError for what torch refuses\n"
         f"    return {body}\n"
     )
 
 
 def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., object]:
-    """A NumPy-vectorized function (int64 arrays in, int64 array out), via ``lambdify``."""
+    """A NumPy-vectorized function (int64 arrays in, int64 array out), via ``lambdify``.
+
+    Its arguments obey torch's rules element-wise: the first row torch would refuse raises the
+    ``ValueError`` of the numeric API, naming the row."""
+    import numpy as np
+
     from .. import vectorized
+    from ..validation import FILTER_KEYWORDS, filter_ok, layer_ok
 
     args = _arguments(_exportable(expr), args)
     namespace = {"tapcount_lattice_count_np": vectorized.lattice_count}
-    return lambdify(args, expr, modules=[namespace, "numpy"])
+    compute = lambdify(args, expr, modules=[namespace, "numpy"])
+    names = [a.name for a in args]
+    signature = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+
+    def count(*positional, **keywords):
+        given = signature.bind(*positional, **keywords).arguments
+        arrays = dict(zip(names, np.broadcast_arrays(*(np.asarray(given[n]) for n in names)), strict=True))
+        for n, array in arrays.items():
+            if array.dtype.kind not in "iu":
+                raise TypeError(f"{n} must hold integers, got dtype {array.dtype}")
+        valid = np.ones(np.broadcast_shapes(*(a.shape for a in arrays.values())), dtype=bool)
+        for n, array in arrays.items():
+            valid &= array >= (0 if "padding" in n or n == "bias" else 1)
+        for suffix in ("", "_0", "_1", "_2"):
+            keys = [key + suffix for key in FILTER_KEYWORDS]
+            if all(key in arrays for key in keys):
+                valid &= filter_ok(*(arrays[key] for key in keys))
+        if all(key in arrays for key in ("in_channels", "out_channels", "groups")):
+            valid &= layer_ok(arrays["in_channels"], arrays["out_channels"], arrays["groups"])
+        if not valid.all():
+            row = tuple(int(i) for i in np.argwhere(~valid)[0])
+            try:
+                check_keywords({n: array[row].item() for n, array in arrays.items()})
+            except (ValueError, TypeError) as error:
+                raise type(error)(f"row {row}: {error}") from None
+        return compute(*(arrays[n] for n in names))
+
+    count.__signature__ = signature
+    return count
 
 
 #: C99 ports of the helpers the C printer names (floor sum, lattice count, gcd, positive part)

@@ -26,6 +26,7 @@ __all__ = [
     "as_tuple",
     "check_device_dtype",
     "check_keywords",
+    "keywords_ok",
     "KEYWORDS",
     "FILTER_KEYWORDS",
     "check_filter",
@@ -112,9 +113,7 @@ def as_bias(value: object) -> bool:
     >>> as_bias(None), as_bias(1), as_bias(False)
     (False, True, False)
     """
-    if value is None or value.__class__ is bool:
-        return bool(value)
-    if type(value).__name__ in ("bool_", "bool"):  # NumPy's bool (named bool_ before NumPy 2)
+    if value is None or type(value).__name__ in ("bool", "bool_"):  # NumPy's is bool_ before NumPy 2
         return bool(value)
     try:
         return bool(operator.index(value))
@@ -309,8 +308,10 @@ def check_device_dtype(device: object, dtype: object) -> None:
 
 #: the keywords of a count: a filter's (and per dimension of an n-d layer, ``length_0``, ...) and a module's
 FILTER_KEYWORDS = ("length", "kernel_size", "stride", "padding", "output_padding", "dilation")
-KEYWORDS = (*FILTER_KEYWORDS, "batch", "in_channels", "out_channels", "groups", "bias",
-            *(f"{key}_{i}" for i in range(3) for key in FILTER_KEYWORDS))
+#: (dimension, its filter keywords): the 1-d names, then those of each dimension of an n-d layer
+_FILTERS = ((None, FILTER_KEYWORDS), *((i, tuple(f"{key}_{i}" for key in FILTER_KEYWORDS)) for i in range(3)))
+_LAYER = ("in_channels", "out_channels", "groups")
+KEYWORDS = (*FILTER_KEYWORDS, "batch", *_LAYER, "bias", *(key for _, keys in _FILTERS[1:] for key in keys))
 
 
 def check_keywords(values: dict[str, object]) -> dict[str, int]:
@@ -330,16 +331,37 @@ def check_keywords(values: dict[str, object]) -> dict[str, int]:
         raise ValueError(f"unknown keyword(s) {sorted(unknown)}; known: {', '.join(KEYWORDS)}")
     ints = {name: as_int(name, value) for name, value in values.items()}
     for name, value in ints.items():
-        at_least(name, value, 0 if "padding" in name or name == "bias" else 1)
+        at_least(name, value, _minimum(name))
     if ints.get("bias", 0) > 1:
         raise ValueError(f"bias ({ints['bias']}) must be 0 or 1")
-    for dim, suffix in ((None, ""), (0, "_0"), (1, "_1"), (2, "_2")):
-        keys = [key + suffix for key in FILTER_KEYWORDS]
+    for dim, keys in _FILTERS:
         if all(key in ints for key in keys):
             check_filter(*(ints[key] for key in keys), dim=dim)
-    if all(key in ints for key in ("in_channels", "out_channels", "groups")):
-        check_layer(ints["in_channels"], ints["out_channels"], ints["groups"], True)
+    if all(key in ints for key in _LAYER):
+        check_layer(*(ints[key] for key in _LAYER), True)
     return ints
+
+
+def keywords_ok(values: dict[str, object]):
+    """Whether integer keyword values satisfy :func:`check_keywords` (no messages).  Written with
+    ``&`` only, so it works element-wise on NumPy arrays (the exported NumPy functions) as well as
+    on ints; the tests hold it equal to :func:`check_keywords`."""
+    ok = True
+    for name, value in values.items():
+        ok = ok & (value >= _minimum(name))
+    if "bias" in values:
+        ok = ok & (values["bias"] <= 1)
+    for _, keys in _FILTERS:
+        if all(key in values for key in keys):
+            ok = ok & filter_ok(*(values[key] for key in keys))
+    if all(key in values for key in _LAYER):
+        ok = ok & layer_ok(*(values[key] for key in _LAYER))
+    return ok
+
+
+def _minimum(name: str) -> int:
+    """The least value of keyword ``name``: 0 for paddings and the bias, 1 for every size."""
+    return 0 if "padding" in name or name == "bias" else 1
 
 
 def check_input_shape(

@@ -80,6 +80,7 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("validation", "_names"): "parameter names",
         ("validation", "as_tuple"): "the entries of a size tuple",
         ("validation", "check_keywords"): "the keyword values given, and the dimensions (at most 3)",
+        ("validation", "keywords_ok"): "the keyword values given, and the dimensions (at most 3)",
         ("arrays", "_as_int_array"): "elements of an object array being converted",
         ("arrays", "_near_int64"): "parameters",
         ("arrays", "_exact_row"): "the quantities of one row",

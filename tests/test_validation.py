@@ -207,3 +207,35 @@ def test_what_torch_refuses_is_refused(keywords, error, pattern):
     assert not _torch_accepts(**keywords)
     with pytest.raises(error, match=pattern):
         analytic.ConvTranspose1d(2, 2, **{"kernel_size": 3} | keywords)
+
+
+keyword_values = st.dictionaries(
+    st.sampled_from(["length", "kernel_size", "stride", "padding", "output_padding", "dilation", "batch",
+                     "in_channels", "out_channels", "groups", "bias", "length_1", "kernel_size_1", "stride_1",
+                     "padding_1", "output_padding_1", "dilation_1"]),
+    st.integers(-1, 5))
+
+
+@given(values=keyword_values)
+@example(values={"bias": 2})
+@example(values={"length": 1, "kernel_size": 1, "stride": 1, "padding": 1, "output_padding": 0, "dilation": 1})
+def test_keyword_predicate_equals_the_keyword_checks(values):
+    # keywords_ok (element-wise, behind the exported NumPy functions) states check_keywords' rules
+    from analytic.validation import check_keywords, keywords_ok
+
+    try:
+        check_keywords(values)
+    except ValueError:
+        accepted = False
+    else:
+        accepted = True
+    assert bool(keywords_ok(values)) == accepted
+    columns = {k: np.array([v, v]) for k, v in values.items()}
+    assert bool(np.all(keywords_ok(columns))) == accepted
+
+
+def test_the_keywords_are_the_symbols():
+    from analytic.symbolic import symbols
+    from analytic.validation import KEYWORDS
+
+    assert sorted(KEYWORDS) == sorted(symbols.BY_NAME)

@@ -158,17 +158,19 @@ def _identifier(name: object) -> str:
     return name
 
 
-def _arguments(expr: Expr, args: Sequence[Symbol] | None) -> tuple[Symbol, ...]:
-    """``args`` (default :func:`arguments`), checked: keyword symbols covering ``expr``."""
+def _arguments(expr: object, args: Sequence[Symbol] | None) -> tuple[Symbol, ...]:
+    """``args`` checked (keyword symbols covering ``expr``), or by default the free keyword
+    symbols of ``expr`` in a fixed order; ``expr`` checked by :func:`_exportable` once."""
+    free = _exportable(expr).free_symbols
     if args is None:
-        return arguments(expr)
+        return tuple(s for s in _ORDER if s in free)
     if isinstance(args, (str, bytes)):
         raise TypeError("args must be a sequence of keyword symbols, got a string")
     args = tuple(args)
     for a in args:
         if not isinstance(a, Symbol) or sy.BY_NAME.get(a.name) != a:
             raise ValueError(f"args must hold keyword symbols (analytic.symbolic.symbols), got {a!r}")
-    missing = expr.free_symbols - set(args)
+    missing = free - set(args)
     if missing:
         raise ValueError(f"args miss the expression's symbols {sorted(map(str, missing))}")
     return args
@@ -177,8 +179,12 @@ def _arguments(expr: Expr, args: Sequence[Symbol] | None) -> tuple[Symbol, ...]:
 def arguments(expr: Expr) -> tuple[Symbol, ...]:
     """The free keyword symbols of ``expr`` in a fixed order: batch, channels, groups, bias,
     then the filter's (length, kernel_size, stride, padding, output_padding, dilation)."""
-    free = _exportable(expr).free_symbols
-    return tuple(s for s in _ORDER if s in free)
+    return _arguments(expr, None)
+
+
+def _keyword_signature(args: tuple[Symbol, ...]) -> inspect.Signature:
+    """The signature of an exported function: one parameter per argument symbol, by name."""
+    return inspect.Signature([inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in args])
 
 
 def to_python(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., int]:
@@ -189,16 +195,14 @@ def to_python(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[...,
     >>> f(length=2, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1)
     2
     """
-    args = _arguments(_exportable(expr), args)
+    args = _arguments(expr, args)
     namespace = {"tapcount_lattice_count": lattice_count, "math": math}
     compute = lambdify(args, expr, modules=[namespace, "math"])
-    names = [a.name for a in args]
-    signature = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    signature = _keyword_signature(args)
 
     def count(*positional, **keywords):
-        bound = signature.bind(*positional, **keywords)
-        values = check_keywords(dict(bound.arguments))  # torch's rules, as the numeric API
-        return compute(*(values[n] for n in names))
+        values = check_keywords(signature.bind(*positional, **keywords).arguments)  # torch's rules
+        return compute(*values.values())
 
     count.__signature__ = signature
     return count
@@ -207,7 +211,7 @@ def to_python(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[...,
 def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
     """Source of a Python module defining ``name(...)`` for ``expr`` (imports included)."""
     name = _identifier(name)
-    args = _arguments(_exportable(expr), args)
+    args = _arguments(expr, args)
     body = PythonCodePrinter({"fully_qualified_modules": True}).doprint(expr)
     signature = ", ".join(f"{a.name}: int" for a in args)
     checked = ", ".join(f"{a.name!r}: {a.name}" for a in args)
@@ -229,36 +233,27 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
     import numpy as np
 
     from .. import vectorized
-    from ..validation import FILTER_KEYWORDS, filter_ok, layer_ok
+    from ..validation import keywords_ok
 
-    args = _arguments(_exportable(expr), args)
+    args = _arguments(expr, args)
     namespace = {"tapcount_lattice_count_np": vectorized.lattice_count}
     compute = lambdify(args, expr, modules=[namespace, "numpy"])
-    names = [a.name for a in args]
-    signature = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    signature = _keyword_signature(args)
 
     def count(*positional, **keywords):
         given = signature.bind(*positional, **keywords).arguments
-        arrays = dict(zip(names, np.broadcast_arrays(*(np.asarray(given[n]) for n in names)), strict=True))
+        arrays = dict(zip(given, np.broadcast_arrays(*map(np.asarray, given.values())), strict=True))
         for n, array in arrays.items():
             if array.dtype.kind not in "iu":
                 raise TypeError(f"{n} must hold integers, got dtype {array.dtype}")
-        valid = np.ones(np.broadcast_shapes(*(a.shape for a in arrays.values())), dtype=bool)
-        for n, array in arrays.items():
-            valid &= array >= (0 if "padding" in n or n == "bias" else 1)
-        for suffix in ("", "_0", "_1", "_2"):
-            keys = [key + suffix for key in FILTER_KEYWORDS]
-            if all(key in arrays for key in keys):
-                valid &= filter_ok(*(arrays[key] for key in keys))
-        if all(key in arrays for key in ("in_channels", "out_channels", "groups")):
-            valid &= layer_ok(arrays["in_channels"], arrays["out_channels"], arrays["groups"])
-        if not valid.all():
+        valid = np.broadcast_to(keywords_ok(arrays), np.broadcast_shapes(*(a.shape for a in arrays.values())))
+        if not valid.all():  # the first refused row, in the numeric API's words
             row = tuple(int(i) for i in np.argwhere(~valid)[0])
             try:
                 check_keywords({n: array[row].item() for n, array in arrays.items()})
             except (ValueError, TypeError) as error:
                 raise type(error)(f"row {row}: {error}") from None
-        return compute(*(arrays[n] for n in names))
+        return compute(*arrays.values())
 
     count.__signature__ = signature
     return count
@@ -317,7 +312,7 @@ class _IntegerCPrinter(C99CodePrinter):
 def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
     """C99 source defining ``int64_t name(int64_t ...)`` for ``expr``, helpers included."""
     name = _identifier(name)
-    args = _arguments(_exportable(expr), args)
+    args = _arguments(expr, args)
     body = _IntegerCPrinter().doprint(expr)
     params = ", ".join(f"int64_t {a.name}" for a in args)
     return f"{C_HELPERS}\nint64_t {name}({params}) {{\n    return {body};\n}}\n"
@@ -326,7 +321,7 @@ def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = No
 def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc") -> Callable[..., int]:
     """Compile :func:`c_source` with the system C compiler and return it as a Python callable
     (positional arguments in the order of ``args``)."""
-    args = _arguments(_exportable(expr), args)
+    args = _arguments(expr, args)
     cc = shutil.which(compiler)
     if cc is None:
         raise RuntimeError(f"no C compiler {compiler!r} on PATH")

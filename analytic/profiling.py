@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from .counts import CONVENTIONS
 from .layers import spec_from_module
+from .tables import table
 
 __all__ = ["Profile", "ProfileRow", "profile"]
 
@@ -70,19 +71,13 @@ class Profile:
         return headers, rows
 
     def to_markdown(self) -> str:
-        from .tables import table
-
         return table(*self._table(), "markdown")
 
     def to_latex(self) -> str:
         """A ``tabular`` with ``booktabs`` rules."""
-        from .tables import table
-
         return table(*self._table(), "latex").replace("×", r"$\times$")
 
     def to_text(self) -> str:
-        from .tables import table
-
         return table(*self._table(), "text")
 
     def to_csv(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["floor_sum", "lattice_count"]
+__all__ = ["floor_sum", "lattice_count", "checked_add", "checked_mul", "checked_lattice_count"]
 
 
 def floor_sum(n, m, a, b):
@@ -42,3 +42,54 @@ def lattice_count(x, length, kernel_size, stride, dilation):
     last = columns - 1
     partial_sum = floor_sum(partial, s, d, np.where(partial > 0, x + s - 1 - last * d, 0))
     return np.where(valid, n * full + partial_sum, 0)
+
+
+# Checked int64 arithmetic for the exported NumPy functions (analytic.symbolic.to_numpy): every
+# sum and product of the expression goes through these, so a result is exact or raises.
+
+_INT64 = np.iinfo(np.int64)
+
+
+def _int64(value) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=np.int64)
+    except OverflowError:
+        raise OverflowError("a value does not fit in int64") from None
+
+
+def checked_add(*terms):
+    """Element-wise sum of int64 arrays; ``OverflowError`` instead of a wrapped result."""
+    total = _int64(terms[0])
+    for term in terms[1:]:
+        term = _int64(term)
+        with np.errstate(over="ignore"):
+            result = total + term
+        if np.any(((total ^ result) & (term ^ result)) < 0):  # both signs differ from the result's
+            raise OverflowError("a sum leaves int64")
+        total = result
+    return total
+
+
+def checked_mul(*factors):
+    """Element-wise product of int64 arrays; ``OverflowError`` instead of a wrapped result."""
+    total = _int64(factors[0])
+    for factor in factors[1:]:
+        factor = _int64(factor)
+        with np.errstate(over="ignore", divide="ignore"):
+            result = total * factor
+            divisor = np.where(total == 0, 1, total)
+            wrong = (total != 0) & ((result // divisor != factor) | ((total == -1) & (factor == _INT64.min)))
+        if np.any(wrong):
+            raise OverflowError("a product leaves int64")
+        total = result
+    return total
+
+
+def checked_lattice_count(x, length, kernel_size, stride, dilation):
+    """:func:`lattice_count`, refusing (``OverflowError``) arguments whose intermediates could
+    leave int64: every intermediate of the count is below ``4 * max(x + s, n*s, k*d, n*k)``."""
+    f = [np.abs(np.asarray(v, dtype=np.float64)) for v in (x, length, kernel_size, stride, dilation)]
+    bound = 4 * np.maximum.reduce([f[0] + f[3], f[1] * f[3], f[2] * f[4], f[1] * f[2]])
+    if np.any(bound >= 2.0**62):
+        raise OverflowError("a lattice count's intermediates could leave int64")
+    return lattice_count(x, length, kernel_size, stride, dilation)

@@ -1,8 +1,10 @@
 """analytic.symbolic: the derived expressions equal the numeric counts; exports agree; regimes hold."""
 
+import shutil
+
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given
+from hypothesis import HealthCheck, event, example, given
 from hypothesis import strategies as st
 from sympy import Integer, Sum, Symbol
 
@@ -336,3 +338,63 @@ def test_exported_functions_refuse_what_torch_refuses():
     with pytest.raises(ValueError, match=r"row \(1,\): output length \(-9\) must be at least 1"):
         vectorised(**columns)
     assert vectorised(**{k: v[:1] for k, v in columns.items()}).tolist() == [analytic.additions_per_filter(**first)]
+
+
+@pytest.fixture(scope="module")
+def wide_exports():
+    """moduleprofiler's total and the exact additions per filter as NumPy and C functions."""
+    out = {}
+    for key, expr in (("ops", symbolic.ops("moduleprofiler")), ("exact", symbolic.exact_additions_per_filter())):
+        args = symbolic.export.arguments(expr)
+        c = symbolic.to_c(expr, args) if shutil.which("cc") else None
+        out[key] = (args, symbolic.to_numpy(expr, args), c)
+    return out
+
+
+# magnitudes spread from 1 to 2**62, so that results both fit and do not
+big = st.integers(0, 62).flatmap(lambda e: st.integers(1, 2**e))
+
+
+@examples(300)
+@given(data=st.data())
+def test_numpy_and_c_exports_are_exact_or_raise_overflow(wide_exports, data):
+    # every int64 result is exact (equal to the layer's Python ints) or the call raises OverflowError
+    key = data.draw(st.sampled_from(sorted(wide_exports)))
+    args, vectorised, compiled = wide_exports[key]
+    groups = data.draw(st.integers(1, 2**20))
+    values = {"in_channels": groups * data.draw(big), "out_channels": groups * data.draw(big), "groups": groups,
+              "batch": data.draw(big), "length": data.draw(big), "kernel_size": data.draw(st.integers(1, 2**40)),
+              "stride": data.draw(st.integers(1, 2**20)), "padding": 0, "output_padding": 0,
+              "dilation": data.draw(st.integers(1, 2**20))}
+    values = {a.name: values[a.name] for a in args}
+    if key == "ops":
+        layer = analytic.ConvTranspose1d(values["in_channels"], values["out_channels"], values["kernel_size"],
+                                         stride=values["stride"], groups=groups, dilation=values["dilation"])
+        exact = layer.ops((values["batch"], values["in_channels"], values["length"]), "moduleprofiler")
+    else:
+        exact = analytic.exact_additions_per_filter(values["length"], values["kernel_size"], values["stride"],
+                                                    dilation=values["dilation"])
+    fits = -(2**63) <= exact < 2**63
+    for function in filter(None, (compiled, lambda **v: vectorised(**v).item())):
+        try:
+            result = function(**values) if function is not compiled else function(*values.values())
+        except OverflowError:
+            event("refused")
+            continue  # refused: allowed whether or not the result fits (an intermediate may not)
+        event("exact")
+        assert fits and result == exact, (function, values)
+
+
+def test_exports_refuse_overflow_on_a_known_case(wide_exports):
+    # 2**40 * 2**40 channels: psi alone is 2**80
+    args, vectorised, compiled = wide_exports["ops"]
+    values = dict(batch=1, in_channels=2**40, out_channels=2**40, groups=1, kernel_size=3, stride=1, padding=0,
+                  output_padding=0, dilation=1, length=5)
+    values = {a.name: values[a.name] for a in args}
+    with pytest.raises(OverflowError):
+        vectorised(**values)
+    if compiled is not None:
+        with pytest.raises(OverflowError, match="does not fit in int64"):
+            compiled(**values)
+        with pytest.raises(OverflowError, match=r"length \(18446744073709551616\) does not fit in int64"):
+            compiled(**(values | {"length": 2**64}))

@@ -24,6 +24,7 @@ import sympy
 from sympy import Expr, Integer, Rational, Symbol, lambdify
 from sympy.printing.c import C99CodePrinter
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import PythonCodePrinter
 
 from ..lattice import lattice_count
@@ -137,16 +138,20 @@ _C_KEYWORDS = frozenset((
 
 
 def _exportable(expr: object) -> Expr:
-    """``expr`` if it is a SymPy expression made only of integers, keyword symbols and the heads
-    the exports print (nothing of it is ever evaluated as Python or pasted in as text)."""
+    """``expr`` if it is a SymPy expression made only of integers, keyword symbols, positive
+    integer powers and the heads the exports print (nothing of it is ever evaluated as Python or
+    pasted in as text, and the exported code stays in exact integer arithmetic)."""
     if not isinstance(expr, sympy.Basic):
         raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, Symbol):
             if sy.BY_NAME.get(node.name) != node:
                 raise ValueError(f"expression has a symbol that is not a keyword: {node.name!r}")
-        elif not (isinstance(node, (Integer, Rational)) or type(node).__name__ in _FUNCTIONS):
-            raise ValueError(f"cannot export {type(node).__name__} (supported: {', '.join(_FUNCTIONS)})")
+        elif isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp > 0):
+            raise ValueError(f"cannot export the power {node} in integer arithmetic")
+        elif not (isinstance(node, Integer) or type(node).__name__ in _FUNCTIONS):
+            raise ValueError(f"cannot export {type(node).__name__} in integer arithmetic"
+                             f" (supported: integers, {', '.join(_FUNCTIONS)})")
     return expr
 
 
@@ -236,16 +241,21 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
     from ..validation import keywords_ok
 
     args = _arguments(expr, args)
-    namespace = {"tapcount_lattice_count_np": vectorized.lattice_count}
-    compute = lambdify(args, expr, modules=[namespace, "numpy"])
+    namespace = {"tapcount_lattice_count_np": vectorized.checked_lattice_count,
+                 "tapcount_add": vectorized.checked_add, "tapcount_mul": vectorized.checked_mul}
+    compute = lambdify(args, expr, modules=[namespace, "numpy"], printer=_CheckedNumPyPrinter)
     signature = _keyword_signature(args)
 
     def count(*positional, **keywords):
         given = signature.bind(*positional, **keywords).arguments
         arrays = dict(zip(given, np.broadcast_arrays(*map(np.asarray, given.values())), strict=True))
         for n, array in arrays.items():
+            if array.dtype.kind == "O" and all(type(v) is int for v in array.ravel()):
+                raise OverflowError(f"{n} has values that do not fit in int64")
             if array.dtype.kind not in "iu":
                 raise TypeError(f"{n} must hold integers, got dtype {array.dtype}")
+            if array.dtype.kind == "u" and array.size and array.max() > np.iinfo(np.int64).max:
+                raise OverflowError(f"{n} has values that do not fit in int64")
         valid = np.broadcast_to(keywords_ok(arrays), np.broadcast_shapes(*(a.shape for a in arrays.values())))
         if not valid.all():  # the first refused row, in the numeric API's words
             row = tuple(int(i) for i in np.argwhere(~valid)[0])
@@ -259,9 +269,45 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
     return count
 
 
-#: C99 ports of the helpers the C printer names (floor sum, lattice count, gcd, positive part)
+class _CheckedArithmetic:
+    """Printer mixin: sums, products and integer powers as nested calls of ``tapcount_add`` and
+    ``tapcount_mul``, which the NumPy and C exports bind to int64 arithmetic that reports an
+    overflow instead of wrapping around."""
+
+    def _fold(self, helper: str, items) -> str:
+        printed = [self._print(item) for item in items]
+        out = printed[-1]
+        for item in reversed(printed[:-1]):
+            out = f"{helper}({item}, {out})"
+        return out
+
+    def _print_Add(self, expr, order=None):
+        return self._fold("tapcount_add", expr.args)
+
+    def _print_Mul(self, expr, order=None):
+        return self._fold("tapcount_mul", expr.args)
+
+    def _print_Pow(self, expr, **kwargs):  # positive integer exponents only (see _exportable)
+        return self._fold("tapcount_mul", [expr.base] * int(expr.exp))
+
+
+#: C99 ports of the helpers the C printer names (checked sum and product, floor sum, lattice count,
+#: gcd, positive part); an overflow anywhere sets ``tapcount_overflow``
 C_HELPERS = r"""
 #include <stdint.h>
+
+static int tapcount_overflow;
+
+static inline int64_t tapcount_add(int64_t a, int64_t b) {
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b)) { tapcount_overflow = 1; return 0; }
+    return a + b;
+}
+
+static inline int64_t tapcount_mul(int64_t a, int64_t b) {
+    if (a > 0 ? (b > 0 ? a > INT64_MAX / b : b < INT64_MIN / a)
+              : (b > 0 ? a < INT64_MIN / b : (a != 0 && b < INT64_MAX / a))) { tapcount_overflow = 1; return 0; }
+    return a * b;
+}
 
 static inline int64_t tapcount_pos(int64_t x) { return x > 0 ? x : 0; }
 
@@ -274,10 +320,13 @@ static inline int64_t tapcount_gcd(int64_t a, int64_t b) {
 static inline int64_t tapcount_floor_sum(int64_t n, int64_t m, int64_t a, int64_t b) {
     int64_t total = 0;
     for (;;) {
-        if (a >= m) { total += (n * (n - 1) / 2) * (a / m); a %= m; }
-        if (b >= m) { total += n * (b / m); b %= m; }
-        int64_t y = a * n + b;
-        if (y < m) break;
+        if (a >= m) {
+            int64_t pairs = n % 2 ? tapcount_mul(n, (n - 1) / 2) : tapcount_mul(n / 2, n - 1);
+            total = tapcount_add(total, tapcount_mul(pairs, a / m)); a %= m;
+        }
+        if (b >= m) { total = tapcount_add(total, tapcount_mul(n, b / m)); b %= m; }
+        int64_t y = tapcount_add(tapcount_mul(a, n), b);
+        if (tapcount_overflow || y < m) break;
         n = y / m; b = y % m;
         int64_t t = m; m = a; a = t;
     }
@@ -287,40 +336,47 @@ static inline int64_t tapcount_floor_sum(int64_t n, int64_t m, int64_t a, int64_
 /* #{(i, m) in [0,n) x [0,k) : i*s + m*d < x} */
 static inline int64_t tapcount_lattice_count(int64_t x, int64_t n, int64_t k, int64_t s, int64_t d) {
     if (x <= 0 || n <= 0 || k <= 0) return 0;
-    int64_t columns = (x + d - 1) / d;
+    int64_t columns = tapcount_add(x, d - 1) / d;
     if (columns > k) columns = k;
-    int64_t below_full = x - (n - 1) * s;
-    int64_t full = below_full > 0 ? (below_full + d - 1) / d : 0;
+    int64_t below_full = tapcount_add(x, -tapcount_mul(n - 1, s));
+    int64_t full = below_full > 0 ? tapcount_add(below_full, d - 1) / d : 0;
     if (full > columns) full = columns;
     int64_t partial = columns - full;
-    if (partial == 0) return n * full;
-    return n * full + tapcount_floor_sum(partial, s, d, x + s - 1 - (columns - 1) * d);
+    if (partial == 0) return tapcount_mul(n, full);
+    int64_t start = tapcount_add(tapcount_add(x, s - 1), -tapcount_mul(columns - 1, d));
+    return tapcount_add(tapcount_mul(n, full), tapcount_floor_sum(partial, s, d, start));
 }
 """
 
 
-class _IntegerCPrinter(C99CodePrinter):
-    """C99 printer that keeps integer powers in integer arithmetic (``pow`` is a double)."""
+class _CheckedCPrinter(_CheckedArithmetic, C99CodePrinter):
+    """C99 printer in checked int64 arithmetic (no ``pow``, which is a double)."""
 
-    def _print_Pow(self, expr):
-        base, exp = expr.args
-        if exp.is_Integer and exp > 0:
-            return "*".join([f"({self._print(base)})"] * int(exp))
-        return super()._print_Pow(expr)
+
+class _CheckedNumPyPrinter(_CheckedArithmetic, NumPyPrinter):
+    """NumPy printer in checked int64 arithmetic (see :mod:`analytic.vectorized`)."""
 
 
 def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
-    """C99 source defining ``int64_t name(int64_t ...)`` for ``expr``, helpers included."""
+    """C99 source defining ``int64_t name(int64_t ...)`` for ``expr``, helpers included.
+
+    The arithmetic is checked: when a sum or product leaves int64 the function returns 0 and
+    sets the global ``int name_overflow`` to 1 (0 after an exact result); read it after the call.
+    """
     name = _identifier(name)
     args = _arguments(expr, args)
-    body = _IntegerCPrinter().doprint(expr)
-    params = ", ".join(f"int64_t {a.name}" for a in args)
-    return f"{C_HELPERS}\nint64_t {name}({params}) {{\n    return {body};\n}}\n"
+    body = _CheckedCPrinter().doprint(expr)
+    params = ", ".join(f"int64_t {a.name}" for a in args) or "void"
+    return (f"{C_HELPERS}\nint {name}_overflow;\n\nint64_t {name}({params}) {{\n"
+            f"    tapcount_overflow = 0;\n    int64_t result = {body};\n"
+            f"    {name}_overflow = tapcount_overflow;\n    return tapcount_overflow ? 0 : result;\n}}\n")
 
 
 def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc") -> Callable[..., int]:
     """Compile :func:`c_source` with the system C compiler and return it as a Python callable
-    (positional arguments in the order of ``args``)."""
+    (positional arguments in the order of ``args``): torch's rules on the arguments
+    (``ValueError``), ``OverflowError`` for an argument or a result beyond int64, never a wrapped
+    value."""
     args = _arguments(expr, args)
     cc = shutil.which(compiler)
     if cc is None:
@@ -340,7 +396,22 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc")
     function = library.count
     function.restype = ctypes.c_int64
     function.argtypes = [ctypes.c_int64] * len(args)
-    return function
+    overflow = ctypes.c_int.in_dll(library, "count_overflow")
+    signature = _keyword_signature(args)
+
+    def count(*positional, **keywords):
+        values = check_keywords(signature.bind(*positional, **keywords).arguments)  # torch's rules
+        for name, value in values.items():
+            if not -(2**63) <= value < 2**63:  # ctypes would wrap it silently
+                raise OverflowError(f"{name} ({value}) does not fit in int64")
+        result = function(*values.values())
+        if overflow.value:
+            raise OverflowError("the count, or a step of it, does not fit in int64")
+        return result
+
+    count.__signature__ = signature
+    count.library = library  # keeps the compiled code loaded as long as the function lives
+    return count
 
 
 def _node(expr: Expr) -> object:

@@ -149,7 +149,12 @@ def sweep(
     arrays = {name: _as_int_array(name, value) for name, value in values.items()}
     arrays["bias"] = _as_bool_array("bias", bias)
     names = list(arrays)
-    p = given = dict(zip(names, np.broadcast_arrays(*arrays.values()), strict=True))
+    try:
+        broadcast = np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        shapes = ", ".join(f"{name} {array.shape}" for name, array in arrays.items() if array.ndim)
+        raise ValueError(f"the arrays do not broadcast together: {shapes}") from None
+    p = given = dict(zip(names, broadcast, strict=True))
     # Rows whose int64 arithmetic could overflow are counted exactly by the scalar API (Python
     # ints), one by one, and stand in the arrays with neutral values meanwhile; an OverflowError
     # is raised only for a count that really does not fit.

@@ -58,6 +58,8 @@ class _ConvTransposeNd:
             per_dim = [check_kernel(*geometry, dim=i) for i, geometry in enumerate(zip(*columns, strict=True))]
             values.update(zip(_GEOMETRY, zip(*per_dim, strict=True), strict=True))
         check_device_dtype(self.device, self.dtype)
+        if not isinstance(self.padding_mode, str):
+            raise TypeError(f"padding_mode must be a str, got {type(self.padding_mode).__name__}")
         if self.padding_mode != "zeros":
             raise ValueError(
                 f"padding_mode ({self.padding_mode!r}) must be 'zeros':"

@@ -91,17 +91,21 @@ def configurations(ranges: dict[str, tuple[int, int]], samples: int, seed: int, 
 def verify(configs: Iterable[dict[str, int]], progress: bool, total: int | None = None
            ) -> tuple[int, dict | None, float]:
     """Check every configuration of the stream ``configs`` as it comes (the progress bar, of
-    ``total`` configurations if known, starts at once); return (checked, first mismatch or None,
+    ``total`` configurations if known, starts with the first one); return (checked, first mismatch or None,
     seconds)."""
     import empirical
 
     start = time.perf_counter()
-    iterator = configs
+    iterator = iter(configs)
+    first = next(iterator, None)  # ranges that admit nothing fail here, before any progress is drawn
+    if first is None:
+        return 0, None, time.perf_counter() - start
+    iterator = itertools.chain([first], iterator)
     if progress:
         try:
             from tqdm import tqdm
 
-            iterator = tqdm(configs, total=total, unit="config", file=sys.stderr)
+            iterator = tqdm(iterator, total=total, unit="config", file=sys.stderr)
         except ImportError:
             pass
     checked = 0

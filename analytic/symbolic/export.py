@@ -496,12 +496,15 @@ def from_json(text: str) -> Expr:
     time and memory (:data:`JSON_LIMITS`): ``ValueError`` for anything else."""
     if not isinstance(text, (str, bytes)):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    if len(text) > JSON_LIMITS["characters"]:
-        raise ValueError(f"document of {len(text)} characters: at most {JSON_LIMITS['characters']}")
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise ValueError(f"not JSON: {str(error)[:200]}") from None
-    if not isinstance(document, dict) or document.get("format") != "tapcount-expr" or document.get("version") != 1:
-        raise ValueError("not a tapcount-expr version 1 document")
-    return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]])
+        if len(text) > JSON_LIMITS["characters"]:
+            raise ValueError(f"{len(text)} characters, at most {JSON_LIMITS['characters']}")
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError) as error:
+            raise ValueError(f"not JSON: {str(error)[:200]}") from None
+        if not isinstance(document, dict) or document.get("format") != "tapcount-expr" or document.get("version") != 1:
+            raise ValueError("not a tapcount-expr version 1 document")
+        return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]])
+    except ValueError as error:
+        raise ValueError(f"text: {error}") from None

@@ -123,6 +123,14 @@ def tikz(lay: Layout, standalone: bool = True) -> str:
     ])
 
 
+_SUBSCRIPT = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
+
+
+def _indexed(letter: str, index: int) -> str:
+    """``w₃``: a label with a Unicode subscript (hundreds of mathtext labels took seconds to lay out)."""
+    return letter + str(index).translate(_SUBSCRIPT)
+
+
 def draw(lay: Layout, path: str | Path) -> Path:
     """Draw the figure with matplotlib (``pip install 'tapcount[plot]'``) to PNG or SVG."""
     try:
@@ -150,7 +158,7 @@ def draw(lay: Layout, path: str | Path) -> Path:
         level = 0.25 + 0.55 * m / max(lay.kernel_size - 1, 1)
         ax.add_patch(Rectangle((t + 0.08, -i - 0.42), 0.84, 0.84, facecolor=cmap(level), edgecolor="#1f3b73",
                                linewidth=0.8, zorder=2))
-        ax.text(t + 0.5, -i, f"$w_{{{m}}}$", ha="center", va="center", fontsize=8, zorder=3,
+        ax.text(t + 0.5, -i, _indexed("w", m), ha="center", va="center", fontsize=8, zorder=3,
                 color="white" if level > 0.55 else "black")
     y = -rows - 0.35
     ax.axhline(y + 0.5, color="0.5", linewidth=0.8)
@@ -158,12 +166,12 @@ def draw(lay: Layout, path: str | Path) -> Path:
         ax.text(t + 0.5, y, str(c), ha="center", va="center", fontsize=9, fontweight="bold",
                 color="#b00020" if c == 0 and lay.kind(t) != "cropped" else "black")
         if lay.kind(t) != "cropped":
-            ax.text(t + 0.5, y - 0.65, f"$y_{{{t - lay.padding}}}$", ha="center", va="center",
+            ax.text(t + 0.5, y - 0.65, _indexed("y", t - lay.padding), ha="center", va="center",
                     fontsize=7, color="0.45")
     ax.set_xlim(-0.2, lay.width + 0.2)
     ax.set_ylim(-rows - 1.3, 0.8)
     ax.set_aspect("equal")  # square taps, whatever the number of positions
-    ax.set_yticks([-i for i in range(rows)] + [y], [f"$x_{{{i}}}$" for i in range(rows)] + ["taps"])
+    ax.set_yticks([-i for i in range(rows)] + [y], [_indexed("x", i) for i in range(rows)] + ["taps"])
     ax.set_xticks([t + 0.5 for t in range(lay.width)], [str(t) for t in range(lay.width)], fontsize=7)
     ax.set_xlabel("uncropped output position $t = i\\cdot s + m\\cdot d$; kept positions are $y_{t-p}$",
                   fontsize=9)

@@ -1,11 +1,12 @@
-"""tapcount's closed forms: exact operation counts of transposed convolutions.
+"""tapcount's closed forms: exact operation counts of convolutions, transposed and forward.
 
 Plain Python integers, exact for any size, computed in time that does not depend on the input
 length: per filter (:func:`additions_per_filter`, :func:`exact_additions_per_filter`,
 :func:`output_length`), per layer (:class:`ConvTranspose1d`, :class:`ConvTranspose2d`,
-:class:`ConvTranspose3d`), for arrays of configurations (:func:`sweep`, NumPy) and for whole torch
-models (:func:`profile`).  ``import analytic`` loads neither torch, SymPy nor NumPy;
-:mod:`analytic.symbolic` (SymPy) loads on first use.
+:class:`ConvTranspose3d`; :class:`Conv1d`, :class:`Conv2d`, :class:`Conv3d`), for arrays of
+configurations (:func:`sweep`, NumPy) and for whole torch models (:func:`profile`).
+``import analytic`` loads neither torch, SymPy nor NumPy; :mod:`analytic.symbolic` (SymPy) loads on
+first use.
 
 >>> import analytic
 >>> analytic.additions_per_filter(length=2, kernel_size=3)
@@ -19,6 +20,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from .conv_layers import Conv1d, Conv2d, Conv3d
 from .counts import (
     CONVENTIONS,
     FilterCounts,
@@ -32,6 +34,9 @@ from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 
 __all__ = [
     "CONVENTIONS",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
     "ConvTranspose3d",

@@ -117,15 +117,18 @@ class _ConvTransposeNd:
         """
         batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
         filters = self._filters(spatial)
-        if self.DIMS == 1:
-            combined, input_size = filters[0], spatial[0]
-        else:
-            combined = FilterCounts(*(math.prod(column) for column in zip(*filters, strict=True)))
-            input_size = math.prod(spatial)
+        combined = filters[0] if self.DIMS == 1 else FilterCounts(
+            *(math.prod(column) for column in zip(*filters, strict=True)))
+        return self.counts(batch, spatial, combined)
+
+    def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:
+        """Every quantity and convention from the (combined) filter counts of one call on an input
+        of ``spatial`` size: the step the analytic breakdown and the measurement on torch
+        (``empirical``) share."""
         return module_counts(
             batch=batch, in_channels=self.in_channels, out_channels=self.out_channels,
-            groups=self.groups, bias=self.bias, input_size=input_size, kernel_size=self.kernel_volume,
-            filter=combined,
+            groups=self.groups, bias=self.bias, input_size=math.prod(spatial), kernel_size=self.kernel_volume,
+            filter=filter,
         )
 
     def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:

@@ -12,11 +12,10 @@ function the analytic side uses (:func:`analytic.counts.module_counts`).
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from analytic.counts import FilterCounts, check_convention, module_counts
+from analytic.conv_layers import conv_from_module
+from analytic.counts import FilterCounts, check_convention
 from analytic.layers import spec_from_module
 from analytic.validation import check_input_shape
 
@@ -28,21 +27,24 @@ __all__ = ["measure", "ops"]
 def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
     """Run ``module`` once on ones with ones as weights; return every quantity by name.
 
-    The keys are those of :meth:`analytic.ConvTranspose1d.breakdown`.
+    The keys are those of the layer's ``breakdown`` (:meth:`analytic.ConvTranspose1d.breakdown`,
+    :meth:`analytic.Conv1d.breakdown`).  For a forward convolution, ones read through the padding
+    are zeros with ``padding_mode='zeros'`` and ones otherwise, so the output counts the real taps.
     """
-    spec = spec_from_module(module)  # validates the module's hyper-parameters
+    spec = spec_from_module(module) or conv_from_module(module)  # validates the hyper-parameters
     if spec is None:
-        raise TypeError(f"module must be a torch.nn.ConvTranspose1d, 2d or 3d, got {type(module).__name__}")
+        raise TypeError(f"module must be a torch.nn.ConvTranspose1d/2d/3d or Conv1d/2d/3d, got {type(module).__name__}")
     batch, spatial = check_input_shape(input_shape, spec.in_channels, spec.DIMS)
     per_group = spec.in_channels // spec.groups
     x = torch.ones(tuple(input_shape), dtype=torch.float64)
     if torch.nn.utils.parametrize.is_parametrized(module) or module._forward_pre_hooks:
         # a weight computed from other parameters (weight_norm, old or new style) cannot be swapped
         # for ones: run a plain twin of the same class and hyper-parameters instead
+        own = ({"padding_mode": spec.padding_mode} if hasattr(spec, "pads")
+               else {"output_padding": spec.output_padding})
         module = type(module)(
             spec.in_channels, spec.out_channels, spec.kernel_size, stride=spec.stride, padding=spec.padding,
-            output_padding=spec.output_padding, groups=spec.groups, bias=spec.bias, dilation=spec.dilation,
-            device="meta",
+            groups=spec.groups, bias=spec.bias, dilation=spec.dilation, device="meta", **own,
         )
     params = {"weight": torch.ones(module.weight.shape, dtype=torch.float64)}
     if module.bias is not None:
@@ -54,20 +56,11 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
     row = y[0, 0]
     if not torch.equal(y, row.expand_as(y)):
         raise AssertionError("all-ones output differs between samples or channels")
-    return module_counts(
-        batch=batch,
-        in_channels=spec.in_channels,
-        out_channels=spec.out_channels,
-        groups=spec.groups,
-        bias=spec.bias,
-        input_size=math.prod(spatial),
-        kernel_size=spec.kernel_volume,
-        filter=FilterCounts(
-            output_length=row.numel(),
-            taps_kept=as_exact_int(torch.sum(row)) // per_group,
-            covered_positions=int(torch.count_nonzero(row)),
-        ),
-    )
+    return spec.counts(batch, spatial, FilterCounts(
+        output_length=row.numel(),
+        taps_kept=as_exact_int(torch.sum(row)) // per_group,
+        covered_positions=int(torch.count_nonzero(row)),
+    ))
 
 
 def ops(module: torch.nn.Module, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:

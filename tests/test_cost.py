@@ -64,7 +64,7 @@ def test_no_loop_over_positions_in_the_numeric_path():
     import ast
     import inspect
 
-    from analytic import arrays, counts, layers, validation, vectorized
+    from analytic import arrays, conv_layers, convolution, counts, layers, validation, vectorized
 
     allowed = {
         ("lattice", "floor_sum"): "Euclid's reduction: O(log) iterations",
@@ -89,9 +89,15 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("arrays", "_exact_row"): "the quantities of one row",
         ("arrays", "_scalar_breakdown"): "the keywords of one row",
         ("arrays", "sweep"): "parameters, the rows near int64 (scalar API) and at most 5 invalid rows",
+        ("conv_layers", "__post_init__"): "the constructor's parameters and dimensions",
+        ("conv_layers", "pads"): "the spatial dimensions",
+        ("conv_layers", "_filters"): "the spatial dimensions",
+        ("conv_layers", "output_shape"): "the spatial dimensions",
+        ("conv_layers", "breakdown"): "the spatial dimensions",
+        ("conv_layers", "conv_from_module"): "the three layer classes",
     }
     found = set()
-    for module in (lattice, counts, layers, validation, vectorized, arrays):
+    for module in (lattice, counts, layers, validation, vectorized, arrays, conv_layers, convolution):
         tree = ast.parse(inspect.getsource(module))
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef):
@@ -158,3 +164,12 @@ def test_hot_path_of_additions_per_filter_equals_the_generic_path_on_large_confi
 
     value = analytic.additions_per_filter(*map(np.int64, args))
     assert type(value) is int and value == _generic_additions(*args)
+
+
+@pytest.mark.parametrize("config", [dict(kernel_size=7, padding=3), dict(kernel_size=11, dilation=5, padding=25),
+                                    dict(kernel_size=4, stride=3, padding="valid")])
+def test_work_per_forward_convolution_does_not_depend_on_length(config):
+    layer = analytic.Conv1d(4, 8, **config)
+    for convention in analytic.CONVENTIONS:
+        lines = {_lines_executed(layer.ops, (2, 4, n), convention) for n in LENGTHS}
+        assert len(lines) == 1, (convention, lines)

@@ -1,10 +1,16 @@
-"""``analytic.profile``: per-layer operation counts of a whole model, without arithmetic.
+"""``analytic.profile``: every convolution and matrix product a model executes, counted exactly.
 
-Shapes come from one forward pass on a copy of the model on the ``meta`` device (no arithmetic,
-no memory for activations or weights).  The copy shares nothing with the user's model: its
-parameters and buffers are fresh meta tensors, so the user's weights, hooks and devices are never
-touched, even when the forward pass raises.  Every transposed convolution call becomes a row with
-every convention; every other leaf module is listed as "not counted", never dropped.
+Counting happens at the level of ATen operators, the way ``torch.utils.flop_counter.FlopCounterMode``
+does: a ``TorchDispatchMode`` sees every operator call of one forward pass, looks its name up in
+the formulas of :mod:`analytic.operators`, and charges the call to the innermost module that ran
+it.  Module calls, functional calls, subclasses, weight parametrizations, ``output_size=`` and any
+trimming are therefore counted exactly as executed.  Every other operator is listed by name with its
+number of calls, never dropped.
+
+The forward pass runs on a copy of the model on the ``meta`` device (no arithmetic, no memory for
+activations or weights; the user's model is never touched).  When an operator has no meta kernel
+(``torch.istft``, for one), the pass is run again on a CPU copy with real values, with one warning
+naming the operator; ``device="cpu"`` asks for that pass from the start.
 """
 
 from __future__ import annotations
@@ -13,30 +19,37 @@ import copy
 import csv
 import io
 import json
-import math
+import warnings
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .counts import CONVENTIONS
-from .layers import spec_from_module
+from .operators import FORMULAS
 from .tables import table
 
-__all__ = ["Profile", "ProfileRow", "profile"]
+__all__ = ["Profile", "ProfileRow", "profile", "COVERED"]
+
+#: what the counted rows cover, as the total row says
+COVERED = "convolutions and matrix products"
 
 
 @dataclass(frozen=True)
 class ProfileRow:
-    """One module call: qualified name, type, shapes, and its counts (``None``: not counted)."""
+    """One counted operator call: the innermost module that ran it (qualified name, ``""`` for
+    the model itself or a call outside any module, and type), the operator, its input and output
+    shapes, and its counts under every convention."""
 
     name: str
     type: str
+    op: str
     input_shape: tuple[int, ...] | None
     output_shape: tuple[int, ...] | None
-    counts: dict[str, int] | None = field(default=None, compare=True)
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def counted(self) -> bool:
-        return self.counts is not None
+        return True
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:
@@ -45,29 +58,46 @@ def _shape(shape: tuple[int, ...] | None) -> str:
 
 @dataclass(frozen=True)
 class Profile:
-    """The rows of a profile and their total, with Markdown, LaTeX, CSV, JSON and text exports."""
+    """The counted operator calls of one forward pass, what was not counted (operator -> calls),
+    and the total, with Markdown, LaTeX, CSV, JSON, text and pandas exports."""
 
     rows: tuple[ProfileRow, ...]
+    uncounted: dict[str, int] = field(default_factory=dict)
     conventions: tuple[str, ...] = CONVENTIONS
+    device: str = "meta"
 
     @property
     def counted(self) -> tuple[ProfileRow, ...]:
-        return tuple(r for r in self.rows if r.counted)
+        return self.rows
 
     @property
     def total(self) -> dict[str, int]:
-        """Each convention summed over the counted rows."""
-        return {c: sum(r.counts[c] for r in self.counted) for c in self.conventions}
+        """Each convention summed over the counted operator calls (the convolutions and matrix
+        products of the forward pass)."""
+        return {c: sum(r.counts[c] for r in self.rows) for c in self.conventions}
+
+    @property
+    def coverage(self) -> dict[str, dict[str, int]]:
+        """``{"counted": {operator: calls}, "uncounted": {operator: calls}}``."""
+        return {"counted": dict(Counter(r.op for r in self.rows)), "uncounted": dict(self.uncounted)}
+
+    def shares(self, convention: str = "flops") -> dict[str, float]:
+        """The share of the total of ``convention`` by layer type (module type of the rows)."""
+        total = self.total[convention] or 1
+        by_type: Counter[str] = Counter()
+        for r in self.rows:
+            by_type[r.type] += r.counts[convention]
+        return {kind: value / total for kind, value in by_type.most_common()}
 
     def _table(self) -> tuple[list[str], list[list[object]]]:
         headers = ["layer", "type", "input", "output", *self.conventions]
-        rows: list[list[object]] = []
+        rows: list[list[object]] = [[r.name or "(model)", r.type, _shape(r.input_shape), _shape(r.output_shape),
+                                     *(r.counts[c] for c in self.conventions)] for r in self.rows]
+        for op, calls in sorted(self.uncounted.items()):
+            rows.append([f"not counted: {op}", f"{calls} call{'s' * (calls != 1)}", "", "",
+                         *([None] * len(self.conventions))])
         total = self.total
-        for r in self.rows:
-            values = [r.counts[c] for c in self.conventions] if r.counted else ["not counted"] + [None] * (
-                len(self.conventions) - 1)
-            rows.append([r.name or "(model)", r.type, _shape(r.input_shape), _shape(r.output_shape), *values])
-        rows.append(["total", "", "", "", *(total[c] for c in self.conventions)])
+        rows.append([f"total ({COVERED})", "", "", "", *(total[c] for c in self.conventions)])
         return headers, rows
 
     def to_markdown(self) -> str:
@@ -83,20 +113,30 @@ class Profile:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["layer", "type", "input_shape", "output_shape", "counted", *self.conventions])
+        writer.writerow(["layer", "type", "op", "input_shape", "output_shape", *self.conventions])
         for r in self.rows:
-            writer.writerow([r.name, r.type, _shape(r.input_shape), _shape(r.output_shape), r.counted,
-                             *([r.counts[c] for c in self.conventions] if r.counted else [""] * len(self.conventions))])
-        writer.writerow(["total", "", "", "", "", *self.total.values()])
+            writer.writerow([r.name, r.type, r.op, _shape(r.input_shape), _shape(r.output_shape),
+                             *(r.counts[c] for c in self.conventions)])
+        writer.writerow([f"total ({COVERED})", "", "", "", "", *self.total.values()])
         return out.getvalue()
 
     def to_json(self) -> str:
         return json.dumps({
-            "format": "tapcount-profile", "version": 1, "conventions": list(self.conventions),
-            "rows": [{"name": r.name, "type": r.type, "input_shape": r.input_shape, "output_shape": r.output_shape,
-                      "counted": r.counted, "counts": r.counts} for r in self.rows],
-            "total": self.total,
+            "format": "tapcount-profile", "version": 2, "conventions": list(self.conventions),
+            "covers": COVERED, "device": self.device,
+            "rows": [{"name": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
+                      "output_shape": r.output_shape, "counts": r.counts} for r in self.rows],
+            "uncounted": self.uncounted, "total": self.total,
         }, indent=2, sort_keys=True)
+
+    def to_pandas(self):
+        """The rows as a ``pandas.DataFrame`` (``pip install pandas``), one column per convention."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("Profile.to_pandas needs pandas: pip install pandas") from None
+        return pandas.DataFrame([{"layer": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
+                                  "output_shape": r.output_shape, **r.counts} for r in self.rows])
 
     def __str__(self) -> str:
         return self.to_text()
@@ -145,68 +185,139 @@ def _meta_inputs(model, input_shape, example_inputs) -> tuple:
     return tuple(to_meta(v) for v in inputs)
 
 
-def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=None,
-            conventions: Sequence[str] = CONVENTIONS) -> Profile:
-    """Profile ``model`` on an input of ``input_shape`` (or on ``example_inputs``: a tensor, a
-    shape, or a tuple of them for a model with several inputs).
+class _MissingKernel(Exception):
+    """An operator without a kernel for the device of the pass (the meta device, usually)."""
 
-    One row per call of a leaf module, in execution order: transposed convolutions
-    (``ConvTranspose1d/2d/3d``) with every convention, the others marked "not counted".
+    def __init__(self, op: str, module: str, error: BaseException):
+        super().__init__(op)
+        self.op, self.module, self.error = op, module, error
+
+
+def _read(op: str, args, kwargs) -> dict[str, object]:
+    """The formula's arguments of an operator call: shapes and hyper-parameters as plain ints."""
+    import torch
+
+    def shape(t):
+        return tuple(int(v) for v in t.shape)
+
+    if op in ("aten.convolution", "aten._convolution"):
+        x, w, bias, stride, padding, dilation, transposed, output_padding, groups = args[:9]
+        return {"x": shape(x), "w": shape(w), "bias": isinstance(bias, torch.Tensor), "stride": tuple(stride),
+                "padding": tuple(padding), "dilation": tuple(dilation), "transposed": bool(transposed),
+                "output_padding": tuple(output_padding), "groups": int(groups)}
+    if op in ("aten.addmm", "aten.baddbmm"):
+        return {"bias": None, "a": shape(args[1]), "b": shape(args[2])}
+    return {"a": shape(args[0]), "b": shape(args[1])}
+
+
+def _count(model, inputs, conventions, internals) -> tuple[list[ProfileRow], Counter]:
+    """One forward pass of ``model`` on ``inputs`` under the counting mode."""
+    import torch
+    from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    names = {id(m): name for name, m in model.named_modules()}
+    stack: list[torch.nn.Module] = []
+    rows: list[ProfileRow] = []
+    uncounted: Counter[str] = Counter()
+
+    def enter(module, args):
+        if id(module) in names and id(module) not in internals:
+            stack.append(module)
+
+    def leave(module, args, output):
+        if stack and stack[-1] is module:
+            stack.pop()
+
+    def owner() -> tuple[str, str]:
+        if not stack:
+            return "", type(model).__name__
+        module = stack[-1]
+        # weight_norm makes a dynamic subclass (ParametrizedConv1d): name the module's own class
+        kind = type(module).__bases__[0] if torch.nn.utils.parametrize.is_parametrized(module) else type(module)
+        return names[id(module)], kind.__name__
+
+    class Counting(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            op = f"aten.{func._schema.name.split('::')[-1]}"
+            try:
+                out = func(*args, **kwargs)
+            except NotImplementedError as error:
+                raise _MissingKernel(op, owner()[0], error) from error
+            formula = FORMULAS.get(op)
+            if formula is None:
+                uncounted[op] += 1
+                return out
+            name, kind = owner()
+            counts = formula(**_read(op, args, kwargs))
+            first = args[0] if op not in ("aten.addmm", "aten.baddbmm") else args[1]
+            rows.append(ProfileRow(name, kind, op, tuple(first.shape), tuple(out.shape),
+                                   {c: counts[c] for c in conventions}))
+            return out
+
+    handles = [register_module_forward_pre_hook(enter), register_module_forward_hook(leave)]
+    try:
+        with torch.no_grad(), Counting():
+            model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return rows, uncounted
+
+
+def _internals(model) -> set[int]:
+    """The modules that compute a parametrized weight (weight_norm's): they belong to their layer."""
+    from torch.nn.utils.parametrize import is_parametrized
+
+    return {id(m) for owner in model.modules() if is_parametrized(owner) for m in owner.parametrizations.modules()}
+
+
+def _real_inputs(inputs) -> tuple:
+    """CPU inputs of the shapes and dtypes of ``inputs`` (meta tensors), with values (a seeded normal)."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    return tuple(torch.randn(tuple(t.shape), generator=generator, dtype=t.dtype) if isinstance(t, torch.Tensor)
+                 and t.dtype.is_floating_point else torch.zeros(tuple(t.shape), dtype=t.dtype)
+                 if isinstance(t, torch.Tensor) else t for t in inputs)
+
+
+def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=None,
+            conventions: Sequence[str] = CONVENTIONS, device: str = "meta") -> Profile:
+    """Count every convolution and matrix product of one forward pass of ``model`` on an input of
+    ``input_shape`` (or on ``example_inputs``: a tensor, a shape, or a tuple of them for a model
+    with several inputs).
+
+    ``device="meta"`` (the default) runs the pass on a meta copy of the model and falls back to a
+    CPU copy, with one warning, when an operator has no meta kernel; ``device="cpu"`` runs on a CPU
+    copy from the start.  The user's model, its weights and hooks are never touched.
     """
     import torch
 
     from .counts import check_convention
 
     conventions = tuple(check_convention(c) for c in conventions)
+    if device not in ("meta", "cpu"):
+        raise ValueError(f"device ({device!r}) must be 'meta' or 'cpu'")
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     inputs = _meta_inputs(model, input_shape, example_inputs)
-    meta = _meta_copy(model)
-    calls: list[tuple[str, object, tuple | None, tuple | None]] = []
-
-    def hook(name):
-        def record(module, args, output):
-            shape_in = tuple(args[0].shape) if args and isinstance(args[0], torch.Tensor) else None
-            shape_out = tuple(output.shape) if isinstance(output, torch.Tensor) else None
-            calls.append((name, module, shape_in, shape_out))
-        return record
-
-    # A row for every transposed convolution and every other leaf module.  The modules that compute
-    # a parametrized weight (weight_norm's) belong to their layer: they are neither rows nor do
-    # they make their layer a non-leaf.
-    from torch.nn.utils.parametrize import is_parametrized
-
-    internals = {id(m) for owner in meta.modules() if is_parametrized(owner)
-                 for m in owner.parametrizations.modules()}
-    for name, module in meta.named_modules():
-        if id(module) in internals:
-            continue
-        leaf = all(id(child) in internals for child in module.children())
-        if leaf or spec_from_module(module) is not None:
-            module.register_forward_hook(hook(name))
-    try:
-        with torch.no_grad():
-            meta(*inputs)
-    except Exception as error:  # the user's forward: report it, nothing to clean up (a copy)
-        raise RuntimeError(f"the model's forward pass on the meta device failed: "
-                           f"{type(error).__name__}: {error}") from error
-    rows = []
-    for name, module, shape_in, shape_out in calls:
-        spec = spec_from_module(module)
-        if spec is None or shape_in is None or shape_out is None:
-            # weight_norm makes a dynamic subclass (ParametrizedConv1d): name the module's own class
-            kind = type(module).__bases__[0] if is_parametrized(module) else type(module)
-            rows.append(ProfileRow(name, kind.__name__, shape_in, shape_out))
-            continue
-        expected = spec.output_shape(shape_in)
-        if expected != shape_out:  # forward(..., output_size=...) chose another output_padding
-            extra = [a - e for a, e in zip(shape_out[-spec.DIMS:], expected[-spec.DIMS:], strict=True)]
-            base = spec.output_padding if spec.DIMS > 1 else (spec.output_padding,)
-            padding = tuple(o + x for o, x in zip(base, extra, strict=True))
-            spec = replace(spec, output_padding=padding if spec.DIMS > 1 else padding[0])
-        counts = spec.breakdown(shape_in)
-        assert math.prod(shape_out[-spec.DIMS:]) == counts["output_length"]
-        # the torch class counted (not a dynamic subclass such as weight_norm's ParametrizedConvTranspose1d)
-        rows.append(ProfileRow(name, type(spec).__name__, shape_in, shape_out,
-                               {c: counts[c] for c in conventions}))
-    return Profile(tuple(rows), conventions)
+    passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
+    for attempt in passes:
+        copied = _meta_copy(model) if attempt == "meta" else copy.deepcopy(model).to("cpu")
+        given = inputs if attempt == "meta" else _real_inputs(inputs)
+        try:
+            rows, uncounted = _count(copied, given, conventions, _internals(copied))
+        except _MissingKernel as missing:
+            if attempt == "meta":
+                warnings.warn(f"{missing.op} has no meta kernel (in module {missing.module or '(model)'!r}):"
+                              f" counting on a real CPU forward instead", RuntimeWarning, stacklevel=2)
+                continue
+            raise RuntimeError(f"the model's forward pass on the CPU failed at {missing.op} in module"
+                               f" {missing.module or '(model)'!r}: {missing.error}") from missing.error
+        except Exception as error:  # the user's forward: report it, nothing to clean up (a copy)
+            raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
+                               f"{type(error).__name__}: {error}") from error
+        return Profile(tuple(rows), dict(uncounted), conventions, attempt)
+    raise AssertionError("unreachable")

@@ -51,6 +51,11 @@ def measure(module: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, 
         params["bias"] = torch.zeros(module.bias.shape, dtype=torch.float64)
     with torch.no_grad():
         y = torch.func.functional_call(module, params, (x,))
+    expected = spec.output_shape(tuple(input_shape))[-spec.DIMS:]
+    if tuple(y.shape[-spec.DIMS:]) != expected:  # a subclass whose forward trims or pads the output
+        raise ValueError(f"{type(module).__name__}'s forward returns spatial size {tuple(y.shape[-spec.DIMS:])},"
+                         f" not the {expected} its convolution computes: measure the convolution itself, or count"
+                         f" the calls as executed with analytic.profile")
     y = y.reshape(-1, spec.out_channels, *y.shape[-spec.DIMS:])
     # every (sample, channel) row is the same filter's output: read one, check all
     row = y[0, 0]

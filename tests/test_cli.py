@@ -243,7 +243,8 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
               "\\usepackage{booktabs}\n\\begin{document}\n\\tiny\n" + latex + "\n\\end{document}\n")
     two = tapcount("profile", f"{ROOT / 'tests' / 'models.py'}:two_inputs", "--input-shape", "1,4,5,6",
                    "--input-shape", "2,3,9", "--format", "json").stdout
-    assert [r["name"] for r in json.loads(two)["rows"]] == ["up", "up", "act", "up1d"]
+    assert [r["name"] for r in json.loads(two)["rows"]] == ["up", "up", "up1d"]
+    assert json.loads(two)["uncounted"]["aten.relu"] == 1
 
 
 @pytest.mark.parametrize(
@@ -366,3 +367,14 @@ def test_verify_streams_its_configurations():
 def test_derive_refuses_the_configurations_torch_refuses(values, message):
     result = tapcount("derive", "--convention", "exact", "--format", "text", *values, check=False)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_profile_command_falls_back_to_the_cpu_with_a_one_line_warning():
+    target = f"{ROOT / 'tests' / 'models.py'}:spectrogram_masker"
+    result = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("tapcount profile: warning: aten.")
+    assert "has no meta kernel" in result.stderr
+    document = json.loads(result.stdout)
+    assert document["device"] == "cpu" and [r["name"] for r in document["rows"]] == ["mask"]
+    direct = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json", "--device", "cpu")
+    assert direct.stderr == "" and json.loads(direct.stdout)["total"] == document["total"]

@@ -1,23 +1,54 @@
-"""analytic.profile: whole models on the meta device, checked against real forwards on torch."""
+"""analytic.profile: every convolution and matrix product of whole models, counted at the operator
+level, checked against torch's FlopCounterMode and the all-ones measurement on real forwards."""
 
 import copy
 import json
+import warnings
 
 import pytest
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 import analytic
 import empirical
 from tests import models
 from tests.test_derivations import _pdflatex
 
+#: the models of tests/models.py, from their papers' configurations, with an input each
+MODELS = {
+    "HiFi-GAN V1 (weight-normalised)": (models.hifigan_generator_weight_norm, (1, 80, 20)),
+    "MelGAN (reflection padding)": (models.melgan_generator, (1, 80, 20)),
+    "DCGAN generator": (models.dcgan_generator, (2, 100, 1, 1)),
+    "U-Net (ConvTranspose2d)": (models.unet, (1, 1, 64, 64)),
+    "filterbank decoder (F.conv_transpose1d, a trimming subclass)": (models.filterbank_decoder, (1, 512, 50)),
+    "spectrogram masker (torch.istft, no meta kernel)": (models.spectrogram_masker, (1, 2, 257, 20)),
+}
 
-def _measured_on_a_real_forward(model, *inputs):
-    """(module, input shape) of every transposed-convolution call of a real forward."""
+
+def _torch_flops(model, shape):
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.randn(shape))
+    return counter.get_total_flops()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_flops_total_equals_torch_flop_counter_on_a_real_forward(name):
+    make, shape = MODELS[name]
+    model = make()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the istft model's fallback, tested below
+        prof = analytic.profile(model, shape)
+    assert prof.total["flops"] == _torch_flops(model, shape)
+    assert prof.rows and all(r.counts["exact"] <= r.counts["flops"] for r in prof.rows)
+
+
+def _calls(model, *inputs):
+    """(module, input shape) of every convolution module call of a real forward."""
     calls = []
+    kinds = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d, torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d,
+             torch.nn.ConvTranspose3d)
     handles = [m.register_forward_hook(lambda mod, args, out: calls.append((mod, tuple(args[0].shape))))
-               for m in model.modules()
-               if isinstance(m, (torch.nn.ConvTranspose1d, torch.nn.ConvTranspose2d, torch.nn.ConvTranspose3d))]
+               for m in model.modules() if isinstance(m, kinds)]
     try:
         with torch.no_grad():
             model(*inputs)
@@ -32,38 +63,85 @@ def hifigan():
     return models.hifigan_generator()
 
 
-def test_hifigan_profile_equals_empirical_ops_of_a_real_forward(hifigan):
+def test_every_convolution_of_hifigan_is_a_row_equal_to_the_all_ones_measurement(hifigan):
     shape = (1, 80, 100)
     prof = analytic.profile(hifigan, shape)
-    calls = _measured_on_a_real_forward(hifigan, torch.randn(shape))
-    assert [r.name for r in prof.counted] == ["ups.0", "ups.1", "ups.2", "ups.3"]
+    calls = _calls(hifigan, torch.randn(shape))
+    # conv_pre, 4 upsamplers, 12 residual blocks of 6 convolutions, conv_post: one row per call
+    assert [r.name for r in prof.rows] == [names for names in (_name(hifigan, m) for m, _ in calls)]
+    assert len(prof.rows) == 1 + 4 + 12 * 6 + 1
     for convention in analytic.CONVENTIONS:
-        measured = sum(empirical.ops(module, s, convention) for module, s in calls)
-        assert prof.total[convention] == measured, convention
-    # shapes: 100 frames upsampled by 8, 8, 2, 2
-    assert [r.output_shape for r in prof.counted] == [(1, 256, 800), (1, 128, 6400), (1, 64, 12800),
-                                                      (1, 32, 25600)]
-    # every other leaf module is listed, not dropped: conv_pre, 12 resblocks x 6 convs, conv_post
-    not_counted = [r for r in prof.rows if not r.counted]
-    assert len(not_counted) == 1 + 12 * 6 + 1
-    assert {r.type for r in not_counted} == {"Conv1d"}
+        measured = [empirical.ops(module, s, convention) for module, s in calls]
+        assert [r.counts[convention] for r in prof.rows] == measured, convention
+    assert [r.output_shape for r in prof.rows if r.type == "ConvTranspose1d"] == [
+        (1, 256, 800), (1, 128, 6400), (1, 64, 12800), (1, 32, 25600)]
+    # nothing is dropped: the activations and sums are listed by operator with their calls
+    assert prof.uncounted["aten.leaky_relu"] == 4 + 12 * 6 + 1 and prof.uncounted["aten.tanh"] == 1
+    assert prof.coverage["counted"] == {"aten.convolution": 78}
+    shares = prof.shares("flops")
+    assert set(shares) == {"Conv1d", "ConvTranspose1d"} and abs(sum(shares.values()) - 1) < 1e-12
+
+
+def _name(model, module):
+    return next(name for name, m in model.named_modules() if m is module)
 
 
 def test_weight_normalised_generator_is_counted_like_the_plain_one(hifigan):
-    # the published HiFi-GAN wraps every convolution in weight_norm: a parametrized module with
-    # children; it must still be counted, and the weight-norm internals must not become rows
+    # weight_norm computes the weight inside the layer: its operators are not rows of their own
     normalised = models.hifigan_generator_weight_norm()
-    prof = analytic.profile(normalised, (1, 80, 100))
-    plain = analytic.profile(hifigan, (1, 80, 100))
+    prof = analytic.profile(normalised, (1, 80, 30))
+    plain = analytic.profile(hifigan, (1, 80, 30))
     assert prof.total == plain.total
-    assert [(r.name, r.type) for r in prof.counted] == [(f"ups.{i}", "ConvTranspose1d") for i in range(4)]
     assert [(r.name, r.type) for r in prof.rows] == [(r.name, r.type) for r in plain.rows]
-    calls = _measured_on_a_real_forward(normalised, torch.randn(1, 80, 100))
-    assert sum(empirical.ops(m, s, "exact") for m, s in calls) == prof.total["exact"]
     with pytest.warns(FutureWarning, match="deprecated"):  # the old style, still common in the wild
         old_style = torch.nn.utils.weight_norm(torch.nn.ConvTranspose1d(8, 4, 16, 8, padding=4))
     assert analytic.profile(torch.nn.Sequential(old_style), (1, 8, 10)).total["exact"] == empirical.ops(
         old_style, (1, 8, 10), "exact")
+
+
+def test_functional_calls_subclasses_and_trimming_count_as_executed():
+    model = models.filterbank_decoder()
+    prof = analytic.profile(model, (1, 512, 50))
+    assert [(r.name, r.type) for r in prof.rows] == [("", "FilterbankDecoder"), ("causal", "CausalConvTranspose1d")]
+    functional = analytic.ConvTranspose1d(512, 1, 16, stride=8, bias=False)
+    causal = analytic.ConvTranspose1d(512, 1, 16, stride=8)  # computed in full, trimmed afterwards
+    for convention in analytic.CONVENTIONS:
+        assert prof.rows[0].counts[convention] == functional.ops((1, 512, 50), convention)
+        assert prof.rows[1].counts[convention] == causal.ops((1, 512, 50), convention)
+    assert prof.rows[1].output_shape == (1, 1, 408)  # before the trim
+    # measuring the trimming module's output would count 400 positions: refused, not silently wrong
+    with pytest.raises(ValueError, match=r"forward returns spatial size \(400,\), not the \(408,\)"):
+        empirical.ops(model.causal, (1, 512, 50))
+
+
+def test_a_missing_meta_kernel_falls_back_to_a_cpu_forward_with_one_warning():
+    model = models.spectrogram_masker()
+    with pytest.warns(RuntimeWarning, match=r"has no meta kernel \(in module .*\): counting on a real CPU forward"):
+        prof = analytic.profile(model, (1, 2, 257, 20))
+    assert prof.device == "cpu" and [r.name for r in prof.rows] == ["mask"]
+    mask = analytic.Conv2d(2, 2, 3, padding=1)
+    assert prof.rows[0].counts == {c: mask.ops((1, 2, 257, 20), c) for c in analytic.CONVENTIONS}
+    assert "aten.istft" not in prof.coverage["counted"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # asked for: no warning
+        assert analytic.profile(model, (1, 2, 257, 20), device="cpu").total == prof.total
+
+
+def test_matrix_products_of_linear_layers_and_matmul():
+    model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3, bias=False))
+    prof = analytic.profile(model, (4, 6))
+    assert [r.op for r in prof.rows] == ["aten.addmm", "aten.mm"]
+    assert prof.total["flops"] == _torch_flops(model, (4, 6)) == 2 * 4 * (6 * 5 + 5 * 3)
+    # exact: each output sums k products with k - 1 additions, plus the bias
+    assert prof.rows[0].counts["exact"] == 4 * 5 * (2 * 6) and prof.rows[1].counts["exact"] == 4 * 3 * (2 * 5 - 1)
+
+    class Attention(torch.nn.Module):
+        def forward(self, q):
+            return torch.softmax(q @ q.transpose(-1, -2), -1) @ q
+
+    batched = analytic.profile(Attention(), (3, 7, 4))
+    assert {r.op for r in batched.rows} == {"aten.bmm"}
+    assert batched.total["flops"] == _torch_flops(Attention(), (3, 7, 4)) == 2 * (2 * 3 * 7 * 7 * 4)
 
 
 def test_profile_leaves_the_model_untouched(hifigan):
@@ -73,30 +151,27 @@ def test_profile_leaves_the_model_untouched(hifigan):
     assert all(torch.equal(before[k], v) for k, v in hifigan.state_dict().items())
     assert all(p.device.type == "cpu" for p in hifigan.parameters())
     assert sum(len(m._forward_hooks) for m in hifigan.modules()) == hooks
+    assert not torch.nn.modules.module._global_forward_hooks  # the attribution hooks are gone
 
 
 def test_profile_with_several_inputs_2d_and_output_size():
     model = models.two_inputs()
     image, signal = torch.randn(1, 4, 5, 6), torch.randn(2, 3, 9)
     prof = analytic.profile(model, example_inputs=(image, signal))
-    assert [r.name for r in prof.counted] == ["up", "up", "up1d"]
-    assert [r.name for r in prof.rows if not r.counted] == ["act"]
-    calls = _measured_on_a_real_forward(model, image, signal)
+    assert [r.name for r in prof.rows] == ["up", "up", "up1d"]
+    assert prof.uncounted["aten.relu"] == 1
     # the second call's output_size raises output_padding to 1: counted with it
-    assert prof.counted[1].output_shape == (1, 2, 10, 12) != prof.counted[0].output_shape
-    for convention in analytic.CONVENTIONS:
-        per_call = [empirical.ops(m, s, convention) for m, s in calls[:1] + calls[2:]]
-        assert prof.counted[0].counts[convention] == per_call[0]
-        assert prof.counted[2].counts[convention] == per_call[1]
+    assert prof.rows[1].output_shape == (1, 2, 10, 12) != prof.rows[0].output_shape
     resized = analytic.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
-    assert prof.counted[1].counts["exact"] == resized.ops((1, 4, 5, 6), "exact")
+    assert prof.rows[1].counts["exact"] == resized.ops((1, 4, 5, 6), "exact")
+    assert prof.rows[2].counts["exact"] == empirical.ops(model.up1d, (2, 3, 9), "exact")
     # shapes instead of tensors work too
     again = analytic.profile(model, example_inputs=((1, 4, 5, 6), (2, 3, 9)))
     assert again.total == prof.total
     # one shape alone is one input, not four
     single = analytic.profile(models.broken(), example_inputs=(1, 2, 47))  # 2 x 49 outputs: view works
     assert single.total == analytic.profile(models.broken(), (1, 2, 47)).total
-    assert single.counted[0].input_shape == (1, 2, 47)
+    assert single.rows[0].input_shape == (1, 2, 47)
 
 
 def test_profile_reports_a_failing_forward_and_leaves_the_model_alone():
@@ -114,17 +189,24 @@ def test_profile_argument_errors():
         analytic.profile(42, (1, 2, 3))
     with pytest.raises(ValueError, match="convention"):
         analytic.profile(model, (1, 2, 3), conventions=("nope",))
+    with pytest.raises(ValueError, match=r"device \('cuda'\) must be 'meta' or 'cpu'"):
+        analytic.profile(model, (1, 2, 3), device="cuda")
 
 
 def test_profile_exports(hifigan, tmp_path):
     prof = analytic.profile(hifigan, (1, 80, 100))
     document = json.loads(prof.to_json())
     assert document["total"] == prof.total and len(document["rows"]) == len(prof.rows)
+    assert document["uncounted"] == prof.uncounted and document["covers"] == "convolutions and matrix products"
     csv_lines = prof.to_csv().splitlines()
-    assert csv_lines[0].startswith("layer,type,input_shape,output_shape,counted,moduleprofiler")
-    assert csv_lines[-1].startswith("total,") and csv_lines[-1].endswith(str(prof.total["torchinfo"]))
+    assert csv_lines[0].startswith("layer,type,op,input_shape,output_shape,moduleprofiler")
+    assert csv_lines[-1].startswith("total (convolutions and matrix products),")
+    assert csv_lines[-1].endswith(str(prof.total["torchinfo"]))
     markdown = prof.to_markdown()
     assert "| ups.0 | ConvTranspose1d | 1×512×100 | 1×256×800 |" in markdown
-    assert "not counted" in markdown
+    assert "| not counted: aten.leaky_relu | 77 calls |" in markdown
+    assert "| total (convolutions and matrix products) |" in markdown
+    frame = prof.to_pandas()
+    assert list(frame["flops"]) == [r.counts["flops"] for r in prof.rows]
     _pdflatex(tmp_path, "profile", "\\documentclass{article}\n\\usepackage[a3paper,landscape]{geometry}\n"
               "\\usepackage{booktabs}\n\\begin{document}\n\\tiny\n" + prof.to_latex() + "\n\\end{document}\n")

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -108,11 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     figure = _sub(sub, "figure", "Draw the tap diagram of a configuration (TikZ, PNG or SVG).")
     _filter_options(figure, required=True)
     figure.add_argument("--out", required=True, metavar="FILE", help=".tex (TikZ document), .png or .svg")
-    prof = _sub(sub, "profile", "Count every transposed convolution of a model built by a factory in a Python file.")
+    prof = _sub(sub, "profile", "Count every convolution and matrix product of a model built by a factory in a"
+                                " Python file.")
     prof.add_argument("target", metavar="FILE.py:FACTORY", help="a file and a function of it returning the model")
     prof.add_argument("--input-shape", action="append", required=True, metavar="N,C,L",
                       help="shape of the model's input; repeat for a model with several inputs")
     prof.add_argument("--format", choices=("table", "markdown", "latex", "csv", "json"), default="table")
+    prof.add_argument("--device", choices=("meta", "cpu"), default="meta",
+                      help="meta (default; falls back to cpu for an operator without a meta kernel) or cpu")
     return parser
 
 
@@ -190,7 +194,11 @@ def _profile(args) -> str:
     model = _build_model(args.target)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{args.target} returned {type(model).__name__}, not a torch.nn.Module")
-    result = profile(model, example_inputs=tuple(shapes))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        result = profile(model, example_inputs=tuple(shapes), device=args.device)
+    for warning in caught:  # the meta-kernel fallback: one line each, no source location
+        print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
     return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,
             "csv": result.to_csv, "json": result.to_json}[args.format]().rstrip("\n")
 

@@ -31,6 +31,7 @@ from .counts import (
 )
 from .lattice import floor_sum, lattice_count
 from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from .linear import Linear
 
 __all__ = [
     "CONVENTIONS",
@@ -41,6 +42,7 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
     "FilterCounts",
+    "Linear",
     "additions_per_filter",
     "exact_additions_per_filter",
     "filter_counts",

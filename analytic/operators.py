@@ -59,9 +59,9 @@ def matmul_counts(batch: int, m: int, k: int, n: int, bias: bool) -> dict[str, i
     """``batch`` products of an ``m x k`` and a ``k x n`` matrix, plus a bias added to each of the
     ``m x n`` results when ``bias``.  Each output sums ``k`` products: ``k`` multiplications and
     ``k - 1`` additions, one more with the bias.  The conventions are those the tools give an
-    ``nn.Linear`` of these sizes (``macs``: fvcore and thop; ``flops``: torch's counter, which
-    ignores the bias; ``moduleprofiler``: its Linear formula; ``ptflops``: the bias once per output
-    feature, as it counts a Linear; ``torchinfo``: the weight and the bias once per row)."""
+    ``nn.Linear`` of these sizes on a 2-d input (``macs``: fvcore and thop; ``flops``: torch's
+    counter, which ignores the bias; ``moduleprofiler``: its Linear formula; ``ptflops`` and
+    ``torchinfo``: the macs plus one addition per output for the bias)."""
     b = bias + 0
     macs = batch * m * k * n
     exact = batch * m * n * (2 * k - 1 + b)
@@ -70,7 +70,7 @@ def matmul_counts(batch: int, m: int, k: int, n: int, bias: bool) -> dict[str, i
         "exact": exact,
         "macs": macs,
         "flops": 2 * macs,
-        "ptflops": macs + b * n,
+        "ptflops": macs + b * batch * m * n,
         "thop": macs,
         "torchinfo": macs + b * batch * m * n,
     }

@@ -378,3 +378,23 @@ def test_profile_command_falls_back_to_the_cpu_with_a_one_line_warning():
     assert document["device"] == "cpu" and [r["name"] for r in document["rows"]] == ["mask"]
     direct = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json", "--device", "cpu")
     assert direct.stderr == "" and json.loads(direct.stdout)["total"] == document["total"]
+
+
+def test_count_layer_files_of_every_type(tmp_path):
+    path = tmp_path / "model.toml"
+    path.write_text('[[layers]]\nname = "pre"\ntype = "Conv1d"\nin_channels = 80\nout_channels = 512\n'
+                    'kernel_size = 7\npadding = 3\nlength = 100\n\n'
+                    '[[layers]]\nname = "up"\nin_channels = 512\nout_channels = 256\nkernel_size = 16\nstride = 8\n'
+                    'padding = 4\nlength = 100\n\n'
+                    '[[layers]]\nname = "head"\ntype = "Linear"\nin_features = 256\nout_features = 10\nbatch = 800\n')
+    document = json.loads(tapcount("count", "--layers", str(path), "--format", "json").stdout)
+    expected = [analytic.Conv1d(80, 512, 7, padding=3).ops((1, 80, 100), "exact"),
+                analytic.ConvTranspose1d(512, 256, 16, stride=8, padding=4).ops((1, 512, 100), "exact"),
+                analytic.Linear(256, 10).ops((800, 256), "exact")]
+    assert [layer["counts"]["exact"] for layer in document["layers"]] == expected
+    assert document["total"]["exact"] == sum(expected)
+    table = tapcount("count", "--layers", str(path)).stdout
+    assert table.splitlines()[0].split() == ["quantity", "pre", "up", "head", "total"]
+    path.write_text('[[layers]]\ntype = "Conv5d"\nkernel_size = 3\nlength = 4\n')
+    result = tapcount("count", "--layers", str(path), check=False)
+    assert result.returncode == 2 and "type ('Conv5d') must be one of ConvTranspose1d, Conv1d, Linear" in result.stderr

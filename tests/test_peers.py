@@ -10,6 +10,7 @@ instead, as the README says.
 
 import contextlib
 import io
+import math
 import warnings
 
 import pytest
@@ -171,3 +172,34 @@ def test_torchinfo_on_weight_normalised_layers():
     assert torchinfo_total(new, shape) == 0
     assert analytic.profile(torch.nn.Sequential(old), shape).total["torchinfo"] == ours
     assert analytic.profile(torch.nn.Sequential(new), shape).total["torchinfo"] == ours
+
+
+@st.composite
+def linear_layers(draw):
+    """(keywords, input shape) of a torch.nn.Linear with 1 to 3 leading dimensions."""
+    layer = dict(in_features=draw(st.integers(1, 9)), out_features=draw(st.integers(1, 9)), bias=draw(st.booleans()))
+    leading = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    return layer, (*leading, layer["in_features"])
+
+
+@examples(150)
+@given(case=linear_layers())
+def test_linear_conventions_equal_the_tools(case):
+    import moduleprofiler
+
+    layer, shape = case
+    ours = analytic.Linear(**layer).breakdown(shape)
+    assert torch_flops(torch.nn.Linear(**layer), shape) == ours["flops"]
+    assert fvcore_total(torch.nn.Linear(**layer), shape) == ours["macs"]
+    assert thop_total(torch.nn.Linear(**layer), shape) == ours["thop"]
+    assert torchinfo_total(torch.nn.Linear(**layer), shape) == ours["torchinfo"]  # first dimension only
+    assert ptflops_total(torch.nn.Linear(**layer), shape, "aten") == ours["ptflops"]
+    if len(shape) > 1:  # ptflops needs a batch dimension to average over
+        assert ptflops_total(torch.nn.Linear(**layer), shape, "pytorch") * shape[0] == ours["ptflops"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        reported = moduleprofiler.ModuleProfiler().estimate_ops(torch.nn.Linear(**layer), torch.ones(shape))
+    assert reported["__root__"]["ops"] == ours["moduleprofiler"]
+    # the exact count: k products and k - 1 additions per output, one more with the bias, by enumeration
+    outputs = math.prod(shape[:-1]) * layer["out_features"]
+    assert ours["exact"] == sum(layer["in_features"] + (layer["in_features"] - 1) + layer["bias"]
+                                for _ in range(outputs))

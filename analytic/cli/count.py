@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..conv_layers import Conv1d
 from ..counts import CONVENTIONS
 from ..layers import ConvTranspose1d
+from ..linear import Linear
 from ..tables import table, to_json
 from ..validation import as_int, at_least
 
@@ -18,6 +20,13 @@ LAYER_KEYS = ("in_channels", "out_channels", "kernel_size", "stride", "padding",
 INTERMEDIATE = ("output_length", "psi", "lambda", "gamma", "additions_per_filter",
                 "exact_additions_per_filter", "taps_kept", "covered_positions",
                 "exact_multiplications", "exact_additions")
+#: the layer types of a layer file: (class, its keys, the keys required)
+TYPES = {
+    "ConvTranspose1d": (ConvTranspose1d, LAYER_KEYS, ("kernel_size", "length")),
+    "Conv1d": (Conv1d, ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups",
+                        "bias", "padding_mode", "length", "batch"), ("kernel_size", "length")),
+    "Linear": (Linear, ("in_features", "out_features", "bias", "batch"), ("in_features", "out_features")),
+}
 #: quantities that add up over layers (the total column)
 ADDITIVE = (*CONVENTIONS, "exact_multiplications", "exact_additions")
 
@@ -61,29 +70,40 @@ def load_layers(path: str | Path) -> list[dict]:
     if not isinstance(layers, list) or not layers or not all(isinstance(x, dict) for x in layers):
         raise ValueError(f"{path}: expected a non-empty list of layer tables under 'layers'")
     for i, layer in enumerate(layers):
-        unknown = set(layer) - set(LAYER_KEYS) - {"name"}
+        kind = layer.get("type", "ConvTranspose1d")
+        if not isinstance(kind, str) or kind not in TYPES:
+            raise ValueError(f"{path}: layer {i}: type ({kind!r}) must be one of {', '.join(TYPES)}")
+        keys, required = TYPES[kind][1:]
+        unknown = set(layer) - set(keys) - {"name", "type"}
         if unknown:
-            raise ValueError(f"{path}: layer {i}: unknown key(s) {sorted(unknown)}; known: {', '.join(LAYER_KEYS)}")
-        for key in ("kernel_size", "length"):
+            raise ValueError(f"{path}: layer {i}: unknown key(s) {sorted(unknown)} for {kind};"
+                             f" known: {', '.join(keys)}")
+        for key in required:
             if key not in layer:
                 raise ValueError(f"{path}: layer {i}: {key} is required")
     return layers
 
 
 def count(configs: list[dict]) -> list[tuple[str, dict, dict[str, int]]]:
-    """``(name, config, breakdown)`` per layer; ``ValueError`` naming the layer on bad values."""
+    """``(name, config, breakdown)`` per layer; ``ValueError`` naming the layer on bad values.
+    A config's ``type`` (default ``ConvTranspose1d``) is one of :data:`TYPES`."""
     out = []
     for i, config in enumerate(configs):
         name = str(config.get("name", f"layer {i}" if len(configs) > 1 else "layer"))
-        spec = {k: v for k, v in config.items() if k not in ("name", "length", "batch")}
-        spec.setdefault("in_channels", 1)
-        spec.setdefault("out_channels", 1)
+        kind = config.get("type", "ConvTranspose1d")
+        spec = {k: v for k, v in config.items() if k not in ("name", "type", "length", "batch")}
         try:
-            layer = ConvTranspose1d(**spec)
+            if not isinstance(kind, str) or kind not in TYPES:
+                raise ValueError(f"type ({kind!r}) must be one of {', '.join(TYPES)}")
             batch, length = (as_int(key, config.get(key, 1)) for key in ("batch", "length"))
             at_least("batch", batch, 1)
             at_least("length", length, 1)
-            result = layer.breakdown((batch, layer.in_channels, length))
+            if kind == "Linear":  # a batch of rows
+                layer = Linear(**spec)
+                result = layer.breakdown((batch, layer.in_features))
+            else:
+                layer = TYPES[kind][0](**({"in_channels": 1, "out_channels": 1} | spec))
+                result = layer.breakdown((batch, layer.in_channels, length))
         except (ValueError, TypeError) as error:
             prefix = f"{name}: " if len(configs) > 1 else ""
             raise type(error)(f"{prefix}{error}") from None
@@ -100,13 +120,15 @@ def render(results: list[tuple[str, dict, dict[str, int]]], fmt: str) -> str:
             "layers": [{"name": n, "config": c, "counts": r} for n, c, r in results],
         }
         if len(results) > 1:
-            document["total"] = {k: sum(r[k] for _, _, r in results) for k in ADDITIVE}
+            document["total"] = {k: sum(r.get(k, 0) for _, _, r in results) for k in ADDITIVE}
         return to_json(document)
     several = len(results) > 1
     headers = ["quantity", *(name for name, _, _ in results)] + (["total"] if several else [])
     rows = []
     for key in (*CONVENTIONS, *INTERMEDIATE):
-        row = [key, *(r[key] for _, _, r in results)]
+        if not any(key in r for _, _, r in results):
+            continue
+        row = [key, *(r.get(key) for _, _, r in results)]  # a quantity another layer type has not: blank
         if several:
             row.append(sum(r[key] for _, _, r in results) if key in ADDITIVE else None)
         rows.append(row)

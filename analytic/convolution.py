@@ -31,9 +31,16 @@ def same_padding(kernel_size: int, dilation: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def conv_filter_counts(n: int, k: int, s: int, pl: int, pr: int, d: int, zeros: bool = True) -> FilterCounts:
+def _positive(x):
+    return x if x > 0 else 0
+
+
+def conv_filter_counts(n, k, s, pl, pr, d, zeros: bool = True, G=lattice_count, positive=_positive) -> FilterCounts:
     """Output length, real taps and covered outputs of one filter of a convolution (validated
     values; ``zeros``: the padding reads zeros, which are not multiplied).
+
+    One definition for ints and SymPy expressions: :mod:`analytic.symbolic` passes its
+    ``LatticeCount`` as ``G`` and ``PositivePart`` as ``positive``.
 
     >>> conv_filter_counts(5, 3, 1, 1, 1, 1)  # outputs 0 and 4 have one tap on the padding each
     FilterCounts(output_length=5, taps_kept=13, covered_positions=5)
@@ -41,8 +48,10 @@ def conv_filter_counts(n: int, k: int, s: int, pl: int, pr: int, d: int, zeros: 
     out = conv_output_length(n, k, s, pl, pr, d)
     if not zeros:
         return FilterCounts(out, out * k, out)
-    taps = lattice_count(pl + n, out, k, s, d) - lattice_count(pl, out, k, s, d)
-    pairs = lattice_count(pl + n - d, out, k - 1, s, d) - lattice_count(pl, out, k - 1, s, d) if n > d else 0
+    taps = G(pl + n, out, k, s, d) - G(pl, out, k, s, d)
+    # consecutive real pairs; when n <= d the window holds one tap of an output at most and the
+    # difference is <= 0: its positive part is 0
+    pairs = positive(G(pl + n - d, out, k - 1, s, d) - G(pl, out, k - 1, s, d))
     return FilterCounts(out, taps, taps - pairs)
 
 

@@ -147,3 +147,26 @@ def test_moduleprofiler_convention_equals_the_package(case):
         warnings.simplefilter("ignore")
         reported = moduleprofiler.ModuleProfiler().estimate_ops(TORCH[dims](**layer), torch.ones(batched))
     assert reported["__root__"]["ops"] == SPEC[dims](**layer).ops(shape, "moduleprofiler")
+
+
+@examples(200)
+@given(case=conv_layers(dims=1, modes=("zeros",)))
+def test_symbolic_expressions_equal_the_layer(case):
+    # one definition: the numeric formulas evaluated on SymPy symbols, then on integers again
+    from analytic import symbolic
+
+    _, layer, shape = case
+    if isinstance(layer["padding"], str):
+        return  # the expressions take a symmetric integer padding
+    spec = analytic.Conv1d(**layer)
+    values = {"length": shape[-1], "kernel_size": spec.kernel_size, "stride": spec.stride, "padding": spec.padding,
+              "dilation": spec.dilation, "in_channels": spec.in_channels, "out_channels": spec.out_channels,
+              "groups": spec.groups, "batch": shape[0] if len(shape) == 3 else 1}
+    breakdown = spec.breakdown(shape)
+    for key in symbolic.CONV_QUANTITIES:
+        assert symbolic.evaluate(symbolic.conv_quantity(key), layer="Conv1d", **values) == breakdown[key], key
+    for convention in analytic.CONVENTIONS:
+        expr = symbolic.conv_ops(convention, bias=layer["bias"])
+        assert symbolic.evaluate(expr, layer="Conv1d", **values) == breakdown[convention], convention
+    with pytest.raises(ValueError, match="shorter than the kernel's reach"):
+        symbolic.evaluate(symbolic.conv_quantity("taps_kept"), layer="Conv1d", length=1, kernel_size=3)

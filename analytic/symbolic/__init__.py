@@ -27,6 +27,7 @@ from sympy import Expr, Integer, Mul
 from ..counts import check_convention
 from ..validation import check_keywords as check_values
 from . import symbols
+from .convolution import CONV_QUANTITIES, conv_ops, conv_quantity
 from .derivation import expand, module_total, step, steps
 from .export import (
     align_block,
@@ -49,7 +50,7 @@ __all__ = [
     "steps", "step", "expand", "REGIMES",
     "specialise", "LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums", "latex",
     "align_block", "standalone_document", "to_python", "python_source", "to_numpy", "to_c",
-    "c_source", "to_json", "from_json",
+    "c_source", "to_json", "from_json", "conv_quantity", "conv_ops", "CONV_QUANTITIES",
 ]
 
 
@@ -63,17 +64,31 @@ def quantity(key: str) -> Expr:
 DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "batch": 1}
 
 
-def evaluate(expr: Expr, **values: int) -> Expr:
+def evaluate(expr: Expr, *, layer: str = "ConvTranspose1d", **values: int) -> Expr:
     """Substitute keyword values (torch's defaults for those not given) and return the result.
 
-    The values obey the numeric API's rules (:func:`check_values`): a configuration torch
-    refuses raises ``ValueError`` instead of giving a number.  The result is an integer when
-    every free symbol got a value.
+    The values obey the numeric API's rules for ``layer`` (``"ConvTranspose1d"``, the default, or
+    ``"Conv1d"`` for the expressions of :func:`conv_ops`): a configuration torch refuses raises
+    ``ValueError`` instead of giving a number.  The result is an integer when every free symbol
+    got a value.
 
     >>> evaluate(additions_per_filter(), length=2, kernel_size=3)
     2
+    >>> evaluate(conv_quantity("output_length"), layer="Conv1d", length=5, kernel_size=3)
+    3
     """
-    chosen = check_values(DEFAULTS | values)
+    if layer == "Conv1d":
+        given = DEFAULTS | values
+        chosen = check_values({k: v for k, v in given.items() if k != "output_padding"})
+        if all(key in chosen for key in ("length", "kernel_size")):  # torch's rules for the convolution
+            from ..conv_layers import Conv1d
+
+            Conv1d(1, 1, chosen["kernel_size"], stride=chosen["stride"], padding=chosen["padding"],
+                   dilation=chosen["dilation"]).output_shape((1, 1, chosen["length"]))
+    elif layer == "ConvTranspose1d":
+        chosen = check_values(DEFAULTS | values)
+    else:
+        raise ValueError(f"layer ({layer!r}) must be 'ConvTranspose1d' or 'Conv1d'")
     # xreplace rebuilds the tree bottom-up (every function evaluating on its integers): much
     # faster than subs, and exact
     return expr.xreplace({symbols.BY_NAME[name]: Integer(value) for name, value in chosen.items()})

@@ -100,6 +100,33 @@ def _nd_items() -> list[tuple[str, str]]:
     return items
 
 
+def _conv_items() -> list[tuple[str, str]]:
+    """Conv1d (padding ``p`` on both sides, zeros): the counts from the same lattice count."""
+    from .convolution import conv_filter
+    from .derivation import L_out
+
+    f = conv_filter()
+    short = {f.output_length: L_out}  # shown by name once it is defined
+    taps = f.taps_kept.xreplace(short)
+    return [
+        ("p", "Output $j$ of a convolution reads input $j s + m d - p$ with kernel tap $m$: the taps $(j, m)$ "
+              "form the lattice of a transposed convolution with input and output swapped, and the same "
+              "lattice count $G$, over the $L_{\\mathrm{out}} \\times k$ taps, counts them:"),
+        ("m", rf"L_{{\mathrm{{out}}}} = {latex(f.output_length)}"),
+        ("p", "Taps that read the input, not the zero padding (the exact count's multiplications):"),
+        ("m", rf"T = {latex(taps)}"),
+        ("p", "The real taps of one output read consecutive positions, so its additions, one fewer than its "
+              "real taps, are its pairs of consecutive real taps, counted over the $L_{\\mathrm{out}} \\times "
+              "(k - 1)$ grid (none when $L_{\\mathrm{in}} \\le d$: a window shorter than the dilation holds one "
+              "tap of an output at most):"),
+        ("m", rf"P = {latex((f.taps_kept - f.covered_positions).xreplace(short))}"),
+        ("p", "and the outputs with a real tap number"),
+        ("m", r"Z = T - P"),
+        ("p", "(`analytic.symbolic.conv_ops(convention)` gives each module total; another `padding_mode` "
+              "reads real values through the padding: $T = L_{\\mathrm{out}} k$, $Z = L_{\\mathrm{out}}$)."),
+    ]
+
+
 def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
     """Document content as (section title, [(kind, text)]) with kind "p" (prose) or "m" (math)."""
     out: list[tuple[str, list[tuple[str, str]]]] = []
@@ -147,6 +174,7 @@ def _sections() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
     out.append(("moduleprofiler's model next to the exact model", models))
     out.append(("Two and three dimensions", _nd_items()))
+    out.append(("Forward convolutions: the same lattice, read the other way", _conv_items()))
     return out
 
 

@@ -94,6 +94,20 @@ def bmm(a, b) -> dict[str, int]:
     return matmul_counts(a[0], a[1], a[2], b[2], False)
 
 
+@register("aten._scaled_dot_product_flash_attention_for_cpu", "aten._scaled_dot_product_flash_attention",
+          "aten._scaled_dot_product_efficient_attention", "aten._scaled_dot_product_cudnn_attention")
+def attention(q, k, v) -> dict[str, int]:
+    """A fused attention kernel, ``softmax(q k^T) v`` with ``q`` ``(B, H, L, E)``, ``k``
+    ``(B, H, S, E)``, ``v`` ``(B, H, S, E_v)``: counted as its two batched products, ``q k^T`` and
+    the weights times ``v`` (4 B H L S E flops when ``E_v = E``), whichever kernel runs; the
+    softmax is not counted, as for torch's counter.  (Under the profile torch usually runs the
+    attention as two ``bmm`` calls, counted the same.)"""
+    batch = q[0] * q[1]
+    scores = matmul_counts(batch, q[2], q[3], k[2], False)
+    mixed = matmul_counts(batch, q[2], k[2], v[3], False)
+    return {key: scores[key] + mixed[key] for key in scores}
+
+
 @register("aten.baddbmm")
 def baddbmm(a, b, bias=None) -> dict[str, int]:
     """``bias + a @ b`` for a batch of matrices."""

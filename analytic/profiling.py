@@ -207,6 +207,8 @@ def _read(op: str, args, kwargs) -> dict[str, object]:
                 "output_padding": tuple(output_padding), "groups": int(groups)}
     if op in ("aten.addmm", "aten.baddbmm"):
         return {"bias": None, "a": shape(args[1]), "b": shape(args[2])}
+    if "attention" in op:
+        return {"q": shape(args[0]), "k": shape(args[1]), "v": shape(args[2])}
     return {"a": shape(args[0]), "b": shape(args[1])}
 
 
@@ -252,7 +254,8 @@ def _count(model, inputs, conventions, internals) -> tuple[list[ProfileRow], Cou
             name, kind = owner()
             counts = formula(**_read(op, args, kwargs))
             first = args[0] if op not in ("aten.addmm", "aten.baddbmm") else args[1]
-            rows.append(ProfileRow(name, kind, op, tuple(first.shape), tuple(out.shape),
+            result = out[0] if isinstance(out, (tuple, list)) else out  # attention kernels return a tuple
+            rows.append(ProfileRow(name, kind, op, tuple(first.shape), tuple(result.shape),
                                    {c: counts[c] for c in conventions}))
             return out
 

@@ -210,3 +210,39 @@ def test_profile_exports(hifigan, tmp_path):
     assert list(frame["flops"]) == [r.counts["flops"] for r in prof.rows]
     _pdflatex(tmp_path, "profile", "\\documentclass{article}\n\\usepackage[a3paper,landscape]{geometry}\n"
               "\\usepackage{booktabs}\n\\begin{document}\n\\tiny\n" + prof.to_latex() + "\n\\end{document}\n")
+
+
+class SelfAttention(torch.nn.Module):
+    """Multi-head self-attention as in a transformer block (Vaswani et al., 2017): projections,
+    ``F.scaled_dot_product_attention``, output projection."""
+
+    def __init__(self, width=32, heads=4):
+        super().__init__()
+        self.heads = heads
+        self.qkv = torch.nn.Linear(width, 3 * width)
+        self.out = torch.nn.Linear(width, width)
+
+    def forward(self, x):
+        b, t, w = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        y = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+        return self.out(y.transpose(1, 2).reshape(b, t, w))
+
+
+class FusedAttention(torch.nn.Module):
+    def forward(self, q):
+        return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, q, q)[0]
+
+
+def test_attention_counts_its_two_products_where_torch_counts_none():
+    # B H L S E: 2 * 4 * 9 * 9 * 8, twice (scores, then the weighted values), doubled for flops
+    model = SelfAttention()
+    prof = analytic.profile(model, (2, 9, 32))
+    attention = 2 * 2 * (2 * 4 * 9 * 9 * 8)
+    projections = 2 * (2 * 9) * (32 * 96 + 32 * 32)
+    assert prof.total["flops"] == attention + projections
+    # torch's counter has no formula for the CPU attention kernel a real forward runs: it misses it
+    assert _torch_flops(model, (2, 9, 32)) == projections
+    fused = analytic.profile(FusedAttention(), device="cpu", example_inputs=((2, 4, 9, 8),))
+    assert fused.total["flops"] == attention
+    assert fused.rows[0].op == "aten._scaled_dot_product_flash_attention_for_cpu"

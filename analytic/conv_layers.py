@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from .convolution import conv_filter_counts, conv_module_counts, same_padding
-from .counts import FilterCounts, check_convention
-from .validation import as_tuple, at_least, check_device_dtype, check_input_shape, check_layer
+from .counts import FilterCounts
+from .layers import CountingLayer
+from .validation import as_tuple, at_least, check_device_dtype, check_layer
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "PADDING_MODES", "conv_from_module"]
 
@@ -23,7 +24,7 @@ _SIZES = ("kernel_size", "stride", "dilation")
 
 
 @dataclass(frozen=True)
-class _ConvNd:
+class _ConvNd(CountingLayer):
     in_channels: int
     out_channels: int
     kernel_size: object
@@ -93,10 +94,7 @@ class _ConvNd:
     @classmethod
     def from_module(cls, module: object) -> _ConvNd:
         """Read a torch module's hyper-parameters (the module is not run or changed)."""
-        torch = sys.modules.get("torch")
-        expected = getattr(torch.nn, cls.__name__) if torch is not None else None
-        if expected is None or not isinstance(module, expected):
-            raise TypeError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
+        cls._check_module(module)
         return cls(module.in_channels, module.out_channels, module.kernel_size, stride=module.stride,
                    padding=module.padding, dilation=module.dilation, groups=module.groups,
                    bias=module.bias is not None, padding_mode=module.padding_mode)
@@ -119,31 +117,12 @@ class _ConvNd:
             filters.append(conv_filter_counts(n, k, s, pl, pr, d, zeros=self.padding_mode == "zeros"))
         return filters
 
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape torch produces for ``input_shape`` (batched or not)."""
-        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
-        outs = tuple(f.output_length for f in self._filters(spatial))
-        head = (batch,) if len(input_shape) == self.DIMS + 2 else ()
-        return (*head, self.out_channels, *outs)
-
     def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:
-        """Every quantity and convention from the (combined) filter counts of one call: the one
-        step the analytic breakdown and the measurement on torch (``empirical``) share."""
+        """Keys: ``output_length`` (output positions), ``taps_kept`` (taps reading the input, not
+        the zero padding), ``covered_positions``, ``exact_additions_per_filter``,
+        ``exact_multiplications``, ``exact_additions`` and each name of ``analytic.CONVENTIONS``."""
         return conv_module_counts(batch=batch, in_channels=self.in_channels, out_channels=self.out_channels,
                                   groups=self.groups, bias=self.bias, kernel_size=self.kernel_volume, filter=filter)
-
-    def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
-        """Every quantity and convention of one call: ``output_length`` (output positions, a
-        product in n-d), ``taps_kept`` (taps reading the input, not the zero padding),
-        ``covered_positions``, ``exact_additions_per_filter``, ``exact_multiplications``,
-        ``exact_additions`` and each name of ``analytic.CONVENTIONS``."""
-        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
-        combined = FilterCounts(*(math.prod(column) for column in zip(*self._filters(spatial), strict=True)))
-        return self.counts(batch, spatial, combined)
-
-    def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
-        """Operations of one call on an input of ``input_shape`` under ``convention``."""
-        return self.breakdown(input_shape)[check_convention(convention)]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ With a ``padding_mode`` other than ``'zeros'`` every tap reads a real value: ``T
 
 from __future__ import annotations
 
-from .counts import FilterCounts
+from .counts import FilterCounts, exact_counts
 from .geometry import conv_output_length
 from .lattice import lattice_count
 
@@ -71,8 +71,7 @@ def conv_module_counts(*, batch: int, in_channels: int, out_channels: int, group
     per_group = in_channels // groups
     out = filter.output_length
     taps, covered = filter.taps_kept, filter.covered_positions
-    exact_mul = batch * out_channels * per_group * taps
-    exact_add = batch * out_channels * (per_group * taps - (1 - b) * covered)
+    exact_mul, exact_add = exact_counts(batch, out_channels, per_group, taps, covered, b)
     macs = batch * out_channels * per_group * kernel_size * out
     bias_adds = batch * out_channels * out * b
     return {

@@ -24,6 +24,7 @@ __all__ = [
     "check_convention",
     "collisions_kept",
     "exact_additions_per_filter",
+    "exact_counts",
     "filter_counts",
     "module_counts",
     "output_length",
@@ -183,6 +184,16 @@ def exact_additions_per_filter(
     return collisions_kept(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
 
 
+def exact_counts(batch, out_channels, per_group, taps, covered, bias):
+    """The exact multiplications and additions of a convolution in either direction, from its
+    per-filter taps ``T`` (kept, or real) and covered positions ``Z``: every tap of every filter is a
+    multiplication, ``N*C_out*(C_in/groups)*T``; a covered output position sums its products with
+    one addition fewer than products, plus one for the bias, and an uncovered one gets the bias by
+    assignment: ``N*C_out*((C_in/groups)*T - (1 - bias)*Z)``."""
+    return (batch * out_channels * per_group * taps,
+            batch * out_channels * (per_group * taps - (1 - bias) * covered))
+
+
 def module_counts(
     *,
     batch: int,
@@ -216,8 +227,7 @@ def module_counts(
     psi = per_group * out_channels  # C_in * C_out / groups, without the product C_in * C_out
     lam = out * kernel_size + additions
     gamma = out_channels * out * (per_group - 1 + b)
-    exact_mul = batch * out_channels * per_group * taps
-    exact_add = batch * out_channels * (per_group * taps - (1 - b) * covered)
+    exact_mul, exact_add = exact_counts(batch, out_channels, per_group, taps, covered, b)
     macs = batch * out_channels * per_group * input_size * kernel_size
     thop = batch * out_channels * per_group * out * kernel_size
     bias_adds = batch * out_channels * out * b

@@ -24,13 +24,62 @@ from .validation import (
     check_layer,
 )
 
-__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "spec_from_module"]
+__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "CountingLayer", "spec_from_module"]
 
 _GEOMETRY = ("kernel_size", "stride", "padding", "output_padding", "dilation")
 
 
+class CountingLayer:
+    """What every counting twin of a torch convolution shares: a subclass gives its per-dimension
+    filter counts (``_filters``) and its conventions from them (``counts``); the output shape, the
+    breakdown (the per-dimension counts combined by product) and ``ops`` follow."""
+
+    DIMS: ClassVar[int] = 0
+    in_channels: int
+    out_channels: int
+
+    def _filters(self, spatial: tuple[int, ...]) -> list[FilterCounts]:
+        raise NotImplementedError
+
+    def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:
+        """Every quantity and convention from the (combined) filter counts of one call on an input
+        of ``spatial`` size: the step the analytic breakdown and the measurement on torch
+        (``empirical``) share."""
+        raise NotImplementedError
+
+    @classmethod
+    def _check_module(cls, module: object) -> None:
+        torch = sys.modules.get("torch")
+        expected = getattr(torch.nn, cls.__name__) if torch is not None else None
+        if expected is None or not isinstance(module, expected):
+            raise TypeError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
+
+    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output shape torch produces for ``input_shape`` (batched or not)."""
+        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
+        outs = tuple(f.output_length for f in self._filters(spatial))
+        head = (batch,) if len(input_shape) == self.DIMS + 2 else ()
+        return (*head, self.out_channels, *outs)
+
+    def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
+        """Every intermediate quantity and every convention's total, by name, for one call
+        (``output_length`` and the filter counts in n-d: products over the dimensions)."""
+        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
+        filters = self._filters(spatial)
+        combined = filters[0] if len(filters) == 1 else FilterCounts(
+            *(math.prod(column) for column in zip(*filters, strict=True)))
+        return self.counts(batch, spatial, combined)
+
+    def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
+        """Operations of one call on an input of ``input_shape`` under ``convention``, one of
+        ``analytic.CONVENTIONS``: ``moduleprofiler`` (moduleprofiler's model), ``exact``
+        (structural multiplications + additions), ``macs`` (fvcore), ``flops``
+        (``torch.utils.flop_counter``), ``ptflops``, ``thop``, ``torchinfo``."""
+        return self.breakdown(input_shape)[check_convention(convention)]
+
+
 @dataclass(frozen=True)
-class _ConvTransposeNd:
+class _ConvTransposeNd(CountingLayer):
     in_channels: int
     out_channels: int
     kernel_size: object
@@ -85,10 +134,7 @@ class _ConvTransposeNd:
         ``TypeError`` for a module of another type; ``ValueError`` for a ``padding_mode`` other
         than ``'zeros'``.
         """
-        torch = sys.modules.get("torch")
-        expected = getattr(torch.nn, cls.__name__) if torch is not None else None
-        if expected is None or not isinstance(module, expected):
-            raise TypeError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
+        cls._check_module(module)
         return cls(
             module.in_channels, module.out_channels, module.kernel_size, stride=module.stride,
             padding=module.padding, output_padding=module.output_padding, groups=module.groups,
@@ -100,45 +146,16 @@ class _ConvTransposeNd:
             return [valid_filter_counts(*check_filter(spatial[0], *self._geometry(0)))]
         return [valid_filter_counts(*check_filter(n, *self._geometry(i), dim=i)) for i, n in enumerate(spatial)]
 
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape torch produces for ``input_shape`` (batched or not)."""
-        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
-        outs = tuple(f.output_length for f in self._filters(spatial))
-        head = (batch,) if len(input_shape) == self.DIMS + 2 else ()
-        return (*head, self.out_channels, *outs)
-
-    def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
-        """Every intermediate quantity and every convention's total, by name, for one call.
-
-        Keys: ``output_length`` (in n-d: the number of output positions, the product over
-        dimensions), ``psi``, ``lambda``, ``gamma``, ``additions_per_filter``,
-        ``exact_additions_per_filter``, ``taps_kept``, ``covered_positions``,
-        ``exact_multiplications``, ``exact_additions`` and each name of ``analytic.CONVENTIONS``.
-        """
-        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
-        filters = self._filters(spatial)
-        combined = filters[0] if self.DIMS == 1 else FilterCounts(
-            *(math.prod(column) for column in zip(*filters, strict=True)))
-        return self.counts(batch, spatial, combined)
-
     def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:
-        """Every quantity and convention from the (combined) filter counts of one call on an input
-        of ``spatial`` size: the step the analytic breakdown and the measurement on torch
-        (``empirical``) share."""
+        """Keys: ``output_length``, ``psi``, ``lambda``, ``gamma``, ``additions_per_filter``,
+        ``exact_additions_per_filter``, ``taps_kept``, ``covered_positions``,
+        ``exact_multiplications``, ``exact_additions`` and each name of ``analytic.CONVENTIONS``."""
         return module_counts(
             batch=batch, in_channels=self.in_channels, out_channels=self.out_channels,
             groups=self.groups, bias=self.bias, input_size=math.prod(spatial), kernel_size=self.kernel_volume,
             filter=filter,
         )
 
-    def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
-        """Operations of one call on an input of ``input_shape`` under ``convention``.
-
-        ``convention`` is one of ``analytic.CONVENTIONS``: ``moduleprofiler`` (moduleprofiler's model),
-        ``exact`` (structural multiplications + additions), ``macs`` (fvcore), ``flops``
-        (``torch.utils.flop_counter``), ``ptflops``, ``thop``, ``torchinfo``.
-        """
-        return self.breakdown(input_shape)[check_convention(convention)]
 
 
 @dataclass(frozen=True)

@@ -92,8 +92,6 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("conv_layers", "__post_init__"): "the constructor's parameters and dimensions",
         ("conv_layers", "pads"): "the spatial dimensions",
         ("conv_layers", "_filters"): "the spatial dimensions",
-        ("conv_layers", "output_shape"): "the spatial dimensions",
-        ("conv_layers", "breakdown"): "the spatial dimensions",
         ("conv_layers", "conv_from_module"): "the three layer classes",
     }
     found = set()

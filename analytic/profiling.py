@@ -46,6 +46,8 @@ class ProfileRow:
     input_shape: tuple[int, ...] | None
     output_shape: tuple[int, ...] | None
     counts: dict[str, int] = field(default_factory=dict)
+    #: the operator's arguments as its formula read them (shapes, stride, padding, groups, ...)
+    parameters: dict[str, object] = field(default_factory=dict)
 
     @property
     def counted(self) -> bool:
@@ -113,11 +115,11 @@ class Profile:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["layer", "type", "op", "input_shape", "output_shape", *self.conventions])
+        writer.writerow(["layer", "type", "op", "input_shape", "output_shape", *self.conventions, "parameters"])
         for r in self.rows:
             writer.writerow([r.name, r.type, r.op, _shape(r.input_shape), _shape(r.output_shape),
-                             *(r.counts[c] for c in self.conventions)])
-        writer.writerow([f"total ({COVERED})", "", "", "", "", *self.total.values()])
+                             *(r.counts[c] for c in self.conventions), json.dumps(r.parameters, sort_keys=True)])
+        writer.writerow([f"total ({COVERED})", "", "", "", "", *self.total.values(), ""])
         return out.getvalue()
 
     def to_json(self) -> str:
@@ -125,7 +127,8 @@ class Profile:
             "format": "tapcount-profile", "version": 2, "conventions": list(self.conventions),
             "covers": COVERED, "device": self.device,
             "rows": [{"name": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
-                      "output_shape": r.output_shape, "counts": r.counts} for r in self.rows],
+                      "output_shape": r.output_shape, "parameters": r.parameters, "counts": r.counts}
+                     for r in self.rows],
             "uncounted": self.uncounted, "total": self.total,
         }, indent=2, sort_keys=True)
 
@@ -136,7 +139,8 @@ class Profile:
         except ImportError:
             raise ImportError("Profile.to_pandas needs pandas: pip install pandas") from None
         return pandas.DataFrame([{"layer": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
-                                  "output_shape": r.output_shape, **r.counts} for r in self.rows])
+                                  "output_shape": r.output_shape, **r.counts, "parameters": r.parameters}
+                                 for r in self.rows])
 
     def __str__(self) -> str:
         return self.to_text()
@@ -252,11 +256,12 @@ def _count(model, inputs, conventions, internals) -> tuple[list[ProfileRow], Cou
                 uncounted[op] += 1
                 return out
             name, kind = owner()
-            counts = formula(**_read(op, args, kwargs))
+            parameters = _read(op, args, kwargs)
+            counts = formula(**parameters)
             first = args[0] if op not in ("aten.addmm", "aten.baddbmm") else args[1]
             result = out[0] if isinstance(out, (tuple, list)) else out  # attention kernels return a tuple
             rows.append(ProfileRow(name, kind, op, tuple(first.shape), tuple(result.shape),
-                                   {c: counts[c] for c in conventions}))
+                                   {c: counts[c] for c in conventions}, parameters))
             return out
 
     handles = [register_module_forward_pre_hook(enter), register_module_forward_hook(leave)]

@@ -201,7 +201,10 @@ def test_profile_exports(hifigan, tmp_path):
     csv_lines = prof.to_csv().splitlines()
     assert csv_lines[0].startswith("layer,type,op,input_shape,output_shape,moduleprofiler")
     assert csv_lines[-1].startswith("total (convolutions and matrix products),")
-    assert csv_lines[-1].endswith(str(prof.total["torchinfo"]))
+    assert csv_lines[-1].endswith(f"{prof.total['torchinfo']},")
+    assert document["rows"][1]["parameters"] == {"x": [1, 512, 100], "w": [512, 256, 16], "bias": True,
+                                                 "stride": [8], "padding": [4], "dilation": [1], "transposed": True,
+                                                 "output_padding": [0], "groups": 1}
     markdown = prof.to_markdown()
     assert "| ups.0 | ConvTranspose1d | 1×512×100 | 1×256×800 |" in markdown
     assert "| not counted: aten.leaky_relu | 77 calls |" in markdown

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .arithmetic import INTEGERS, Arithmetic
 from .convolution import conv_filter_counts, conv_module_counts, same_padding
 from .counts import FilterCounts
 from .layers import CountingLayer
@@ -99,11 +100,15 @@ class _ConvNd(CountingLayer):
                    padding=module.padding, dilation=module.dilation, groups=module.groups,
                    bias=module.bias is not None, padding_mode=module.padding_mode)
 
-    def _filters(self, spatial: tuple[int, ...]) -> list[FilterCounts]:
+    def _filters(self, spatial: tuple[int, ...], arithmetic: Arithmetic = INTEGERS) -> list[FilterCounts]:
         filters = []
         geometry = zip(spatial, self._per_dim("kernel_size"), self._per_dim("stride"), self.pads(),
                        self._per_dim("dilation"), strict=True)
         for i, (n, k, s, (pl, pr), d) in enumerate(geometry):
+            zeros = self.padding_mode == "zeros"
+            if arithmetic.symbolic:  # checked by torch's symbolic shapes
+                filters.append(conv_filter_counts(n, k, s, pl, pr, d, zeros, arithmetic.lattice, arithmetic.positive))
+                continue
             where = "" if self.DIMS == 1 else f" in dimension {i}"
             if n + pl + pr < d * (k - 1) + 1:
                 raise ValueError(f"padded input ({n + pl + pr}){where} is shorter than the kernel's reach"
@@ -114,7 +119,7 @@ class _ConvNd(CountingLayer):
             if self.padding_mode == "circular" and max(pl, pr) > n:
                 raise ValueError(f"padding ({max(pl, pr)}){where} must be at most the input ({n})"
                                  f" with padding_mode='circular'")
-            filters.append(conv_filter_counts(n, k, s, pl, pr, d, zeros=self.padding_mode == "zeros"))
+            filters.append(conv_filter_counts(n, k, s, pl, pr, d, zeros=zeros))
         return filters
 
     def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:

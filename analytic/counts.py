@@ -73,7 +73,11 @@ def taps_kept(n, k, s, p, o, d, G=lattice_count):
     return n * k - G(p, n, k, s, d) - G(q, n, k, s, d)
 
 
-def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd):
+def _positive_part(x):
+    return x * (x > 0)
+
+
+def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd, positive=_positive_part):
     """Exact additions per filter (validated values): the colliding tap pairs inside the window."""
     # Taps (i, m) and (i + d', m - s') collide; the pair sits at (i*s + m*d) + lcm(s, d).
     # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid
@@ -83,15 +87,16 @@ def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd):
     n1, k1 = n - d1, k - s1
     lcm = s * d1
     q = (p - o) * (p > o)
-    return n1 * k1 * ((n1 > 0) & (k1 > 0)) - G(p - lcm, n1, k1, s, d) - G(q - lcm, n1, k1, s, d)
+    return positive(n1) * positive(k1) - G(p - lcm, n1, k1, s, d) - G(q - lcm, n1, k1, s, d)
 
 
-def valid_filter_counts(n: int, k: int, s: int, p: int, o: int, d: int) -> FilterCounts:
-    """:func:`filter_counts` of already-validated ints."""
-    taps = taps_kept(n, k, s, p, o, d)
-    return FilterCounts(
-        transposed_output_length(n, k, s, p, o, d), taps, taps - collisions_kept(n, k, s, p, o, d)
-    )
+def valid_filter_counts(n: int, k: int, s: int, p: int, o: int, d: int, G=lattice_count,
+                        positive=_positive_part) -> FilterCounts:
+    """:func:`filter_counts` of already-validated values (ints; SymPy expressions with ``G`` and
+    ``positive`` from :func:`analytic.arithmetic.arithmetic_of`)."""
+    taps = taps_kept(n, k, s, p, o, d, G=G)
+    collisions = collisions_kept(n, k, s, p, o, d, G=G, positive=positive)
+    return FilterCounts(transposed_output_length(n, k, s, p, o, d), taps, taps - collisions)
 
 
 def filter_counts(

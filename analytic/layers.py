@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from .arithmetic import INTEGERS, Arithmetic, arithmetic_of
 from .counts import FilterCounts, check_convention, module_counts, valid_filter_counts
 from .validation import (
     as_single,
@@ -38,7 +39,9 @@ class CountingLayer:
     in_channels: int
     out_channels: int
 
-    def _filters(self, spatial: tuple[int, ...]) -> list[FilterCounts]:
+    def _filters(self, spatial: tuple[int, ...], arithmetic: Arithmetic = INTEGERS) -> list[FilterCounts]:
+        """The filter counts of each dimension; ``arithmetic`` SymPy's for symbolic sizes (which
+        the caller, torch's symbolic shapes, has checked: no check here then)."""
         raise NotImplementedError
 
     def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:
@@ -54,18 +57,32 @@ class CountingLayer:
         if expected is None or not isinstance(module, expected):
             raise TypeError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
 
+    def _split(self, input_shape: tuple[int, ...]) -> tuple[object, tuple, Arithmetic]:
+        """``(batch, spatial sizes, arithmetic)``: checked for ints; sizes that are SymPy
+        expressions (a symbolic profile's) are taken as torch gave them."""
+        arithmetic = arithmetic_of(*input_shape) if isinstance(input_shape, (tuple, list)) else INTEGERS
+        if not arithmetic.symbolic:
+            return (*check_input_shape(input_shape, self.in_channels, self.DIMS), arithmetic)
+        shape = tuple(input_shape)
+        if len(shape) != self.DIMS + 2:  # unbatched
+            shape = (1, *shape)
+        return shape[0], shape[2:], arithmetic
+
     def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The output shape torch produces for ``input_shape`` (batched or not)."""
-        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
-        outs = tuple(f.output_length for f in self._filters(spatial))
+        batch, spatial, arithmetic = self._split(input_shape)
+        outs = tuple(f.output_length for f in self._filters(spatial, arithmetic))
         head = (batch,) if len(input_shape) == self.DIMS + 2 else ()
         return (*head, self.out_channels, *outs)
 
     def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
         """Every intermediate quantity and every convention's total, by name, for one call
-        (``output_length`` and the filter counts in n-d: products over the dimensions)."""
-        batch, spatial = check_input_shape(input_shape, self.in_channels, self.DIMS)
-        filters = self._filters(spatial)
+        (``output_length`` and the filter counts in n-d: products over the dimensions).
+
+        Spatial sizes may be SymPy expressions (torch's symbolic shapes): every count is then the
+        expression of the same formulas."""
+        batch, spatial, arithmetic = self._split(input_shape)
+        filters = self._filters(spatial, arithmetic)
         combined = filters[0] if len(filters) == 1 else FilterCounts(
             *(math.prod(column) for column in zip(*filters, strict=True)))
         return self.counts(batch, spatial, combined)
@@ -141,7 +158,10 @@ class _ConvTransposeNd(CountingLayer):
             bias=module.bias is not None, dilation=module.dilation, padding_mode=module.padding_mode,
         )
 
-    def _filters(self, spatial: tuple[int, ...]) -> list[FilterCounts]:
+    def _filters(self, spatial: tuple[int, ...], arithmetic: Arithmetic = INTEGERS) -> list[FilterCounts]:
+        if arithmetic.symbolic:
+            return [valid_filter_counts(n, *self._geometry(i), G=arithmetic.lattice, positive=arithmetic.positive)
+                    for i, n in enumerate(spatial)]
         if self.DIMS == 1:
             return [valid_filter_counts(*check_filter(spatial[0], *self._geometry(0)))]
         return [valid_filter_counts(*check_filter(n, *self._geometry(i), dim=i)) for i, n in enumerate(spatial)]

@@ -189,6 +189,14 @@ def _meta_inputs(model, input_shape, example_inputs) -> tuple:
     return tuple(to_meta(v) for v in inputs)
 
 
+def has_named_sizes(input_shape: object, example_inputs: object) -> bool:
+    """Whether a shape (or one of several) holds a name (a string): a request for a formula."""
+    def names(value: object) -> bool:
+        return isinstance(value, str) or (isinstance(value, (tuple, list)) and any(names(v) for v in value))
+
+    return names(input_shape) or names(example_inputs)
+
+
 class _MissingKernel(Exception):
     """An operator without a kernel for the device of the pass (the meta device, usually)."""
 
@@ -197,12 +205,13 @@ class _MissingKernel(Exception):
         self.op, self.module, self.error = op, module, error
 
 
-def _read(op: str, args, kwargs) -> dict[str, object]:
-    """The formula's arguments of an operator call: shapes and hyper-parameters as plain ints."""
+def _read(op: str, args, kwargs, size=int) -> dict[str, object]:
+    """The formula's arguments of an operator call: shapes (each size read by ``size``: an int, or
+    the SymPy expression of a symbolic size) and hyper-parameters as plain ints."""
     import torch
 
     def shape(t):
-        return tuple(int(v) for v in t.shape)
+        return tuple(size(v) for v in t.shape)
 
     if op in ("aten.convolution", "aten._convolution"):
         x, w, bias, stride, padding, dilation, transposed, output_padding, groups = args[:9]
@@ -216,8 +225,10 @@ def _read(op: str, args, kwargs) -> dict[str, object]:
     return {"a": shape(args[0]), "b": shape(args[1])}
 
 
-def _count(model, inputs, conventions, internals) -> tuple[list[ProfileRow], Counter]:
-    """One forward pass of ``model`` on ``inputs`` under the counting mode."""
+def count_calls(model, inputs, conventions, internals, size=int, cache=None) -> tuple[list[ProfileRow], Counter]:
+    """One forward pass of ``model`` on ``inputs`` under the counting mode; ``size`` reads a size
+    (``int``, or the SymPy expression of a symbolic size); ``cache`` (a dict) keeps each
+    formula's result for calls with the same arguments."""
     import torch
     from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
     from torch.utils._python_dispatch import TorchDispatchMode
@@ -246,21 +257,27 @@ def _count(model, inputs, conventions, internals) -> tuple[list[ProfileRow], Cou
     class Counting(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
-            op = f"aten.{func._schema.name.split('::')[-1]}"
+            namespace, _, base = func._schema.name.partition("::")
+            op = f"aten.{base}"
             try:
                 out = func(*args, **kwargs)
             except NotImplementedError as error:
                 raise _MissingKernel(op, owner()[0], error) from error
             formula = FORMULAS.get(op)
             if formula is None:
-                uncounted[op] += 1
+                if namespace != "prim":  # prim: metadata queries (a fake tensor's device), no arithmetic
+                    uncounted[op] += 1
                 return out
             name, kind = owner()
-            parameters = _read(op, args, kwargs)
-            counts = formula(**parameters)
+            parameters = _read(op, args, kwargs, size)
+            if cache is None:
+                counts = formula(**parameters)
+            else:
+                key = (op, *sorted(parameters.items()))
+                counts = cache[key] if key in cache else cache.setdefault(key, formula(**parameters))
             first = args[0] if op not in ("aten.addmm", "aten.baddbmm") else args[1]
             result = out[0] if isinstance(out, (tuple, list)) else out  # attention kernels return a tuple
-            rows.append(ProfileRow(name, kind, op, tuple(first.shape), tuple(result.shape),
+            rows.append(ProfileRow(name, kind, op, tuple(map(size, first.shape)), tuple(map(size, result.shape)),
                                    {c: counts[c] for c in conventions}, parameters))
             return out
 
@@ -274,7 +291,7 @@ def _count(model, inputs, conventions, internals) -> tuple[list[ProfileRow], Cou
     return rows, uncounted
 
 
-def _internals(model) -> set[int]:
+def internal_modules(model) -> set[int]:
     """The modules that compute a parametrized weight (weight_norm's): they belong to their layer."""
     from torch.nn.utils.parametrize import is_parametrized
 
@@ -291,11 +308,18 @@ def _real_inputs(inputs) -> tuple:
                  if isinstance(t, torch.Tensor) else t for t in inputs)
 
 
-def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=None,
-            conventions: Sequence[str] = CONVENTIONS, device: str = "meta") -> Profile:
+def profile(model, input_shape: Sequence[int | str] | None = None, *, example_inputs=None,
+            conventions: Sequence[str] = CONVENTIONS, device: str = "meta",
+            hints: dict[str, int] | None = None) -> Profile:
     """Count every convolution and matrix product of one forward pass of ``model`` on an input of
     ``input_shape`` (or on ``example_inputs``: a tensor, a shape, or a tuple of them for a model
     with several inputs).
+
+    A string in a shape names a symbolic size (``(1, 80, "L")``, ``(1, 3, "H", "W")``): the
+    result is then a :class:`analytic.symbolic_profile.SymbolicProfile`, whose counts are
+    formulas of the sizes, with the conditions they hold under and a simplified form for large
+    sizes; ``hints`` gives a size's example value where the model branches on it (see
+    :mod:`analytic.symbolic_profile`).
 
     ``device="meta"`` (the default) runs the pass on a meta copy of the model and falls back to a
     CPU copy, with one warning, when an operator has no meta kernel; ``device="cpu"`` runs on a CPU
@@ -310,13 +334,23 @@ def profile(model, input_shape: Sequence[int] | None = None, *, example_inputs=N
         raise ValueError(f"device ({device!r}) must be 'meta' or 'cpu'")
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if has_named_sizes(input_shape, example_inputs):
+        from .symbolic_profile import symbolic_profile
+
+        if device != "meta":
+            raise ValueError(f"device ({device!r}) must be 'meta' for a shape with named sizes: a formula is"
+                             f" derived on fake tensors, never on values")
+        return symbolic_profile(model, input_shape, example_inputs=example_inputs, conventions=conventions,
+                                hints=hints)
+    if hints is not None:
+        raise ValueError("hints name sizes: give them with a shape that holds names, e.g. (1, 80, 'L')")
     inputs = _meta_inputs(model, input_shape, example_inputs)
     passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
     for attempt in passes:
         copied = _meta_copy(model) if attempt == "meta" else copy.deepcopy(model).to("cpu")
         given = inputs if attempt == "meta" else _real_inputs(inputs)
         try:
-            rows, uncounted = _count(copied, given, conventions, _internals(copied))
+            rows, uncounted = count_calls(copied, given, conventions, internal_modules(copied))
         except _MissingKernel as missing:
             if attempt == "meta":
                 warnings.warn(f"{missing.op} has no meta kernel (in module {missing.module or '(model)'!r}):"

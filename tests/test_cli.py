@@ -255,7 +255,7 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
         ("models.py:nothing_here", "1,2", 2, "has no function 'nothing_here'"),
         ("missing.py:f", "1,2", 2, "does not exist"),
         ("models.py", "1,2", 2, "must be FILE.py:FACTORY"),
-        ("models.py:broken", "1,x", 2, "must be comma-separated integers"),
+        ("models.py:broken", "1,2.5", 2, "must be comma-separated integers or size names"),
     ],
 )
 def test_profile_command_errors(target, shape, status, message):

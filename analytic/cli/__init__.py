@@ -113,10 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
                                 " Python file.")
     prof.add_argument("target", metavar="FILE.py:FACTORY", help="a file and a function of it returning the model")
     prof.add_argument("--input-shape", action="append", required=True, metavar="N,C,L",
-                      help="shape of the model's input; repeat for a model with several inputs")
-    prof.add_argument("--format", choices=("table", "markdown", "latex", "csv", "json"), default="table")
+                      help="shape of the model's input (a name, e.g. 1,80,L, makes the size symbolic: the counts"
+                           " become formulas of it); repeat for a model with several inputs")
+    prof.add_argument("--format", choices=("table", "markdown", "latex", "csv", "json", "python", "c"),
+                      default="table", help="python and c: a function of the named sizes (with names only)")
     prof.add_argument("--device", choices=("meta", "cpu"), default="meta",
                       help="meta (default; falls back to cpu for an operator without a meta kernel) or cpu")
+    prof.add_argument("--convention", default="flops",
+                      help="with named sizes: the convention of the latex, python and c formulas (default flops)")
+    prof.add_argument("--form", choices=("simplified", "exact"), default="simplified",
+                      help="with named sizes: the simplified form beyond its threshold (default) or the exact one")
+    prof.add_argument("--hint", action="append", default=[], metavar="NAME=VALUE",
+                      help="the example value of a named size where the model branches on it (default 40320)")
     return parser
 
 
@@ -183,24 +191,86 @@ def _torch(command: str):
 
 def _profile(args) -> str:
     torch = _torch("profile")
+    from ..counts import check_convention
     from ..profiling import profile
 
-    shapes = []
-    for text in args.input_shape:
-        try:
-            shapes.append(tuple(int(v) for v in text.split(",")))
-        except ValueError:
-            raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers, e.g. 1,80,100") from None
+    shapes = [_shape(text) for text in args.input_shape]
+    named = any(isinstance(v, str) for shape in shapes for v in shape)
+    hints = dict(_hint(text) for text in args.hint)
+    if not named and (hints or args.format in ("python", "c")):
+        raise ValueError(f"{'--hint' if hints else '--format ' + args.format} needs a named size in --input-shape,"
+                         f" e.g. 1,80,L")
+    convention = check_convention(args.convention)
     model = _build_model(args.target)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{args.target} returned {type(model).__name__}, not a torch.nn.Module")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        result = profile(model, example_inputs=tuple(shapes), device=args.device)
+        result = profile(model, example_inputs=tuple(shapes), device=args.device, hints=hints or None)
     for warning in caught:  # the meta-kernel fallback: one line each, no source location
         print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
+    if named:
+        return _formulas(result, args.format, convention, args.form).rstrip("\n")
     return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,
             "csv": result.to_csv, "json": result.to_json}[args.format]().rstrip("\n")
+
+
+def _shape(text: str) -> tuple[int | str, ...]:
+    """``1,80,L`` -> ``(1, 80, "L")``: integers, and names of symbolic sizes."""
+    entries = []
+    for entry in text.split(","):
+        entry = entry.strip()
+        if entry.isdigit():
+            entries.append(int(entry))
+        elif entry.isidentifier():
+            entries.append(entry)
+        else:
+            raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers or size names,"
+                             f" e.g. 1,80,100 or 1,80,L")
+    return tuple(entries)
+
+
+def _hint(text: str) -> tuple[str, int]:
+    name, _, value = text.partition("=")
+    if not (name.isidentifier() and value.isdigit()):
+        raise ValueError(f"--hint ({text!r}) must be NAME=VALUE, e.g. L=100")
+    return name, int(value)
+
+
+def _formulas(result, fmt: str, convention: str, form: str) -> str:
+    """A symbolic profile printed: its formulas, conditions and thresholds."""
+    from ..profiling import COVERED
+    from ..symbolic import latex
+    from ..symbolic_profile import describe
+
+    chosen = result.simplified() if form == "simplified" else result
+    if fmt == "python":
+        return chosen.python_source(convention)
+    if fmt == "c":
+        return chosen.c_source(convention)
+    if fmt == "json":
+        return chosen.to_json()
+    if fmt == "latex":
+        return chosen.to_latex_formulas(convention)
+    if fmt in ("markdown", "csv"):
+        return chosen.to_markdown() if fmt == "markdown" else chosen.to_csv()
+    simple = result.simplified()
+    sizes = ", ".join(s.name for s in result.sizes)
+    lines = [f"formulas of {sizes}; they hold where {', '.join(map(describe, result.conditions)) or 'always'}",
+             "simplified form from " + ", ".join(f"{s} >= {t}" for s, t in simple.thresholds.items()), ""]
+    def short(expr) -> str:
+        text = str(expr)
+        return text if len(text) <= 80 else f"({len(expr.args)} terms: --form exact --format latex)"
+
+    rows = [[c, str(simple.total[c]), short(result.total[c])] for c in result.conventions]
+    from ..tables import table
+
+    lines.append(table(["convention", "simplified", "exact"], rows, "text"))
+    counted = sum(result.coverage["counted"].values())
+    uncounted = ", ".join(f"{op} ({n})" for op, n in sorted(result.uncounted.items()))
+    lines.append(f"\n{counted} counted calls ({COVERED}); not counted: {uncounted or 'nothing'}")
+    lines.append(f"LaTeX ({convention}): {latex(simple.total[convention])}")
+    return "\n".join(lines)
 
 
 def _count(args) -> str:

@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import sympy
@@ -127,6 +127,12 @@ _FUNCTIONS = {
     for cls in (sympy.Add, sympy.Mul, sympy.Pow, sympy.Max, sympy.Min, sympy.floor, sympy.ceiling,
                 LatticeCount, IntGcd, ExactQuotient, PositivePart)
 }
+#: the relations of conditions on sizes (``L >= 2``, ``Eq(Mod(H, 16), 0)``)
+_RELATIONS = {
+    cls.__name__: cls
+    for cls in (sympy.Mod, sympy.Eq, sympy.Ne, sympy.GreaterThan, sympy.StrictGreaterThan, sympy.LessThan,
+                sympy.StrictLessThan, sympy.And)
+}
 
 
 _C_KEYWORDS = frozenset((
@@ -137,21 +143,38 @@ _C_KEYWORDS = frozenset((
 ))
 
 
-def _exportable(expr: object) -> Expr:
-    """``expr`` if it is a SymPy expression made only of integers, keyword symbols, positive
-    integer powers and the heads the exports print (nothing of it is ever evaluated as Python or
-    pasted in as text, and the exported code stays in exact integer arithmetic)."""
+def _quotient(expr: Expr) -> tuple[Expr, Expr]:
+    """``(numerator, denominator)`` of the argument of a floor or ceiling, both free of fractions."""
+    return sympy.fraction(sympy.together(expr))
+
+
+def _exportable(expr: object, allowed: Mapping[str, Symbol] | None = None, relations: bool = False) -> Expr:
+    """``expr`` if it is a SymPy expression made only of integers, the ``allowed`` symbols (the
+    keyword symbols by default), positive integer powers and the heads the exports print; a
+    fraction only inside a floor or a ceiling, whose quotient the exports print as an integer
+    division; with ``relations``, the relations of a condition too.  Nothing of it is ever
+    evaluated as Python or pasted in as text, and the exported code stays in exact integer
+    arithmetic."""
     if not isinstance(expr, sympy.Basic):
         raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
-    for node in sympy.preorder_traversal(expr):
+    allowed = sy.BY_NAME if allowed is None else allowed
+    pending = [expr]
+    while pending:
+        node = pending.pop()
         if isinstance(node, Symbol):
-            if sy.BY_NAME.get(node.name) != node:
+            if allowed.get(node.name) != node:
                 raise ValueError(f"expression has a symbol that is not a keyword: {node.name!r}")
-        elif isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp > 0):
+            continue
+        if isinstance(node, (sympy.floor, sympy.ceiling)):
+            pending.extend(_quotient(node.args[0]))
+            continue
+        if isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp > 0):
             raise ValueError(f"cannot export the power {node} in integer arithmetic")
-        elif not (isinstance(node, Integer) or type(node).__name__ in _FUNCTIONS):
+        if not (isinstance(node, Integer) or type(node).__name__ in _FUNCTIONS
+                or (relations and type(node).__name__ in _RELATIONS)):
             raise ValueError(f"cannot export {type(node).__name__} in integer arithmetic"
                              f" (supported: integers, {', '.join(_FUNCTIONS)})")
+        pending.extend(node.args)
     return expr
 
 
@@ -163,18 +186,20 @@ def _identifier(name: object) -> str:
     return name
 
 
-def _arguments(expr: object, args: Sequence[Symbol] | None) -> tuple[Symbol, ...]:
-    """``args`` checked (keyword symbols covering ``expr``), or by default the free keyword
-    symbols of ``expr`` in a fixed order; ``expr`` checked by :func:`_exportable` once."""
-    free = _exportable(expr).free_symbols
+def _arguments(expr: object, args: Sequence[Symbol] | None, sizes: bool = False) -> tuple[Symbol, ...]:
+    """``args`` checked (keyword symbols covering ``expr``; any symbols named by identifiers with
+    ``sizes``, a profile's sizes), or by default the free keyword symbols of ``expr`` in a fixed
+    order; ``expr`` checked by :func:`_exportable` once."""
     if args is None:
+        free = _exportable(expr).free_symbols
         return tuple(s for s in _ORDER if s in free)
     if isinstance(args, (str, bytes)):
         raise TypeError("args must be a sequence of keyword symbols, got a string")
     args = tuple(args)
     for a in args:
-        if not isinstance(a, Symbol) or sy.BY_NAME.get(a.name) != a:
+        if not isinstance(a, Symbol) or not ((sizes and _identifier(a.name)) or sy.BY_NAME.get(a.name) == a):
             raise ValueError(f"args must hold keyword symbols (analytic.symbolic.symbols), got {a!r}")
+    free = _exportable(expr, {a.name: a for a in args} if sizes else None).free_symbols
     missing = free - set(args)
     if missing:
         raise ValueError(f"args miss the expression's symbols {sorted(map(str, missing))}")
@@ -192,33 +217,69 @@ def _keyword_signature(args: tuple[Symbol, ...]) -> inspect.Signature:
     return inspect.Signature([inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in args])
 
 
-def to_python(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., int]:
+class IntegerPythonPrinter(PythonCodePrinter):
+    """Python's printer with floors and ceilings of quotients as integer divisions (exact for
+    any size, where ``math.floor`` of a float quotient is not)."""
+
+    def _print_floor(self, expr):
+        numerator, denominator = _quotient(expr.args[0])
+        if denominator == 1:
+            return self._print(numerator)
+        return f"(({self._print(numerator)}) // ({self._print(denominator)}))"
+
+    def _print_ceiling(self, expr):
+        numerator, denominator = _quotient(expr.args[0])
+        if denominator == 1:
+            return self._print(numerator)
+        return f"(-((-({self._print(numerator)})) // ({self._print(denominator)})))"
+
+
+def to_python(expr: Expr, args: Sequence[Symbol] | None = None, *,
+              check: Callable[[dict[str, int]], dict[str, int]] | None = None) -> Callable[..., int]:
     """A plain-Python function of ``args`` (keywords allowed), exact on ints, via ``lambdify``.
+
+    Its arguments are checked by torch's rules (``check``, for a symbolic profile's formula:
+    the profile's conditions; ``args`` may then be its sizes).
 
     >>> from analytic import symbolic
     >>> f = to_python(symbolic.additions_per_filter())
     >>> f(length=2, kernel_size=3, stride=1, padding=0, output_padding=0, dilation=1)
     2
     """
-    args = _arguments(expr, args)
+    args = _arguments(expr, args, sizes=check is not None)
+    check = check or check_keywords
     namespace = {"tapcount_lattice_count": lattice_count, "math": math}
-    compute = lambdify(args, expr, modules=[namespace, "math"])
+    compute = lambdify(args, expr, modules=[namespace, "math"], printer=IntegerPythonPrinter)
     signature = _keyword_signature(args)
 
     def count(*positional, **keywords):
-        values = check_keywords(signature.bind(*positional, **keywords).arguments)  # torch's rules
+        values = check(signature.bind(*positional, **keywords).arguments)  # torch's rules
         return compute(*values.values())
 
     count.__signature__ = signature
     return count
 
 
-def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
-    """Source of a Python module defining ``name(...)`` for ``expr`` (imports included)."""
+def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None, *,
+                  conditions: Sequence[sympy.Basic] | None = None) -> str:
+    """Source of a Python module defining ``name(...)`` for ``expr`` (imports included): torch's
+    rules checked on the arguments, or, given ``conditions`` (a symbolic profile's), those."""
     name = _identifier(name)
-    args = _arguments(expr, args)
-    body = PythonCodePrinter({"fully_qualified_modules": True}).doprint(expr)
+    args = _arguments(expr, args, sizes=conditions is not None)
+    printer = IntegerPythonPrinter({"fully_qualified_modules": True})
+    body = printer.doprint(expr)
     signature = ", ".join(f"{a.name}: int" for a in args)
+    if conditions is not None:
+        allowed = {a.name: a for a in args}
+        checks = "".join(
+            f"    if not ({printer.doprint(_exportable(c, allowed, relations=True))}):\n"
+            f"        raise ValueError({('the formula holds where ' + printer.doprint(c)).__repr__()})\n"
+            for c in conditions)
+        return (
+            "from analytic.lattice import lattice_count as tapcount_lattice_count  # noqa: F401\n\n\n"
+            f"def {name}({signature}) -> int:\n{checks}"
+            f"    return {body}\n"
+        )
     checked = ", ".join(f"{a.name!r}: {a.name}" for a in args)
     return (
         "import math  # noqa: F401\n\n"
@@ -242,7 +303,9 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
 
     args = _arguments(expr, args)
     namespace = {"tapcount_lattice_count_np": vectorized.checked_lattice_count,
-                 "tapcount_add": vectorized.checked_add, "tapcount_mul": vectorized.checked_mul}
+                 "tapcount_add": vectorized.checked_add, "tapcount_mul": vectorized.checked_mul,
+                 "tapcount_floordiv": np.floor_divide, "tapcount_mod": np.mod,
+                 "tapcount_ceildiv": lambda a, b: -np.floor_divide(-a, b)}
     compute = lambdify(args, expr, modules=[namespace, "numpy"], printer=_CheckedNumPyPrinter)
     signature = _keyword_signature(args)
 
@@ -290,6 +353,21 @@ class _CheckedArithmetic:
     def _print_Pow(self, expr, **kwargs):  # positive integer exponents only (see _exportable)
         return self._fold("tapcount_mul", [expr.base] * int(expr.exp))
 
+    def _print_floor(self, expr):  # the floor of a quotient: an integer division
+        numerator, denominator = _quotient(expr.args[0])
+        if denominator == 1:
+            return self._print(numerator)
+        return f"tapcount_floordiv({self._print(numerator)}, {self._print(denominator)})"
+
+    def _print_ceiling(self, expr):
+        numerator, denominator = _quotient(expr.args[0])
+        if denominator == 1:
+            return self._print(numerator)
+        return f"tapcount_ceildiv({self._print(numerator)}, {self._print(denominator)})"
+
+    def _print_Mod(self, expr):
+        return f"tapcount_mod({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
 
 #: C99 ports of the helpers the C printer names (checked sum and product, floor sum, lattice count,
 #: gcd, positive part); an overflow anywhere sets ``tapcount_overflow``
@@ -310,6 +388,22 @@ static inline int64_t tapcount_mul(int64_t a, int64_t b) {
 }
 
 static inline int64_t tapcount_pos(int64_t x) { return x > 0 ? x : 0; }
+
+/* floor(a / b), ceil(a / b) and a mod b (the sign of b), for b != 0 */
+static inline int64_t tapcount_floordiv(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static inline int64_t tapcount_ceildiv(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q;
+}
+
+static inline int64_t tapcount_mod(int64_t a, int64_t b) {
+    int64_t r = a % b;
+    return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
+}
 
 static inline int64_t tapcount_gcd(int64_t a, int64_t b) {
     while (b) { int64_t t = a % b; a = b; b = t; }
@@ -357,31 +451,44 @@ class _CheckedNumPyPrinter(_CheckedArithmetic, NumPyPrinter):
     """NumPy printer in checked int64 arithmetic (see :mod:`analytic.vectorized`)."""
 
 
-def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None) -> str:
+def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None, *,
+             conditions: Sequence[sympy.Basic] | None = None) -> str:
     """C99 source defining ``int64_t name(int64_t ...)`` for ``expr``, helpers included.
 
     The arithmetic is checked: when a sum or product leaves int64 the function returns 0 and
     sets the global ``int name_overflow`` to 1 (0 after an exact result); read it after the call.
+    With ``conditions`` (a symbolic profile's, on its sizes) the function returns 0 and sets
+    ``int name_invalid`` to 1 for arguments that break one.
     """
     name = _identifier(name)
-    args = _arguments(expr, args)
-    body = _CheckedCPrinter().doprint(expr)
+    args = _arguments(expr, args, sizes=conditions is not None)
+    printer = _CheckedCPrinter()
+    body = printer.doprint(expr)
     params = ", ".join(f"int64_t {a.name}" for a in args) or "void"
-    return (f"{C_HELPERS}\nint {name}_overflow;\n\nint64_t {name}({params}) {{\n"
+    checks = ""
+    if conditions is not None:
+        allowed = {a.name: a for a in args}
+        tests = " && ".join(f"({printer.doprint(_exportable(c, allowed, relations=True))})" for c in conditions)
+        checks = (f"    {name}_invalid = !({tests or 1});\n    if ({name}_invalid) return 0;\n")
+    declared = f"int {name}_overflow;\n" + (f"int {name}_invalid;\n" if conditions is not None else "")
+    return (f"{C_HELPERS}\n{declared}\nint64_t {name}({params}) {{\n{checks}"
             f"    tapcount_overflow = 0;\n    int64_t result = {body};\n"
             f"    {name}_overflow = tapcount_overflow;\n    return tapcount_overflow ? 0 : result;\n}}\n")
 
 
-def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc") -> Callable[..., int]:
+def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc", *,
+         check: Callable[[dict[str, int]], dict[str, int]] | None = None,
+         conditions: Sequence[sympy.Basic] | None = None) -> Callable[..., int]:
     """Compile :func:`c_source` with the system C compiler and return it as a Python callable
     (positional arguments in the order of ``args``): torch's rules on the arguments
     (``ValueError``), ``OverflowError`` for an argument or a result beyond int64, never a wrapped
     value."""
-    args = _arguments(expr, args)
+    args = _arguments(expr, args, sizes=check is not None)
+    check = check or check_keywords
     cc = shutil.which(compiler)
     if cc is None:
         raise RuntimeError(f"no C compiler {compiler!r} on PATH")
-    source = c_source(expr, "count", args)
+    source = c_source(expr, "count", args, conditions=conditions)
     with tempfile.TemporaryDirectory(prefix="tapcount-c-") as directory:
         build = Path(directory)
         (build / "count.c").write_text(source)
@@ -400,7 +507,7 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc")
     signature = _keyword_signature(args)
 
     def count(*positional, **keywords):
-        values = check_keywords(signature.bind(*positional, **keywords).arguments)  # torch's rules
+        values = check(signature.bind(*positional, **keywords).arguments)  # torch's rules
         for name, value in values.items():
             if not -(2**63) <= value < 2**63:  # ctypes would wrap it silently
                 raise OverflowError(f"{name} ({value}) does not fit in int64")
@@ -414,7 +521,7 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc")
     return count
 
 
-def _node(expr: Expr) -> object:
+def expression_tree(expr: Expr) -> object:
     if isinstance(expr, Integer):
         return {"int": str(int(expr))}
     if isinstance(expr, Rational):
@@ -422,9 +529,9 @@ def _node(expr: Expr) -> object:
     if isinstance(expr, Symbol):
         return {"symbol": expr.name}
     name = type(expr).__name__
-    if name not in _FUNCTIONS:
+    if name not in _FUNCTIONS and name not in _RELATIONS:
         raise ValueError(f"cannot export {name} to JSON (supported: {', '.join(_FUNCTIONS)})")
-    return {"op": name, "args": [_node(a) for a in expr.args]}
+    return {"op": name, "args": [expression_tree(a) for a in expr.args]}
 
 
 def to_json(expr: Expr) -> str:
@@ -437,7 +544,7 @@ def to_json(expr: Expr) -> str:
     >>> from_json(to_json(e)) == e
     True
     """
-    return json.dumps({"format": "tapcount-expr", "version": 1, "expr": _node(expr)})
+    return json.dumps({"format": "tapcount-expr", "version": 1, "expr": expression_tree(expr)})
 
 
 #: bounds on what :func:`from_json` builds, so that any document is read in bounded time and memory
@@ -455,7 +562,7 @@ def _integer(text: object, budget: list[int]) -> int:
     return int(text)
 
 
-def _build(node: object, depth: int, budget: list[int]) -> Expr:
+def _build(node: object, depth: int, budget: list[int], sizes: Mapping[str, Symbol]) -> Expr:
     budget[0] -= 1
     if budget[0] < 0 or depth > JSON_LIMITS["depth"]:
         raise ValueError(f"expression too large: at most {JSON_LIMITS['nodes']} nodes, {JSON_LIMITS['depth']} deep")
@@ -471,29 +578,33 @@ def _build(node: object, depth: int, budget: list[int]) -> Expr:
             raise ValueError("a rational's denominator must not be 0")
         return Rational(p, q)
     if "symbol" in node:
+        if isinstance(node["symbol"], str) and node["symbol"] in sizes:
+            return sizes[node["symbol"]]
         if not isinstance(node["symbol"], str) or node["symbol"] not in sy.BY_NAME:
             raise ValueError(f"unknown symbol {str(node['symbol'])[:80]!r} (keywords only)")
         return sy.BY_NAME[node["symbol"]]
     op = node.get("op")
-    if isinstance(op, str) and op in _FUNCTIONS:
+    heads = {**_FUNCTIONS, **_RELATIONS}
+    if isinstance(op, str) and op in heads:
         if not isinstance(node.get("args"), list):
             raise ValueError(f"{op} needs a list of args")
-        args = [_build(a, depth + 1, budget) for a in node["args"]]
+        args = [_build(a, depth + 1, budget, sizes) for a in node["args"]]
         if op == "Pow" and len(args) == 2 and not (
                 args[1].is_Integer and abs(args[1]) <= JSON_LIMITS["exponent"]
                 and (not args[0].is_Number or len(str(abs(args[0]))) * abs(args[1]) <= JSON_LIMITS["total_digits"])):
             raise ValueError(f"a power's exponent must be an integer of at most {JSON_LIMITS['exponent']}, and a"
                              f" number's power have at most {JSON_LIMITS['total_digits']} digits")
         try:
-            return _FUNCTIONS[op](*args)
+            return heads[op](*args)
         except TypeError as error:  # wrong number of arguments
             raise ValueError(f"{op}: {error}") from None
     raise ValueError(f"unknown operation {str(op)[:80]!r}")
 
 
-def from_json(text: str) -> Expr:
+def from_json(text: str, sizes: Sequence[Symbol] = ()) -> Expr:
     """Rebuild an expression written by :func:`to_json` (no ``eval``, no ``sympify``), in bounded
-    time and memory (:data:`JSON_LIMITS`): ``ValueError`` for anything else."""
+    time and memory (:data:`JSON_LIMITS`): ``ValueError`` for anything else.  ``sizes``: the size
+    symbols a symbolic profile's formulas may hold, besides the keyword symbols."""
     if not isinstance(text, (str, bytes)):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     try:
@@ -505,6 +616,7 @@ def from_json(text: str) -> Expr:
             raise ValueError(f"not JSON: {str(error)[:200]}") from None
         if not isinstance(document, dict) or document.get("format") != "tapcount-expr" or document.get("version") != 1:
             raise ValueError("not a tapcount-expr version 1 document")
-        return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]])
+        allowed = {_identifier(getattr(v, "name", v)): v for v in sizes}
+        return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]], allowed)
     except ValueError as error:
         raise ValueError(f"text: {error}") from None

@@ -1,0 +1,285 @@
+r"""The simplified form of a count for sizes beyond a threshold: lattice counts, positive parts,
+minima and maxima resolved, the threshold computed.
+
+A lattice count whose arguments are (quasi-)linear in one size ``L`` is, column by column,
+
+.. math:: G_{n,k}(x; s, d) = \sum_{m=0}^{k-1} \min\!\big(\max(n, 0), \max(0, \lceil (x - m d)/s \rceil)\big).
+
+Each ``max`` and ``min`` compares two quasi-linear functions of ``L`` (linear up to a bounded
+floor or ceiling term): when their slopes differ the comparison is settled for every ``L``
+beyond a point computed from the slopes and bounds; when they are equal the difference is
+periodic and is settled (or not) by one period.  Every settled comparison's threshold is then
+lowered to the smallest size from which it holds (checked size by size, exactly), and the
+threshold of the whole expression is the largest of them: from there on, the simplified
+expression equals the exact one term by term.  What cannot be settled (a lattice count in
+several sizes, a periodic difference changing sign) is kept as it is.
+
+>>> from sympy import Symbol
+>>> from analytic.symbolic.functions import LatticeCount
+>>> L = Symbol("L", integer=True, positive=True)
+>>> collapse(LatticeCount(L + 3, L, 7, 1, 1) - LatticeCount(3, L, 7, 1, 1))
+(7*L - 12, {L: 3})
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+import sympy
+from sympy import Expr, Integer, Max, Min, Symbol, ceiling, floor
+
+from .functions import LatticeCount, PositivePart
+
+__all__ = ["collapse", "quasi_linear", "simplify_conditions", "on_residue"]
+
+#: the longest scan that lowers a threshold size by size (past it the computed bound is stated)
+SCAN_LIMIT = 100_000
+#: the longest period of a difference checked size by size
+PERIOD_LIMIT = 10_000
+
+
+def quasi_linear(expr: Expr, size: Symbol) -> tuple[Fraction, Fraction, Fraction, Fraction] | None:
+    """``(a, b, lo, hi)`` with ``expr - (a*size + b)`` in ``[lo, hi]`` for every integer ``size``,
+    for an expression of ``size`` made of rationals, sums, products by constants, floors and
+    ceilings; ``None`` for anything else."""
+    if expr.is_Rational:
+        return Fraction(0), Fraction(int(expr.p), int(expr.q)), Fraction(0), Fraction(0)
+    if expr == size:
+        return Fraction(1), Fraction(0), Fraction(0), Fraction(0)
+    if isinstance(expr, sympy.Add):
+        parts = [quasi_linear(a, size) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        return tuple(sum(column, Fraction(0)) for column in zip(*parts, strict=True))  # type: ignore[return-value]
+    if isinstance(expr, sympy.Mul):
+        constant, rest = expr.as_independent(size, as_Add=False)
+        if not constant.is_Rational or rest == expr:
+            return None
+        inner = quasi_linear(rest, size)
+        if inner is None:
+            return None
+        c = Fraction(int(constant.p), int(constant.q))
+        a, b, lo, hi = inner
+        return (c * a, c * b, c * lo, c * hi) if c >= 0 else (c * a, c * b, c * hi, c * lo)
+    if isinstance(expr, (floor, ceiling)):
+        inner = quasi_linear(expr.args[0], size)
+        if inner is None:
+            return None
+        a, b, lo, hi = inner
+        return (a, b, lo - 1, hi) if isinstance(expr, floor) else (a, b, lo, hi + 1)
+    return None
+
+
+def _value(expr: Expr, size: Symbol, at: int) -> Fraction:
+    """``expr`` (a quasi-linear expression of ``size``) at ``size = at``, exactly."""
+    if expr.is_Rational:
+        return Fraction(int(expr.p), int(expr.q))
+    if expr == size:
+        return Fraction(at)
+    if isinstance(expr, sympy.Add):
+        return sum((_value(a, size, at) for a in expr.args), Fraction(0))
+    if isinstance(expr, sympy.Mul):
+        return math.prod((_value(a, size, at) for a in expr.args), start=Fraction(1))
+    inner = _value(expr.args[0], size, at)
+    return Fraction(math.floor(inner) if isinstance(expr, floor) else math.ceil(inner))
+
+
+def _period(expr: Expr) -> int:
+    """A period of the bounded part of a quasi-linear expression: the lcm of its denominators."""
+    return math.lcm(1, *(int(r.q) for r in expr.atoms(sympy.Rational)))
+
+
+def _settle(difference: Expr, size: Symbol, floor_size: int) -> tuple[int, int] | None:
+    """``(sign, threshold)``: ``difference >= 0`` (sign 1) or ``<= 0`` (sign -1) for every
+    ``size >= threshold``, the threshold as low as it goes (down to ``floor_size``); ``None``
+    when that cannot be settled."""
+    form = quasi_linear(difference, size)
+    if form is None:
+        return None
+    a, b, lo, hi = form
+    if a > 0:
+        sign, bound = 1, math.ceil(-(b + lo) / a)
+    elif a < 0:
+        sign, bound = -1, math.ceil((b + hi) / -a)
+    elif b + lo >= 0:
+        return 1, floor_size
+    elif b + hi <= 0:
+        return -1, floor_size
+    else:  # periodic: settled if one period keeps one sign
+        period = _period(difference)
+        if period > PERIOD_LIMIT:
+            return None
+        values = [_value(difference, size, floor_size + j) for j in range(period)]
+        if all(v >= 0 for v in values):
+            return 1, floor_size
+        if all(v <= 0 for v in values):
+            return -1, floor_size
+        return None
+    bound = max(bound, floor_size)
+    lowest = max(floor_size, bound - SCAN_LIMIT)
+    while bound > lowest and sign * _value(difference, size, bound - 1) >= 0:
+        bound -= 1
+    return sign, bound
+
+
+class Collapser:
+    def __init__(self, floors: dict[Symbol, int] | int = 1):
+        self.floors = floors
+        self.thresholds: dict[Symbol, int] = {}
+        self.memo: dict[Expr, Expr] = {}
+
+    def settle(self, difference: Expr) -> int | None:
+        free = difference.free_symbols
+        if not free:
+            return None if not difference.is_Number else (1 if difference >= 0 else -1)
+        if len(free) != 1:
+            return None
+        (size,) = free
+        lowest = self.floors if isinstance(self.floors, int) else self.floors.get(size, 1)
+        settled = _settle(difference, size, lowest)
+        if settled is None:
+            return None
+        sign, bound = settled
+        self.thresholds[size] = max(self.thresholds.get(size, lowest), bound)
+        return sign
+
+    def lattice(self, x: Expr, n: Expr, k: Expr, s: Expr, d: Expr) -> Expr | None:
+        if not (k.is_Integer and s.is_Integer and d.is_Integer and s > 0 and d > 0):
+            return None
+        columns = []
+        for m in range(int(k)):
+            c = ceiling((x - m * d) / s)
+            sign = self.settle(c)
+            if sign is None:
+                return None
+            if sign < 0:
+                continue
+            sign = self.settle(n - c)
+            if sign is None:
+                return None
+            if sign > 0:  # n >= c >= 0: the column holds c taps below x
+                columns.append(c)
+                continue
+            sign = self.settle(n)  # a full column of n >= 0 taps, or an empty grid
+            if sign is None:
+                return None
+            if sign > 0:
+                columns.append(n)
+        return sympy.Add(*columns)
+
+    def __call__(self, expr: Expr) -> Expr:
+        if expr.is_Atom:
+            return expr
+        if expr in self.memo:
+            return self.memo[expr]
+        args = [self(a) for a in expr.args]
+        result = None
+        if isinstance(expr, LatticeCount):
+            result = self.lattice(*args)
+        elif isinstance(expr, PositivePart):
+            sign = self.settle(args[0])
+            result = None if sign is None else (args[0] if sign > 0 else Integer(0))
+        elif isinstance(expr, (Min, Max)) and len(args) == 2:
+            sign = self.settle(args[0] - args[1])
+            if sign is not None:
+                result = args[1] if (sign > 0) == isinstance(expr, Min) else args[0]
+        if result is None:
+            result = expr.func(*args) if args != list(expr.args) else expr
+        self.memo[expr] = result
+        return result
+
+
+def collapse(expr: Expr, floor_size: int = 1) -> tuple[Expr, dict[Symbol, int]]:
+    """``(simplified, thresholds)``: ``expr`` with its lattice counts, positive parts, minima and
+    maxima resolved for large sizes, expanded, and for each size the threshold from which every
+    resolution holds (sizes are integers ``>= floor_size``).  The simplified expression equals
+    ``expr`` at every size at or beyond its threshold."""
+    collapser = Collapser(floor_size)
+    return sympy.expand(collapser(expr)), dict(collapser.thresholds)
+
+
+def _difference(condition: sympy.Basic) -> tuple[Expr, str] | None:
+    """``(lhs - rhs, kind)`` of a relation between integers, ``kind`` one of ``>=``, ``==``,
+    ``!=`` (``a > b`` is ``a - b - 1 >= 0``, ``a <= b`` is ``b - a >= 0``)."""
+    if isinstance(condition, sympy.GreaterThan):
+        return condition.lhs - condition.rhs, ">="
+    if isinstance(condition, sympy.StrictGreaterThan):
+        return condition.lhs - condition.rhs - 1, ">="
+    if isinstance(condition, sympy.LessThan):
+        return condition.rhs - condition.lhs, ">="
+    if isinstance(condition, sympy.StrictLessThan):
+        return condition.rhs - condition.lhs - 1, ">="
+    if isinstance(condition, sympy.Eq):
+        return condition.lhs - condition.rhs, "=="
+    if isinstance(condition, sympy.Ne):
+        return condition.lhs - condition.rhs, "!="
+    return None
+
+
+def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic, ...]:
+    """The same conditions on integer sizes, said shortly: per size one smallest value
+    (``L >= 4`` for ``L >= 4`` and ``L > 3``), one divisibility (``Eq(Mod(H, 16), 0)`` for the
+    chain ``2 floor(H/2) = H``, ``2 floor(H/4) = floor(H/2)``, ...), and without the conditions
+    these imply (``floor(H/4) >= 1`` once ``H >= 16``).  What is not about one size, or not
+    understood, is kept as it is.
+
+    >>> from sympy import Symbol, Eq, floor
+    >>> H = Symbol("H", integer=True, positive=True)
+    >>> simplify_conditions([H >= 8, Eq(2 * floor(H / 2), H), Eq(2 * floor(H / 4), floor(H / 2)), floor(H / 4) >= 1])
+    (H >= 8, Eq(Mod(H, 4), 0))
+    """
+    parts = [p for c in conditions for p in (c.args if isinstance(c, sympy.And) else (c,))]
+    lower: dict[Symbol, int] = {}
+    periodic: dict[Symbol, list[Expr]] = {}
+    rest: list[tuple[sympy.Basic, Symbol, Expr, str]] = []
+    kept: list[sympy.Basic] = []
+    for c in parts:
+        found = _difference(c)
+        free = c.free_symbols
+        form = None if found is None or len(free) != 1 else quasi_linear(found[0], next(iter(free)))
+        if form is None:
+            kept.append(c)
+            continue
+        (size,), (difference, kind), (a, b, lo, hi) = free, found, form
+        if kind == ">=" and a > 0 and lo == hi == 0:  # a*L + b >= 0
+            lower[size] = max(lower.get(size, 1), math.ceil(-b / a))
+        elif kind == "==" and a == 0:
+            periodic.setdefault(size, []).append(difference)
+        else:
+            rest.append((c, size, difference, kind))
+    out: list[sympy.Basic] = [sympy.Ge(s, v) for s, v in lower.items() if v > 1]
+    residues: dict[Symbol, tuple[int, set[int]]] = {}
+    for size, differences in periodic.items():
+        period = math.lcm(*(_period(d) for d in differences))
+        start = lower.get(size, 1)
+        good = {(start + j) % period for j in range(min(period, PERIOD_LIMIT))
+                if all(_value(d, size, start + j) == 0 for d in differences)}
+        if period <= PERIOD_LIMIT and len(good) == 1:
+            residues[size] = (period, good)
+            out.append(sympy.Eq(sympy.Mod(size, period), good.pop()))
+        else:
+            out.extend(sympy.Eq(d, 0) for d in differences)
+    for c, size, difference, kind in rest:
+        start = lower.get(size, 1)
+        settled = _settle(difference, size, start) if kind == ">=" else None
+        if not (settled and settled[0] > 0 and settled[1] <= start):
+            out.append(c)
+    return tuple(dict.fromkeys(out + kept))
+
+
+def on_residue(expr: Expr, size: Symbol, period: int, residue: int) -> Expr:
+    """``expr`` for sizes ``size = residue (mod period)``: each floor or ceiling of a linear
+    function of ``size`` whose period divides ``period`` becomes linear (``floor(H/16)`` is
+    ``H/16`` for multiples of 16)."""
+    def linear(e):
+        form = quasi_linear(e.args[0], size)
+        if form is None or form[2] != 0 or form[3] != 0 or (form[0] * period).denominator != 1:
+            return e
+        a, b = form[0], form[1]
+        at = a * residue + b
+        fixed = math.floor(at) if isinstance(e, floor) else math.ceil(at)
+        return sympy.Rational(a.numerator, a.denominator) * (size - residue) + fixed
+
+    return expr.replace(lambda e: isinstance(e, (floor, ceiling)) and e.free_symbols == {size}, linear)

@@ -1,0 +1,262 @@
+"""A model's cost as a formula in its input sizes (``analytic.profile`` with named sizes): the
+formula evaluated at sizes Hypothesis draws equals the numeric profile at that size and torch's
+FlopCounterMode on a real forward; the conditions it states are the ones torch's forward needs."""
+
+import functools
+import math
+import warnings
+
+import pytest
+import sympy
+import torch
+from hypothesis import example, given
+from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
+
+import analytic
+from analytic.lattice import lattice_count
+from analytic.symbolic import from_json
+from analytic.symbolic.asymptotic import collapse, simplify_conditions
+from analytic.symbolic.functions import LatticeCount
+from tests import models
+from tests.profiles import examples
+from tests.test_profile import SelfAttention
+from tests.tools import require
+
+#: model factory, symbolic input shape, and a strategy of sizes (small enough for a real forward)
+MODELS = {
+    "HiFi-GAN V1 (weight-normalised)": (models.hifigan_generator_weight_norm, (1, 80, "L"),
+                                        st.fixed_dictionaries({"L": st.integers(2, 24)})),
+    "MelGAN (reflection padding)": (models.melgan_generator, (1, 80, "L"),
+                                    st.fixed_dictionaries({"L": st.integers(4, 24)})),
+    "DCGAN generator (batch)": (models.dcgan_generator, ("N", 100, 1, 1),
+                                st.fixed_dictionaries({"N": st.integers(2, 4)})),
+    "U-Net (2-d, ConvTranspose2d)": (models.unet, (1, 1, "H", "W"),
+                                     st.fixed_dictionaries({"H": st.sampled_from([16, 32, 48, 64]),
+                                                            "W": st.sampled_from([16, 32, 48, 80])})),
+    "filterbank decoder": (models.filterbank_decoder, (1, 512, "T"),
+                           st.fixed_dictionaries({"T": st.integers(2, 200)})),
+    "self-attention (Linear + SDPA)": (SelfAttention, ("B", "T", 32),
+                                       st.fixed_dictionaries({"B": st.integers(2, 3), "T": st.integers(2, 40)})),
+}
+
+
+@functools.cache
+def _model(name):
+    torch.manual_seed(0)
+    return MODELS[name][0]()
+
+
+@functools.cache
+def _formula(name):
+    return analytic.profile(_model(name), MODELS[name][1])
+
+
+def _shape(name, sizes):
+    return tuple(sizes.get(v, v) if isinstance(v, str) else v for v in MODELS[name][1])
+
+
+def _torch_flops(model, shape):
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.randn(shape))
+    return counter.get_total_flops()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_formula_equals_the_numeric_profile_and_torch_flop_counter(name):
+    formula = _formula(name)
+    assert isinstance(formula.formula("flops"), sympy.Expr)
+    simplified = formula.simplified()
+
+    @given(MODELS[name][2])
+    @examples(6)
+    def check(sizes):
+        shape = _shape(name, sizes)
+        numeric = analytic.profile(_model(name), shape)
+        evaluated = formula.evaluate(**sizes)
+        assert evaluated.total == numeric.total
+        assert [(r.name, r.op, r.input_shape, r.output_shape, r.counts) for r in evaluated.rows] == [
+            (r.name, r.op, r.input_shape, r.output_shape, r.counts) for r in numeric.rows]
+        if name.startswith("self-attention"):  # torch's counter misses the CPU attention kernel
+            assert evaluated.total["flops"] > _torch_flops(_model(name), shape)
+        else:
+            assert evaluated.total["flops"] == _torch_flops(_model(name), shape)
+        if all(sizes[s.name] >= t for s, t in simplified.thresholds.items()):
+            assert simplified.evaluate(**sizes).total == numeric.total
+
+    check()
+
+
+@pytest.mark.parametrize("name", ["HiFi-GAN V1 (weight-normalised)", "MelGAN (reflection padding)",
+                                  "U-Net (2-d, ConvTranspose2d)"])
+def test_simplified_form_holds_for_large_sizes(name):
+    """Far beyond the threshold (a meta forward, no arithmetic): the simplified total equals the
+    numeric profile, whose counts are checked against the all-ones measurement and the tools."""
+    simplified = _formula(name).simplified()
+    sizes = {s.name: sympy.Symbol(s.name) for s in simplified.sizes}
+
+    @given(st.fixed_dictionaries({n: st.integers(1, 10**5).map(lambda v: 16 * v) for n in sizes}))
+    @examples(5)
+    def check(values):
+        numeric = analytic.profile(_model(name), _shape(name, values))
+        assert simplified.evaluate(**values).total == numeric.total
+
+    check()
+
+
+def test_hifigan_formula_is_a_polynomial_with_integer_coefficients():
+    simplified = _formula("HiFi-GAN V1 (weight-normalised)").simplified()
+    (L,) = simplified.sizes
+    for convention in simplified.conventions:
+        poly = sympy.Poly(simplified.formula(convention), L)
+        assert poly.degree() == 1 and all(c.is_Integer for c in poly.all_coeffs())
+    # the flops of a forward are linear in L: two real forwards give the line
+    model = _model("HiFi-GAN V1 (weight-normalised)")
+    a, b = (_torch_flops(model, (1, 80, n)) for n in (5, 6))
+    assert sympy.expand(simplified.formula("flops") - ((b - a) * L + (a - 5 * (b - a)))) == 0
+
+
+@pytest.mark.parametrize(("name", "sizes"), [
+    ("U-Net (2-d, ConvTranspose2d)", {"H": 40, "W": 32}),  # 40 is not a multiple of 16
+    ("U-Net (2-d, ConvTranspose2d)", {"H": 32, "W": 8}),
+    ("MelGAN (reflection padding)", {"L": 3}),  # reflection padding 3 needs more than 3 frames
+])
+def test_a_size_breaking_a_condition_is_refused_and_torch_fails_there_too(name, sizes):
+    formula = _formula(name)
+    with pytest.raises(ValueError, match="breaks the condition"):
+        formula.evaluate(**sizes)
+    with pytest.raises(ValueError, match="breaks the condition"):
+        formula.to_python()(**sizes)
+    with pytest.raises(RuntimeError), torch.no_grad():  # the condition is real: the forward fails
+        _model(name)(torch.randn(_shape(name, sizes)))
+
+
+def test_conditions_state_the_divisibility_and_the_minimum():
+    formula = _formula("U-Net (2-d, ConvTranspose2d)")
+    H, W = formula.sizes
+    assert set(formula.conditions) == {H >= 16, W >= 16, sympy.Eq(sympy.Mod(H, 16), 0),
+                                       sympy.Eq(sympy.Mod(W, 16), 0)}
+    # every multiple of 16 runs in torch, every other size fails
+    model = _model("U-Net (2-d, ConvTranspose2d)")
+    for h in range(12, 50):
+        try:
+            with torch.no_grad():
+                model(torch.randn(1, 1, h, 16))
+            runs = True
+        except RuntimeError:
+            runs = False
+        assert runs == (h % 16 == 0)
+
+
+def test_formula_argument_errors():
+    formula = _formula("filterbank decoder")
+    with pytest.raises(ValueError, match="give every size"):
+        formula.evaluate()
+    with pytest.raises(ValueError, match="give every size"):
+        formula.evaluate(T=5, L=3)
+    with pytest.raises(TypeError, match="T must be an int"):
+        formula.evaluate(T=5.0)
+    with pytest.raises(ValueError, match="breaks the condition"):
+        formula.evaluate(T=1)
+    with pytest.raises(TypeError, match="evaluate"):
+        formula.shares()
+    model = _model("filterbank decoder")
+    with pytest.raises(ValueError, match="size name"):
+        analytic.profile(model, (1, 512, "2x"))
+    with pytest.raises(ValueError, match="int >= 2"):
+        analytic.profile(model, (1, 512, "T"), hints={"T": 1})
+    with pytest.raises(ValueError, match="sizes the shapes do not have"):
+        analytic.profile(model, (1, 512, "T"), hints={"L": 10})
+    with pytest.raises(ValueError, match="meta"):
+        analytic.profile(model, (1, 512, "T"), device="cpu")
+    with pytest.raises(ValueError, match="hints name sizes"):
+        analytic.profile(model, (1, 512, 10), hints={"T": 10})
+
+
+def test_a_model_that_needs_values_gets_a_clear_error():
+    with warnings.catch_warnings(), pytest.raises(RuntimeError, match="needs tensor values"):
+        analytic.profile(models.spectrogram_masker(), (1, 2, 257, "T"))
+
+
+def test_several_inputs_share_a_named_size():
+    model = models.two_inputs()
+    formula = analytic.profile(model, example_inputs=((1, 4, "H", "W"), (2, 3, "L")))
+    assert [s.name for s in formula.sizes] == ["H", "W", "L"]
+    numeric = analytic.profile(model, example_inputs=((1, 4, 5, 7), (2, 3, 9)))
+    assert formula.evaluate(H=5, W=7, L=9).total == numeric.total
+
+
+def test_exports_python_c_json_latex(tmp_path):
+    require("cc")
+    formula = _formula("U-Net (2-d, ConvTranspose2d)")
+    numeric = analytic.profile(_model("U-Net (2-d, ConvTranspose2d)"), (1, 1, 48, 32)).total
+    for form in (formula, formula.simplified()):
+        for convention in ("exact", "flops"):
+            assert form.to_python(convention)(H=48, W=32) == numeric[convention]
+            assert form.to_c(convention)(48, 32) == numeric[convention]
+            namespace = {}
+            exec(form.python_source(convention), namespace)  # our own generated source
+            assert namespace["count"](H=48, W=32) == numeric[convention]
+        with pytest.raises(ValueError, match="breaks the condition"):
+            form.to_c()(40, 32)
+        document = __import__("json").loads(form.to_json())
+        rebuilt = from_json(__import__("json").dumps({"format": "tapcount-expr", "version": 1,
+                                                      "expr": document["total"]["exact"]}), sizes=form.sizes)
+        assert rebuilt == form.formula("exact")
+        assert document["sizes"] == ["H", "W"]
+    latex = formula.simplified().to_latex_formulas()
+    assert latex.startswith(r"\begin{align*}") and r"\text{total}" in latex
+
+
+def test_formula_latex_compiles(tmp_path):
+    from tests.test_derivations import _pdflatex
+
+    latex = _formula("MelGAN (reflection padding)").simplified().to_latex_formulas("exact")
+    _pdflatex(tmp_path, "formula", "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+              + latex + "\n\\end{document}\n")
+
+
+# -- the simplified form, on its own: lattice counts against a brute-force enumeration ---------------
+
+
+def _brute_lattice(x, n, k, s, d):
+    return sum(1 for i in range(max(n, 0)) for m in range(k) if i * s + m * d < x)
+
+
+@st.composite
+def linear_lattice(draw):
+    """A lattice count whose bound and length are linear in one size: ``x = a L + b``, ``n = c L + e``."""
+    a, c = draw(st.integers(0, 3)), draw(st.integers(1, 3))
+    b, e = draw(st.integers(-10, 10)), draw(st.integers(-3, 3))
+    k, s, d = draw(st.integers(1, 6)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return a, b, c, e, k, s, d
+
+
+@given(linear_lattice())
+@examples(300)
+@example((1, 3, 1, 0, 7, 1, 1))  # a forward convolution's taps, padding 3
+@example((0, 3, 1, 0, 7, 1, 1))  # the padding's taps
+def test_collapsed_lattice_count_equals_enumeration_from_its_threshold(config):
+    a, b, c, e, k, s, d = config
+    L = sympy.Symbol("L", integer=True, positive=True)
+    expr = LatticeCount(a * L + b, c * L + e, k, s, d)
+    simple, thresholds = collapse(expr)
+    assert not simple.has(LatticeCount, sympy.Min, sympy.Max)
+    start = thresholds.get(L, 1)
+    for v in range(start, start + 40):
+        assert simple.subs(L, v) == _brute_lattice(a * v + b, c * v + e, k, s, d) == lattice_count(
+            a * v + b, c * v + e, k, s, d)
+
+
+@given(st.lists(st.sampled_from(["ge", "gt", "div", "floor"]), min_size=1, max_size=4),
+       st.integers(1, 20), st.sampled_from([2, 3, 4, 8]))
+@examples(200)
+def test_simplified_conditions_hold_for_exactly_the_same_sizes(kinds, bound, q):
+    L = sympy.Symbol("L", integer=True, positive=True)
+    made = {"ge": sympy.Ge(L, bound), "gt": sympy.Gt(L, bound), "div": sympy.Eq(q * sympy.floor(L / q), L),
+            "floor": sympy.floor(L / q) >= 1}
+    conditions = [made[k] for k in kinds]
+    short = simplify_conditions(conditions)
+    for v in range(1, 4 * bound + 4 * q):
+        assert all(c.subs(L, v) for c in conditions) == all(c.subs(L, v) for c in short)
+    assert math.prod(1 for _ in short) <= len(set(kinds))

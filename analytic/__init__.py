@@ -65,8 +65,9 @@ def sweep(**arrays: Any) -> dict[str, Any]:
 
 
 def profile(model: Any, input_shape: Any = None, **options: Any) -> Any:
-    """Per-layer counts of a whole torch model from a forward pass on the ``meta`` device;
-    see :func:`analytic.profiling.profile`."""
+    """Per-layer counts of a whole torch model from a forward pass on the ``meta`` device; with
+    a named size in the shape (``(1, 80, "L")``), the counts as formulas of that size (a
+    :class:`analytic.symbolic_profile.SymbolicProfile`).  See :func:`analytic.profiling.profile`."""
     from .profiling import profile as _profile
 
     return _profile(model, input_shape, **options)

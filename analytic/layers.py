@@ -60,9 +60,12 @@ class CountingLayer:
     def _split(self, input_shape: tuple[int, ...]) -> tuple[object, tuple, Arithmetic]:
         """``(batch, spatial sizes, arithmetic)``: checked for ints; sizes that are SymPy
         expressions (a symbolic profile's) are taken as torch gave them."""
-        arithmetic = arithmetic_of(*input_shape) if isinstance(input_shape, (tuple, list)) else INTEGERS
-        if not arithmetic.symbolic:
-            return (*check_input_shape(input_shape, self.in_channels, self.DIMS), arithmetic)
+        try:  # ints first: the numeric path pays nothing for the symbolic one
+            return (*check_input_shape(input_shape, self.in_channels, self.DIMS), INTEGERS)
+        except (TypeError, ValueError):
+            arithmetic = arithmetic_of(*input_shape) if isinstance(input_shape, (tuple, list)) else INTEGERS
+            if not arithmetic.symbolic:
+                raise
         shape = tuple(input_shape)
         if len(shape) != self.DIMS + 2:  # unbatched
             shape = (1, *shape)

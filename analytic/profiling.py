@@ -146,19 +146,24 @@ class Profile:
         return self.to_text()
 
 
-def _meta_copy(model):
-    """A deep copy of ``model`` whose parameters and buffers are new meta tensors (no data copied)."""
+def meta_copy(model, make=None):
+    """A deep copy of ``model`` whose parameters and buffers are new meta tensors (no data
+    copied), or what ``make`` makes of each tensor (fake tensors, for a symbolic profile)."""
     import torch
 
+    def meta(t):
+        return torch.empty_like(t, device="meta")
+
+    make = make or meta
     memo = {}
     for p in model.parameters():
-        memo[id(p)] = torch.nn.Parameter(torch.empty_like(p, device="meta"), requires_grad=p.requires_grad)
+        memo[id(p)] = torch.nn.Parameter(make(p), requires_grad=p.requires_grad)
     for b in model.buffers():
-        memo[id(b)] = torch.empty_like(b, device="meta")
+        memo[id(b)] = make(b)
     for module in model.modules():  # plain tensor attributes, e.g. the weight old-style weight_norm computes
         for value in vars(module).values():
             if isinstance(value, torch.Tensor) and id(value) not in memo:
-                memo[id(value)] = torch.empty_like(value, device="meta")
+                memo[id(value)] = make(value)
     return copy.deepcopy(model, memo)
 
 
@@ -347,7 +352,7 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
     inputs = _meta_inputs(model, input_shape, example_inputs)
     passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
     for attempt in passes:
-        copied = _meta_copy(model) if attempt == "meta" else copy.deepcopy(model).to("cpu")
+        copied = meta_copy(model) if attempt == "meta" else copy.deepcopy(model).to("cpu")
         given = inputs if attempt == "meta" else _real_inputs(inputs)
         try:
             rows, uncounted = count_calls(copied, given, conventions, internal_modules(copied))

@@ -16,7 +16,6 @@ mel frames.  The formulas export to LaTeX (per layer and total), Python, C and J
 
 from __future__ import annotations
 
-import copy
 import json
 import keyword
 import re
@@ -28,7 +27,7 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from .counts import CONVENTIONS
-from .profiling import COVERED, Profile, ProfileRow, count_calls, has_named_sizes, internal_modules
+from .profiling import COVERED, Profile, ProfileRow, count_calls, has_named_sizes, internal_modules, meta_copy
 from .symbolic.asymptotic import simplify_conditions
 from .tables import latex_escape
 
@@ -140,6 +139,17 @@ class SymbolicProfile(Profile):
     guards of the pass, and the smallest size it derives for); ``thresholds``: for the
     :meth:`simplified` form, the size from which each simplification holds (``None`` for the
     exact form); ``hints``: the example value of each size where the model branched on one.
+
+    >>> import torch, analytic
+    >>> f = analytic.profile(torch.nn.Conv1d(1, 1, 3, padding=1), (1, 1, "L"))
+    >>> f.formula("flops"), f.conditions
+    (6*L, (L >= 2,))
+    >>> f.formula("exact")  # the real taps: the two on the zero padding are not counted
+    2*LatticeCount(L + 1, L, 3, 1, 1) - 2
+    >>> f.simplified().formula("exact"), f.simplified().thresholds
+    (6*L - 4, {L: 2})
+    >>> f.evaluate(L=5).total["exact"]
+    26
     """
 
     sizes: tuple[Symbol, ...] = ()
@@ -218,7 +228,8 @@ class SymbolicProfile(Profile):
                              output_shape=_substitute_call(r.output_shape, simple)) for r in self.rows)
         thresholds = {s: collapser.thresholds.get(s, lowest[s]) for s in self.sizes}
         extra = tuple(sympy.Ge(s, t) for s, t in thresholds.items() if t > lowest[s])
-        return replace(self, rows=rows, thresholds=thresholds, conditions=self.conditions + extra)
+        return replace(self, rows=rows, thresholds=thresholds,
+                       conditions=simplify_conditions(self.conditions + extra))
 
     def to_latex_formulas(self, convention: str = "flops", environment: str = "align*") -> str:
         r"""An ``align*`` block (``amsmath``): the count of each counted row, then the total, as
@@ -297,9 +308,6 @@ class SymbolicProfile(Profile):
             "uncounted": self.uncounted, "total": {c: _node(v) for c, v in self.total.items()},
         }, indent=2, sort_keys=True)
 
-    def to_csv(self) -> str:
-        return super().to_csv()
-
 
 def _substitute_call(value, function):
     if isinstance(value, sympy.Basic):
@@ -314,27 +322,6 @@ def _lower_bound(condition: sympy.Basic, size: Symbol) -> int:
     if isinstance(condition, sympy.GreaterThan) and condition.lhs == size and condition.rhs.is_Integer:
         return int(condition.rhs)
     return 1
-
-
-def _fake_copy(model, mode):
-    """A deep copy of ``model`` whose tensors are fake meta tensors of static shapes (no data
-    copied; on the meta device torch's convolutions pick no backend by size, so the pass adds no
-    condition of its own)."""
-    import torch
-
-    def fake(t):
-        return mode.from_tensor(torch.empty_like(t, device="meta"), static_shapes=True)
-
-    memo = {}
-    for p in model.parameters():
-        memo[id(p)] = torch.nn.Parameter(fake(p), requires_grad=p.requires_grad)
-    for b in model.buffers():
-        memo[id(b)] = fake(b)
-    for module in model.modules():
-        for value in vars(module).values():
-            if isinstance(value, torch.Tensor) and id(value) not in memo:
-                memo[id(value)] = fake(value)
-    return copy.deepcopy(model, memo)
 
 
 def symbolic_profile(model, input_shape=None, *, example_inputs=None, conventions: Sequence[str] = CONVENTIONS,
@@ -361,7 +348,9 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
                        for shape in shapes)
     symbols = {name: size_symbol(name) for name in names}
     internal = {sizes[name].node.expr: symbols[name] for name in names}
-    copied = _fake_copy(model, mode)
+    # fake meta tensors of static shapes (on the meta device torch's convolutions pick no backend
+    # by size, so the pass adds no condition of its own)
+    copied = meta_copy(model, lambda t: mode.from_tensor(torch.empty_like(t, device="meta"), static_shapes=True))
     try:
         with mode:
             rows, uncounted = count_calls(copied, inputs, tuple(conventions), internal_modules(copied),

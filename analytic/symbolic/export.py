@@ -157,6 +157,10 @@ def _exportable(expr: object, allowed: Mapping[str, Symbol] | None = None, relat
     arithmetic."""
     if not isinstance(expr, sympy.Basic):
         raise TypeError(f"expr must be a SymPy expression, got {type(expr).__name__}")
+    # a quotient under a floor only in a profile's formula, whose conditions come with it: the
+    # exported functions of the keyword expressions check torch's rules of the transposed layer,
+    # which are not a forward convolution's (whose output length is such a floor)
+    quotients = allowed is not None
     allowed = sy.BY_NAME if allowed is None else allowed
     pending = [expr]
     while pending:
@@ -165,7 +169,7 @@ def _exportable(expr: object, allowed: Mapping[str, Symbol] | None = None, relat
             if allowed.get(node.name) != node:
                 raise ValueError(f"expression has a symbol that is not a keyword: {node.name!r}")
             continue
-        if isinstance(node, (sympy.floor, sympy.ceiling)):
+        if quotients and isinstance(node, (sympy.floor, sympy.ceiling)):
             pending.extend(_quotient(node.args[0]))
             continue
         if isinstance(node, sympy.Pow) and not (node.exp.is_Integer and node.exp > 0):

@@ -256,6 +256,8 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
         ("missing.py:f", "1,2", 2, "does not exist"),
         ("models.py", "1,2", 2, "must be FILE.py:FACTORY"),
         ("models.py:broken", "1,2.5", 2, "must be comma-separated integers or size names"),
+        ("models.py:broken", "1,2,L", 2, "forward pass on symbolic sizes failed"),
+        ("models.py:spectrogram_masker", "1,2,257,T", 2, "profile the model at a numeric size instead"),
     ],
 )
 def test_profile_command_errors(target, shape, status, message):
@@ -398,3 +400,32 @@ def test_count_layer_files_of_every_type(tmp_path):
     path.write_text('[[layers]]\ntype = "Conv5d"\nkernel_size = 3\nlength = 4\n')
     result = tapcount("count", "--layers", str(path), check=False)
     assert result.returncode == 2 and "type ('Conv5d') must be one of ConvTranspose1d, Conv1d, Linear" in result.stderr
+
+
+def test_profile_command_prints_the_formula_of_a_named_size():
+    """The Python function the command prints, evaluated, equals torch's counter on a real forward;
+    the conditions are checked."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    target = f"{ROOT / 'tests' / 'models.py'}:melgan_generator"
+    source = tapcount("profile", target, "--input-shape", "1,80,L", "--format", "python").stdout
+    namespace = {}
+    exec(source, namespace)  # the command's own output
+    model = __import__("tests.models", fromlist=["melgan_generator"]).melgan_generator()
+    for frames in (4, 9):
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            model(torch.randn(1, 80, frames))
+        assert namespace["count"](L=frames) == counter.get_total_flops()
+    with pytest.raises(ValueError, match="holds where"):
+        namespace["count"](L=3)  # reflection padding 3 needs 4 frames
+    table = tapcount("profile", target, "--input-shape", "1,80,L", "--hint", "L=100").stdout
+    assert table.startswith("formulas of L; they hold where L >= 4")
+    exact = tapcount("profile", target, "--input-shape", "1,80,L", "--format", "c", "--form", "exact",
+                     "--convention", "exact").stdout
+    assert "int64_t count(int64_t L)" in exact and "count_invalid" in exact
+    for options, message in ((("--format", "python"), "needs a named size"), (("--hint", "L=3"), "needs a named size"),
+                             (("--hint", "L"), "must be NAME=VALUE")):
+        shape = "1,80,20" if "named" in message else "1,80,L"
+        result = tapcount("profile", target, "--input-shape", shape, *options, check=False)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

@@ -132,7 +132,7 @@ def test_from_json_answers_every_document(tree, wrap):
 option_values = st.one_of(st.integers(0, 6).map(str), st.integers(-5, 40).map(str),
                           st.integers(-(2**70), 2**70).map(str),
                           st.sampled_from(["", "x", "1.5", "1:3", "3:1", "-1:2", "nan", "1e3", "0x10", "1,80,L",
-                                           "\u00e9", "1:100000000000"]),
+                                           "1,2,L", "L=7", "L", "\u00e9", "1:100000000000"]),
                           st.text(max_size=6))
 COMMON = ["--kernel-size", "--stride", "--padding", "--output-padding", "--dilation", "--length"]
 OPTIONS = {
@@ -141,7 +141,7 @@ OPTIONS = {
                "--format"],
     "verify": [*COMMON, "--seed"],
     "figure": [*COMMON, "--out"],
-    "profile": ["--input-shape", "--format"],
+    "profile": ["--input-shape", "--format", "--convention", "--form", "--hint"],
 }
 FLAGS = {"count": ["--no-bias", "--bias"], "derive": ["--no-bias", "--bias"], "verify": ["--no-progress"],
          "figure": [], "profile": []}

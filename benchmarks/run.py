@@ -127,6 +127,19 @@ def main() -> None:
     row("tapcount profile (HiFi-GAN V1, 1x80x100), cold process", f"{statistics.median(times):.2f} s",
         f"of which import torch {torch_import:.2f} s")
 
+    # the cost as a formula in the number of frames L, derived in a fresh process (torch imported
+    # before the clock starts): the symbolic pass, the exact formulas and the simplified form
+    derive = ("import sys, time, torch; sys.path.insert(0, {root!r}); import analytic; from tests import models; "
+              "m = models.{factory}(); t = time.perf_counter(); f = analytic.profile(m, (1, 80, 'L')); "
+              "s = f.simplified(); print(time.perf_counter() - t, s.formula('flops'), s.thresholds)")
+    for label, factory in (("HiFi-GAN V1", "hifigan_generator"),
+                           ("HiFi-GAN V1, weight-normalised", "hifigan_generator_weight_norm")):
+        runs = [subprocess.run([sys.executable, "-c", derive.format(root=str(root), factory=factory)], check=True,
+                               capture_output=True, text=True, cwd=root).stdout.split(" ", 1) for _ in range(3)]
+        seconds = statistics.median(float(r[0]) for r in runs)
+        row(f"formula of {label} in L (1x80xL), derived and simplified, fresh process",
+            f"{seconds:.2f} s ({runs[0][1].strip()})", "<= 10 s")
+
     # 6. import cost, in fresh interpreters
     bare = fresh_interpreter("pass")
     imported = fresh_interpreter("import analytic")

@@ -230,11 +230,24 @@ def _read(op: str, args, kwargs, size=int) -> dict[str, object]:
     return {"a": shape(args[0]), "b": shape(args[1])}
 
 
-def count_calls(model, inputs, conventions, internals, size=int, cache=None) -> tuple[list[ProfileRow], Counter]:
+#: the most operator calls a pass on symbolic sizes runs (a loop over a symbolic size, an RNN's
+#: over its time steps, would otherwise run as many times as the size's example value)
+MAX_SYMBOLIC_CALLS = 50_000
+
+
+class TooManyCalls(RuntimeError):
+    """A pass on symbolic sizes ran more than :data:`MAX_SYMBOLIC_CALLS` operator calls."""
+
+
+def count_calls(model, inputs, conventions, internals, size=int, cache=None,
+                watch=None) -> tuple[list[ProfileRow], Counter]:
     """One forward pass of ``model`` on ``inputs`` under the counting mode; ``size`` reads a size
-    (``int``, or the SymPy expression of a symbolic size); ``cache`` (a dict) keeps each
-    formula's result for calls with the same arguments."""
+    (``int``, or the SymPy expression of a symbolic size: then at most
+    :data:`MAX_SYMBOLIC_CALLS` calls); ``cache`` (a dict) keeps each formula's result for calls
+    with the same arguments; ``watch(op, args, kwargs, calls)``, called before each call, may stop
+    the pass by raising."""
     import torch
+    from torch._decomp import decomposition_table as decompositions
     from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
     from torch.utils._python_dispatch import TorchDispatchMode
 
@@ -259,15 +272,32 @@ def count_calls(model, inputs, conventions, internals, size=int, cache=None) -> 
         kind = type(module).__bases__[0] if torch.nn.utils.parametrize.is_parametrized(module) else type(module)
         return names[id(module)], kind.__name__
 
+    calls = [0]
+    limit = MAX_SYMBOLIC_CALLS if size is not int else None
+
     class Counting(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             kwargs = kwargs or {}
             namespace, _, base = func._schema.name.partition("::")
             op = f"aten.{base}"
+            calls[0] += 1
+            if watch is not None:
+                watch(op, args, kwargs, calls[0])
+            if limit is not None and calls[0] > limit:
+                raise TooManyCalls(f"the forward pass ran more than {limit:,} operator calls on symbolic sizes"
+                                   f" (a loop over a size, as an RNN's over its time steps)")
             try:
                 out = func(*args, **kwargs)
             except NotImplementedError as error:
                 raise _MissingKernel(op, owner()[0], error) from error
+            except RuntimeError:
+                # on symbolic sizes a kernel may want concrete ones (F.pad by an amount computed
+                # from the size): run torch's decomposition instead, its operators counted as any
+                decomposition = decompositions.get(func) if size is not int else None
+                if decomposition is None:
+                    raise
+                with self:
+                    return decomposition(*args, **kwargs)
             formula = FORMULAS.get(op)
             if formula is None:
                 if namespace != "prim":  # prim: metadata queries (a fake tensor's device), no arithmetic

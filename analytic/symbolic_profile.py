@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import keyword
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,16 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from .counts import CONVENTIONS
-from .profiling import COVERED, Profile, ProfileRow, count_calls, has_named_sizes, internal_modules, meta_copy
+from .profiling import (
+    COVERED,
+    Profile,
+    ProfileRow,
+    TooManyCalls,
+    count_calls,
+    has_named_sizes,
+    internal_modules,
+    meta_copy,
+)
 from .symbolic.asymptotic import simplify_conditions
 from .tables import latex_escape
 
@@ -98,10 +108,15 @@ def _plain(expr: Expr) -> Expr:
             return sympy.floor(e.args[0] / e.args[1])
         if name in ("CleanDiv", "IntTrueDiv"):
             return e.args[0] / e.args[1]
-        if name in ("PythonMod", "Mod"):
-            return sympy.Mod(*e.args)
+        if name in ("PythonMod", "Mod"):  # x mod q = x - q floor(x / q): floors are what the simplification reads
+            x, q = e.args
+            return x - q * sympy.floor(x / q) if q.is_Integer and q > 0 else sympy.Mod(x, q)
         if name == "Identity":
             return e.args[0]
+        if type(e).__module__.startswith("torch"):
+            own = {"Max": sympy.Max, "Min": sympy.Min, "FloorToInt": sympy.floor, "CeilToInt": sympy.ceiling}
+            if name in own:
+                return own[name](*e.args)
         return None
 
     return expr.replace(lambda e: isinstance(e, sympy.Basic) and rewrite(e) is not None and not e.is_Atom,
@@ -351,10 +366,29 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
     # fake meta tensors of static shapes (on the meta device torch's convolutions pick no backend
     # by size, so the pass adds no condition of its own)
     copied = meta_copy(model, lambda t: mode.from_tensor(torch.empty_like(t, device="meta"), static_shapes=True))
+    def watch(op, args, kwargs, calls):  # a size torch fixes to its example value: stop before a loop over it
+        if op in _SPLITS and isinstance(args[0], torch.Tensor):
+            dim = (args[2] if len(args) > 2 else kwargs.get("dim", 0)) if op != "aten.unbind" else (
+                args[1] if len(args) > 1 else kwargs.get("dim", 0))
+            if isinstance(args[0].shape[dim], torch.SymInt):
+                free = args[0].shape[dim].node.expr.free_symbols
+                raise _Fixed([name for name in names if sizes[name].node.expr in free] or names)
+        if calls % 64 == 0:
+            fixed = [name for name in names if env.replace(sizes[name].node.expr).is_Integer]
+            if fixed:
+                raise _Fixed(fixed)
+
+    quiet = logging.getLogger("torch._subclasses.fake_tensor")  # it logs a kernel's failure we recover from
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         with mode:
             rows, uncounted = count_calls(copied, inputs, tuple(conventions), internal_modules(copied),
-                                     size=_symbolic_size, cache={})
+                                     size=_symbolic_size, cache={}, watch=watch)
+    except _Fixed as error:
+        raise RuntimeError(_fixed_message(error.names, hints)) from None
+    except TooManyCalls as error:
+        raise RuntimeError(f"no formula: {error}; profile the model at a numeric size instead") from None
     except Exception as error:  # the user's forward, or an operator that needs values
         kind = type(error).__name__
         needs_values = "DataDependent" in kind or "Unsupported" in kind
@@ -362,8 +396,13 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
                            f"{str(error).splitlines()[0] if str(error) else ''}"
                            + (" (an operator needs tensor values: profile the model at a numeric size instead)"
                               if needs_values else "")) from error
+    finally:
+        quiet.setLevel(level)
 
     final = {s: _plain(env.replace(s)).xreplace(internal) for s in internal}
+    fixed = [internal[s].name for s, v in final.items() if v.is_Integer]
+    if fixed:
+        raise RuntimeError(_fixed_message(fixed, hints))
 
     plain: dict = {}
 
@@ -381,7 +420,7 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
     counted = []
     for r in rows:
         counted.append(ProfileRow(r.name, r.type, r.op, user(r.input_shape), user(r.output_shape),
-                                  {c: user(v) for c, v in r.counts.items()}, user(r.parameters)))
+                                  {c: sympy.sympify(user(v)) for c, v in r.counts.items()}, user(r.parameters)))
     conditions = []
     for name in names:
         bounds = env.var_to_range.get(sizes[name].node.expr)
@@ -401,6 +440,24 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
                                f" ({', '.join(sorted(map(str, stray)))}); profile it at a numeric size instead")
     return SymbolicProfile(tuple(counted), dict(uncounted), tuple(conventions), "meta",
                            sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions), hints=hints)
+
+
+#: operators whose number of outputs is a size of their input (a tensor per step or per chunk):
+#: on a symbolic size they fix it, and make as many tensors as its example value
+_SPLITS = ("aten.unbind", "aten.split", "aten.unsafe_split")
+
+
+class _Fixed(Exception):
+    def __init__(self, names):
+        super().__init__(names)
+        self.names = names
+
+
+def _fixed_message(names, hints) -> str:
+    fixed = ", ".join(f"{name} = {hints[name]}" for name in names)
+    return (f"no formula: the model fixes {fixed}, the example value (torch specialised the size: a float"
+            f" computation such as F.interpolate's scale_factor, or a loop over it as in an RNN); give that size"
+            f" as a number")
 
 
 def _symbolic_size(value) -> object:

@@ -4,6 +4,7 @@ FlopCounterMode on a real forward; the conditions it states are the ones torch's
 
 import functools
 import math
+import time
 import warnings
 
 import pytest
@@ -176,6 +177,65 @@ def test_formula_argument_errors():
 def test_a_model_that_needs_values_gets_a_clear_error():
     with warnings.catch_warnings(), pytest.raises(RuntimeError, match="needs tensor values"):
         analytic.profile(models.spectrogram_masker(), (1, 2, 257, "T"))
+
+
+class PaddedCodec(torch.nn.Module):
+    """A Conv-TasNet-style encoder/decoder that pads its input to a multiple of the stride by an
+    amount computed from the length (``F.pad``), and trims the output back."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = torch.nn.Conv1d(1, 16, 16, stride=8, bias=False)
+        self.mask = torch.nn.Conv1d(16, 16, 3, padding=2, dilation=2, groups=16)
+        self.decoder = torch.nn.ConvTranspose1d(16, 1, 16, stride=8, bias=False)
+
+    def forward(self, x):
+        length = x.shape[-1]
+        w = torch.relu(self.encoder(torch.nn.functional.pad(x, (0, (8 - length % 8) % 8))))
+        return self.decoder(w * torch.sigmoid(self.mask(w)))[..., :length]
+
+
+class Recurrent(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.LSTM(8, 16, batch_first=True)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+class Interpolating(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(2, 2, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(torch.nn.functional.interpolate(x, scale_factor=2))
+
+
+def test_a_padding_computed_from_the_size_gives_a_formula():
+    model = PaddedCodec()
+    formula = analytic.profile(model, (1, 1, "L"))
+    simplified = formula.simplified()
+    (threshold,) = simplified.thresholds.values()
+
+    @given(st.integers(1, 400))
+    @examples(20)
+    def check(extra):
+        length = threshold + extra - 1
+        numeric = analytic.profile(model, (1, 1, length))
+        assert formula.evaluate(L=length).total == simplified.evaluate(L=length).total == numeric.total
+        assert numeric.total["flops"] == _torch_flops(model, (1, 1, length))
+
+    check()
+
+
+@pytest.mark.parametrize(("model", "shape"), [(Recurrent(), (2, "T", 8)), (Interpolating(), (1, 2, "H", "W"))])
+def test_a_model_that_fixes_its_size_is_told_so_quickly(model, shape):
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match="the model fixes"):
+        analytic.profile(model, shape)
+    assert time.perf_counter() - start < 60  # not one step per example value of the size
 
 
 def test_several_inputs_share_a_named_size():

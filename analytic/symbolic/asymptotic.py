@@ -212,6 +212,9 @@ def _difference(condition: sympy.Basic) -> tuple[Expr, str] | None:
     if isinstance(condition, sympy.StrictLessThan):
         return condition.rhs - condition.lhs - 1, ">="
     if isinstance(condition, sympy.Eq):
+        for side, other in ((condition.lhs, condition.rhs), (condition.rhs, condition.lhs)):
+            if isinstance(side, Max) and len(side.args) == 2 and other in side.args:  # max(a, b) = b: b >= a
+                return other - next(a for a in side.args if a != other), ">="
         return condition.lhs - condition.rhs, "=="
     if isinstance(condition, sympy.Ne):
         return condition.lhs - condition.rhs, "!="
@@ -249,6 +252,7 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
             periodic.setdefault(size, []).append(difference)
         else:
             rest.append((c, size, difference, kind))
+    rest = _bounds(rest, lower)
     out: list[sympy.Basic] = [sympy.Ge(s, v) for s, v in lower.items() if v > 1]
     residues: dict[Symbol, tuple[int, set[int]]] = {}
     for size, differences in periodic.items():
@@ -261,12 +265,45 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
             out.append(sympy.Eq(sympy.Mod(size, period), good.pop()))
         else:
             out.extend(sympy.Eq(d, 0) for d in differences)
-    for c, size, difference, kind in rest:
-        start = lower.get(size, 1)
-        settled = _settle(difference, size, start) if kind == ">=" else None
-        if not (settled and settled[0] > 0 and settled[1] <= start):
-            out.append(c)
+    out.extend(c for c, *_ in rest)
     return tuple(dict.fromkeys(out + kept))
+
+
+def _holds_from(difference: Expr, size: Symbol, start: int) -> int | None:
+    """The size from which ``difference >= 0`` holds for good (at least ``start``), or ``None``."""
+    settled = _settle(difference, size, start)
+    return settled[1] if settled and settled[0] > 0 else None
+
+
+def _bounds(rest: list, lower: dict[Symbol, int]) -> list:
+    """The conditions of ``rest`` that the smallest sizes do not decide: an inequality that holds
+    from some size on and fails below it becomes that smallest size (``lower``, updated); one
+    (or an ``!=``) that holds from the smallest size is dropped; the others are returned."""
+    changed = True
+    while changed:
+        changed, kept = False, []
+        for c, size, difference, kind in rest:
+            start = lower.get(size, 1)
+            if kind == ">=":
+                bound = _holds_from(difference, size, start)
+                if bound is not None and bound <= start:
+                    continue
+                if bound is not None and bound - start <= SCAN_LIMIT and all(
+                        _value(difference, size, v) < 0 for v in range(start, bound)):
+                    lower[size], changed = bound, True
+                    continue
+            elif kind == "!=":  # d != 0: d >= 1 or d <= -1 from some size on, and d = 0 below it?
+                bounds = [b for b in (_holds_from(difference - 1, size, start),
+                                      _holds_from(-difference - 1, size, start)) if b is not None]
+                if any(b <= start for b in bounds):
+                    continue
+                if bounds and min(bounds) - start <= SCAN_LIMIT and all(
+                        _value(difference, size, v) == 0 for v in range(start, min(bounds))):
+                    lower[size], changed = min(bounds), True
+                    continue
+            kept.append((c, size, difference, kind))
+        rest = kept
+    return rest
 
 
 def on_residue(expr: Expr, size: Symbol, period: int, residue: int) -> Expr:

@@ -215,36 +215,52 @@ class SymbolicProfile(Profile):
                                 _as_int(_substitute(r.parameters, chosen))) for r in self.rows)
         return Profile(rows, dict(self.uncounted), self.conventions, self.device)
 
-    def simplified(self) -> SymbolicProfile:
+    def simplified(self, multiple_of: Mapping[str, int] | None = None) -> SymbolicProfile:
         """The same profile with every lattice count, positive part, minimum and maximum resolved
         for sizes at or beyond :attr:`thresholds` (which it sets, and adds to the conditions):
         polynomials in the sizes when the strides divide, floors of the sizes otherwise.  The
-        threshold of a size is the smallest from which every resolution holds."""
+        threshold of a size is the smallest from which every resolution holds.
+
+        ``multiple_of={"H": 32}`` restricts a size to multiples (a condition added): its floors
+        become linear, so a strided model's cost is a polynomial too.  A divisibility the model
+        itself needs is used the same way, always."""
         if self.thresholds is not None:
+            if multiple_of:
+                raise ValueError("multiple_of: call simplified(...) on the exact profile")
             return self
         from .symbolic.asymptotic import Collapser, on_residue
 
-        lowest = {s: max([1, *(_lower_bound(c, s) for c in self.conditions)]) for s in self.sizes}
-        residues = [(c.lhs.args[0], int(c.lhs.args[1]), int(c.rhs)) for c in self.conditions
+        by_name = {s.name: s for s in self.sizes}
+        conditions = self.conditions
+        for name, q in (multiple_of or {}).items():
+            if name not in by_name:
+                raise ValueError(f"multiple_of names {name!r}, not a size of the formula ({', '.join(by_name)})")
+            if not (isinstance(q, int) and not isinstance(q, bool) and q >= 1):
+                raise ValueError(f"multiple_of[{name!r}] ({q!r}) must be a positive int")
+            size = by_name[name]
+            conditions = simplify_conditions((*conditions, sympy.Eq(q * sympy.floor(size / q), size)))
+        lowest = {s: max([1, *(_lower_bound(c, s) for c in conditions)]) for s in self.sizes}
+        residues = [(c.lhs.args[0], int(c.lhs.args[1]), int(c.rhs)) for c in conditions
                     if isinstance(c, sympy.Eq) and isinstance(c.lhs, sympy.Mod) and c.lhs.args[0] in self.sizes
                     and c.lhs.args[1].is_Integer and c.rhs.is_Integer]
-        collapser = Collapser(lowest)
+        collapser = Collapser(lowest, {size: (period, residue) for size, period, residue in residues})
         expand = {}
+
+        def on_residues(expr):  # a divisibility: the floors of that size are linear
+            for size, period, residue in residues:
+                expr = on_residue(expr, size, period, residue)
+            return expr
 
         def simple(expr):
             if expr not in expand:
-                collapsed = collapser(expr)
-                for size, period, residue in residues:  # a divisibility the model needs: floors are linear
-                    collapsed = on_residue(collapsed, size, period, residue)
-                expand[expr] = sympy.expand(collapsed)
+                expand[expr] = sympy.expand(on_residues(collapser(on_residues(expr))))
             return expand[expr]
 
         rows = tuple(replace(r, counts={c: simple(v) for c, v in r.counts.items()},
                              output_shape=_substitute_call(r.output_shape, simple)) for r in self.rows)
         thresholds = {s: collapser.thresholds.get(s, lowest[s]) for s in self.sizes}
         extra = tuple(sympy.Ge(s, t) for s, t in thresholds.items() if t > lowest[s])
-        return replace(self, rows=rows, thresholds=thresholds,
-                       conditions=simplify_conditions(self.conditions + extra))
+        return replace(self, rows=rows, thresholds=thresholds, conditions=simplify_conditions(conditions + extra))
 
     def to_latex_formulas(self, convention: str = "flops", environment: str = "align*") -> str:
         r"""An ``align*`` block (``amsmath``): the count of each counted row, then the total, as

@@ -420,12 +420,15 @@ def test_profile_command_prints_the_formula_of_a_named_size():
     with pytest.raises(ValueError, match="holds where"):
         namespace["count"](L=3)  # reflection padding 3 needs 4 frames
     table = tapcount("profile", target, "--input-shape", "1,80,L", "--hint", "L=100").stdout
-    assert table.startswith("formulas of L; they hold where L >= 4")
+    assert table.startswith("formulas of L; they hold where L >= 4\nsimplified form where L >= 4")
+    even = tapcount("profile", target, "--input-shape", "1,80,L", "--multiple-of", "L=2").stdout
+    assert even.splitlines()[1] == "simplified form where L >= 4, L % 2 == 0"
     exact = tapcount("profile", target, "--input-shape", "1,80,L", "--format", "c", "--form", "exact",
                      "--convention", "exact").stdout
     assert "int64_t count(int64_t L)" in exact and "count_invalid" in exact
     for options, message in ((("--format", "python"), "needs a named size"), (("--hint", "L=3"), "needs a named size"),
-                             (("--hint", "L"), "must be NAME=VALUE")):
+                             (("--hint", "L"), "must be NAME=VALUE"),
+                             (("--multiple-of", "L=2", "--form", "exact"), "needs --form simplified")):
         shape = "1,80,20" if "named" in message else "1,80,L"
         result = tapcount("profile", target, "--input-shape", shape, *options, check=False)
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

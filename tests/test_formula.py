@@ -230,6 +230,48 @@ def test_a_padding_computed_from_the_size_gives_a_formula():
     check()
 
 
+class Strided(torch.nn.Module):
+    """A ResNet-style stem on an image: strided convolutions and a pooling, then global average
+    pooling and a classifier (the floors of the sizes do not vanish on their own)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Conv2d(3, 8, 7, stride=2, padding=3)
+        self.pool = torch.nn.MaxPool2d(3, 2, 1)
+        self.down = torch.nn.Conv2d(8, 16, 3, stride=2, padding=1)
+        self.head = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.down(self.pool(torch.relu(self.stem(x)))))
+        return self.head(torch.nn.functional.adaptive_avg_pool2d(x, 1).flatten(1))
+
+
+def test_multiples_of_a_stride_give_a_polynomial():
+    model = Strided()
+    formula = analytic.profile(model, (2, 3, "H", "W"))
+    simplified = formula.simplified(multiple_of={"H": 8, "W": 16})
+    H, W = simplified.sizes
+    for convention in simplified.conventions:
+        assert sympy.Poly(simplified.formula(convention), H, W).total_degree() == 2
+    assert sympy.Eq(sympy.Mod(H, 8), 0) in simplified.conditions
+
+    @given(st.integers(1, 40), st.integers(1, 40))
+    @examples(10)
+    def check(h, w):
+        h, w = 8 * h + 8 * (simplified.thresholds[H] // 8), 16 * w + 16 * (simplified.thresholds[W] // 16)
+        numeric = analytic.profile(model, (2, 3, h, w))
+        assert simplified.evaluate(H=h, W=w).total == formula.evaluate(H=h, W=w).total == numeric.total
+        assert numeric.total["flops"] == _torch_flops(model, (2, 3, h, w))
+
+    check()
+    with pytest.raises(ValueError, match="breaks the condition"):
+        simplified.evaluate(H=8 * 9 + 4, W=160)
+    with pytest.raises(ValueError, match="not a size"):
+        formula.simplified(multiple_of={"L": 8})
+    with pytest.raises(ValueError, match="positive int"):
+        formula.simplified(multiple_of={"H": 0})
+
+
 @pytest.mark.parametrize(("model", "shape"), [(Recurrent(), (2, "T", 8)), (Interpolating(), (1, 2, "H", "W"))])
 def test_a_model_that_fixes_its_size_is_told_so_quickly(model, shape):
     start = time.perf_counter()

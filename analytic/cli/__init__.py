@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with named sizes: the convention of the latex, python and c formulas (default flops)")
     prof.add_argument("--form", choices=("simplified", "exact"), default="simplified",
                       help="with named sizes: the simplified form beyond its threshold (default) or the exact one")
+    prof.add_argument("--multiple-of", action="append", default=[], metavar="NAME=Q",
+                      help="with named sizes: the simplified form for multiples of Q (its floors become linear)")
     prof.add_argument("--hint", action="append", default=[], metavar="NAME=VALUE",
                       help="the example value of a named size where the model branches on it (default 40320)")
     return parser
@@ -196,10 +198,11 @@ def _profile(args) -> str:
 
     shapes = [_shape(text) for text in args.input_shape]
     named = any(isinstance(v, str) for shape in shapes for v in shape)
-    hints = dict(_hint(text) for text in args.hint)
-    if not named and (hints or args.format in ("python", "c")):
-        raise ValueError(f"{'--hint' if hints else '--format ' + args.format} needs a named size in --input-shape,"
-                         f" e.g. 1,80,L")
+    hints = dict(_hint(text, "--hint") for text in args.hint)
+    multiples = dict(_hint(text, "--multiple-of") for text in args.multiple_of)
+    if not named and (hints or multiples or args.format in ("python", "c")):
+        option = "--hint" if hints else "--multiple-of" if multiples else f"--format {args.format}"
+        raise ValueError(f"{option} needs a named size in --input-shape, e.g. 1,80,L")
     convention = check_convention(args.convention)
     model = _build_model(args.target)
     if not isinstance(model, torch.nn.Module):
@@ -210,7 +213,7 @@ def _profile(args) -> str:
     for warning in caught:  # the meta-kernel fallback: one line each, no source location
         print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
     if named:
-        return _formulas(result, args.format, convention, args.form).rstrip("\n")
+        return _formulas(result, args.format, convention, args.form, multiples).rstrip("\n")
     return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,
             "csv": result.to_csv, "json": result.to_json}[args.format]().rstrip("\n")
 
@@ -230,20 +233,23 @@ def _shape(text: str) -> tuple[int | str, ...]:
     return tuple(entries)
 
 
-def _hint(text: str) -> tuple[str, int]:
+def _hint(text: str, option: str) -> tuple[str, int]:
     name, _, value = text.partition("=")
     if not (name.isidentifier() and value.isdigit()):
-        raise ValueError(f"--hint ({text!r}) must be NAME=VALUE, e.g. L=100")
+        raise ValueError(f"{option} ({text!r}) must be NAME=VALUE, e.g. L=100")
     return name, int(value)
 
 
-def _formulas(result, fmt: str, convention: str, form: str) -> str:
+def _formulas(result, fmt: str, convention: str, form: str, multiples: dict[str, int]) -> str:
     """A symbolic profile printed: its formulas, conditions and thresholds."""
     from ..profiling import COVERED
     from ..symbolic import latex
     from ..symbolic_profile import describe
 
-    chosen = result.simplified() if form == "simplified" else result
+    if multiples and form != "simplified":
+        raise ValueError("--multiple-of needs --form simplified")
+    simple = result.simplified(multiple_of=multiples)
+    chosen = simple if form == "simplified" else result
     if fmt == "python":
         return chosen.python_source(convention)
     if fmt == "c":
@@ -254,10 +260,9 @@ def _formulas(result, fmt: str, convention: str, form: str) -> str:
         return chosen.to_latex_formulas(convention)
     if fmt in ("markdown", "csv"):
         return chosen.to_markdown() if fmt == "markdown" else chosen.to_csv()
-    simple = result.simplified()
     sizes = ", ".join(s.name for s in result.sizes)
     lines = [f"formulas of {sizes}; they hold where {', '.join(map(describe, result.conditions)) or 'always'}",
-             "simplified form from " + ", ".join(f"{s} >= {t}" for s, t in simple.thresholds.items()), ""]
+             "simplified form where " + ", ".join(map(describe, simple.conditions)), ""]
     def short(expr) -> str:
         text = str(expr)
         return text if len(text) <= 80 else f"({len(expr.args)} terms: --form exact --format latex)"

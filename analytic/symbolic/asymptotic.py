@@ -91,13 +91,19 @@ def _period(expr: Expr) -> int:
     return math.lcm(1, *(int(r.q) for r in expr.atoms(sympy.Rational)))
 
 
-def _settle(difference: Expr, size: Symbol, floor_size: int) -> tuple[int, int] | None:
+def _settle(difference: Expr, size: Symbol, floor_size: int,
+            modulus: tuple[int, int] = (1, 0)) -> tuple[int, int] | None:
     """``(sign, threshold)``: ``difference >= 0`` (sign 1) or ``<= 0`` (sign -1) for every
-    ``size >= threshold``, the threshold as low as it goes (down to ``floor_size``); ``None``
-    when that cannot be settled."""
+    ``size >= threshold`` with ``size = r (mod P)`` (``modulus = (P, r)``: every size by default),
+    the threshold as low as it goes (down to ``floor_size``); ``None`` when that cannot be settled."""
     form = quasi_linear(difference, size)
     if form is None:
         return None
+    step, residue = modulus
+
+    def first(v: int) -> int:  # the smallest size >= v of the class
+        return v + (residue - v) % step
+
     a, b, lo, hi = form
     if a > 0:
         sign, bound = 1, math.ceil(-(b + lo) / a)
@@ -107,26 +113,32 @@ def _settle(difference: Expr, size: Symbol, floor_size: int) -> tuple[int, int] 
         return 1, floor_size
     elif b + hi <= 0:
         return -1, floor_size
-    else:  # periodic: settled if one period keeps one sign
-        period = _period(difference)
-        if period > PERIOD_LIMIT:
+    else:  # periodic: settled if one period (of the sizes of the class) keeps one sign
+        period = math.lcm(_period(difference), step)
+        if period > PERIOD_LIMIT * step:
             return None
-        values = [_value(difference, size, floor_size + j) for j in range(period)]
+        start = first(floor_size)
+        values = [_value(difference, size, start + j * step) for j in range(period // step)]
         if all(v >= 0 for v in values):
             return 1, floor_size
         if all(v <= 0 for v in values):
             return -1, floor_size
         return None
-    bound = max(bound, floor_size)
-    lowest = max(floor_size, bound - SCAN_LIMIT)
-    while bound > lowest and sign * _value(difference, size, bound - 1) >= 0:
-        bound -= 1
+    bound = first(max(bound, floor_size))
+    lowest = max(floor_size, bound - SCAN_LIMIT * step)
+    while bound - step >= lowest and sign * _value(difference, size, bound - step) >= 0:
+        bound -= step
     return sign, bound
 
 
 class Collapser:
-    def __init__(self, floors: dict[Symbol, int] | int = 1):
+    """Resolves the lattice counts, positive parts, minima and maxima of expressions for sizes
+    from ``floors`` on (and in ``moduli``: size -> ``(P, r)``, the sizes ``r (mod P)``), keeping the
+    threshold of each size (see :func:`collapse`)."""
+
+    def __init__(self, floors: dict[Symbol, int] | int = 1, moduli: dict[Symbol, tuple[int, int]] | None = None):
         self.floors = floors
+        self.moduli = moduli or {}
         self.thresholds: dict[Symbol, int] = {}
         self.memo: dict[Expr, Expr] = {}
 
@@ -138,7 +150,7 @@ class Collapser:
             return None
         (size,) = free
         lowest = self.floors if isinstance(self.floors, int) else self.floors.get(size, 1)
-        settled = _settle(difference, size, lowest)
+        settled = _settle(difference, size, lowest, self.moduli.get(size, (1, 0)))
         if settled is None:
             return None
         sign, bound = settled

@@ -12,7 +12,6 @@ import sympy
 import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
-from torch.utils.flop_counter import FlopCounterMode
 
 import analytic
 from analytic.lattice import lattice_count
@@ -21,7 +20,7 @@ from analytic.symbolic.asymptotic import collapse, simplify_conditions
 from analytic.symbolic.functions import LatticeCount
 from tests import models
 from tests.profiles import examples
-from tests.test_profile import SelfAttention
+from tests.test_profile import SelfAttention, _torch_flops
 from tests.tools import require
 
 #: model factory, symbolic input shape, and a strategy of sizes (small enough for a real forward)
@@ -55,12 +54,6 @@ def _formula(name):
 
 def _shape(name, sizes):
     return tuple(sizes.get(v, v) if isinstance(v, str) else v for v in MODELS[name][1])
-
-
-def _torch_flops(model, shape):
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.randn(shape))
-    return counter.get_total_flops()
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -221,21 +221,29 @@ def _keyword_signature(args: tuple[Symbol, ...]) -> inspect.Signature:
     return inspect.Signature([inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for a in args])
 
 
-class IntegerPythonPrinter(PythonCodePrinter):
-    """Python's printer with floors and ceilings of quotients as integer divisions (exact for
-    any size, where ``math.floor`` of a float quotient is not)."""
+class _IntegerDivision:
+    """Printer mixin: the floor and the ceiling of a quotient as an integer division, printed by
+    the templates ``FLOOR`` and ``CEILING`` (of ``{a}``, ``{b}``)."""
+
+    FLOOR = "(({a}) // ({b}))"
+    CEILING = "(-((-({a})) // ({b})))"
+
+    def _division(self, expr, template: str) -> str:
+        numerator, denominator = _quotient(expr.args[0])
+        if denominator == 1:
+            return self._print(numerator)
+        return template.format(a=self._print(numerator), b=self._print(denominator))
 
     def _print_floor(self, expr):
-        numerator, denominator = _quotient(expr.args[0])
-        if denominator == 1:
-            return self._print(numerator)
-        return f"(({self._print(numerator)}) // ({self._print(denominator)}))"
+        return self._division(expr, self.FLOOR)
 
     def _print_ceiling(self, expr):
-        numerator, denominator = _quotient(expr.args[0])
-        if denominator == 1:
-            return self._print(numerator)
-        return f"(-((-({self._print(numerator)})) // ({self._print(denominator)})))"
+        return self._division(expr, self.CEILING)
+
+
+class IntegerPythonPrinter(_IntegerDivision, PythonCodePrinter):
+    """Python's printer with floors and ceilings of quotients as integer divisions (exact for
+    any size, where ``math.floor`` of a float quotient is not)."""
 
 
 def to_python(expr: Expr, args: Sequence[Symbol] | None = None, *,
@@ -336,10 +344,14 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
     return count
 
 
-class _CheckedArithmetic:
+class _CheckedArithmetic(_IntegerDivision):
     """Printer mixin: sums, products and integer powers as nested calls of ``tapcount_add`` and
     ``tapcount_mul``, which the NumPy and C exports bind to int64 arithmetic that reports an
-    overflow instead of wrapping around."""
+    overflow instead of wrapping around; quotients under a floor or ceiling as
+    ``tapcount_floordiv``/``tapcount_ceildiv``."""
+
+    FLOOR = "tapcount_floordiv({a}, {b})"
+    CEILING = "tapcount_ceildiv({a}, {b})"
 
     def _fold(self, helper: str, items) -> str:
         printed = [self._print(item) for item in items]
@@ -356,18 +368,6 @@ class _CheckedArithmetic:
 
     def _print_Pow(self, expr, **kwargs):  # positive integer exponents only (see _exportable)
         return self._fold("tapcount_mul", [expr.base] * int(expr.exp))
-
-    def _print_floor(self, expr):  # the floor of a quotient: an integer division
-        numerator, denominator = _quotient(expr.args[0])
-        if denominator == 1:
-            return self._print(numerator)
-        return f"tapcount_floordiv({self._print(numerator)}, {self._print(denominator)})"
-
-    def _print_ceiling(self, expr):
-        numerator, denominator = _quotient(expr.args[0])
-        if denominator == 1:
-            return self._print(numerator)
-        return f"tapcount_ceildiv({self._print(numerator)}, {self._print(denominator)})"
 
     def _print_Mod(self, expr):
         return f"tapcount_mod({self._print(expr.args[0])}, {self._print(expr.args[1])})"

@@ -197,6 +197,8 @@ class SymbolicProfile(Profile):
         for name, value in sizes.items():
             if not (isinstance(value, int) and not isinstance(value, bool)):
                 raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+            if value < 1:
+                raise ValueError(f"{name} ({value}) must be positive: it is a size")
             chosen[by_name[name]] = Integer(value)
         for condition in self.conditions:
             if condition.xreplace(chosen) is not sympy.true:

@@ -152,6 +152,8 @@ def test_formula_argument_errors():
         formula.evaluate(T=5.0)
     with pytest.raises(ValueError, match="breaks the condition"):
         formula.evaluate(T=1)
+    with pytest.raises(ValueError, match="must be positive"):
+        formula.evaluate(T=-3)
     with pytest.raises(TypeError, match="evaluate"):
         formula.shares()
     model = _model("filterbank decoder")

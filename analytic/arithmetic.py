@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 from .lattice import lattice_count
 
-__all__ = ["Arithmetic", "INTEGERS", "arithmetic_of", "is_symbolic"]
+__all__ = ["Arithmetic", "INTEGERS", "arithmetic_of", "is_symbolic", "positive_part"]
 
 
 class Arithmetic(NamedTuple):
@@ -31,11 +31,12 @@ class Arithmetic(NamedTuple):
     symbolic: bool
 
 
-def _positive(x):
-    return x if x > 0 else 0
+def positive_part(x):
+    """``x^+ = max(x, 0)`` in plain arithmetic (``x * (x > 0)``): for ints and NumPy arrays alike."""
+    return x * (x > 0)
 
 
-INTEGERS = Arithmetic(lattice_count, _positive, False)
+INTEGERS = Arithmetic(lattice_count, positive_part, False)
 
 
 def is_symbolic(*values: object) -> bool:

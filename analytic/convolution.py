@@ -18,6 +18,7 @@ With a ``padding_mode`` other than ``'zeros'`` every tap reads a real value: ``T
 
 from __future__ import annotations
 
+from .arithmetic import positive_part
 from .counts import FilterCounts, exact_counts
 from .geometry import conv_output_length
 from .lattice import lattice_count
@@ -31,11 +32,8 @@ def same_padding(kernel_size: int, dilation: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def _positive(x):
-    return x if x > 0 else 0
-
-
-def conv_filter_counts(n, k, s, pl, pr, d, zeros: bool = True, G=lattice_count, positive=_positive) -> FilterCounts:
+def conv_filter_counts(n, k, s, pl, pr, d, zeros: bool = True, G=lattice_count,
+                       positive=positive_part) -> FilterCounts:
     """Output length, real taps and covered outputs of one filter of a convolution (validated
     values; ``zeros``: the padding reads zeros, which are not multiplied).
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from math import gcd
 from typing import NamedTuple
 
+from .arithmetic import positive_part
 from .geometry import transposed_output_length
 from .lattice import lattice_count
 from .validation import check_filter, plain_output_length
@@ -73,11 +74,7 @@ def taps_kept(n, k, s, p, o, d, G=lattice_count):
     return n * k - G(p, n, k, s, d) - G(q, n, k, s, d)
 
 
-def _positive_part(x):
-    return x * (x > 0)
-
-
-def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd, positive=_positive_part):
+def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd, positive=positive_part):
     """Exact additions per filter (validated values): the colliding tap pairs inside the window."""
     # Taps (i, m) and (i + d', m - s') collide; the pair sits at (i*s + m*d) + lcm(s, d).
     # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid
@@ -91,7 +88,7 @@ def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd, positive=_positi
 
 
 def valid_filter_counts(n: int, k: int, s: int, p: int, o: int, d: int, G=lattice_count,
-                        positive=_positive_part) -> FilterCounts:
+                        positive=positive_part) -> FilterCounts:
     """:func:`filter_counts` of already-validated values (ints; SymPy expressions with ``G`` and
     ``positive`` from :func:`analytic.arithmetic.arithmetic_of`)."""
     taps = taps_kept(n, k, s, p, o, d, G=G)

@@ -100,50 +100,45 @@ def _check_hints(hints: Mapping[str, int] | None, names: Sequence[str]) -> dict[
     return {name: hints.get(name, DEFAULT_HINT) for name in names}
 
 
+def _mod(x, q):  # x mod q = x - q floor(x / q): floors are what the simplification reads
+    return x - q * sympy.floor(x / q) if q.is_Integer and q > 0 else sympy.Mod(x, q)
+
+
+#: torch's own integer functions, by class name, as SymPy's
+_TORCH_FUNCTIONS = {
+    "FloorDiv": lambda a, b: sympy.floor(a / b), "CleanDiv": lambda a, b: a / b, "IntTrueDiv": lambda a, b: a / b,
+    "PythonMod": _mod, "Mod": _mod, "Identity": lambda a: a, "Max": sympy.Max, "Min": sympy.Min,
+    "FloorToInt": sympy.floor, "CeilToInt": sympy.ceiling,
+}
+
+
 def _plain(expr: Expr) -> Expr:
-    """torch's own integer functions (``FloorDiv``, ``CleanDiv``, ``PythonMod``, ...) as SymPy's."""
-    def rewrite(e):
+    """torch's own integer functions (``FloorDiv``, ``CleanDiv``, ``PythonMod``, its ``Max``, ...)
+    as SymPy's; ``x mod q`` as ``x - q floor(x/q)``."""
+    def torch_function(e) -> bool:
         name = type(e).__name__
-        if name == "FloorDiv":
-            return sympy.floor(e.args[0] / e.args[1])
-        if name in ("CleanDiv", "IntTrueDiv"):
-            return e.args[0] / e.args[1]
-        if name in ("PythonMod", "Mod"):  # x mod q = x - q floor(x / q): floors are what the simplification reads
-            x, q = e.args
-            return x - q * sympy.floor(x / q) if q.is_Integer and q > 0 else sympy.Mod(x, q)
-        if name == "Identity":
-            return e.args[0]
-        if type(e).__module__.startswith("torch"):
-            own = {"Max": sympy.Max, "Min": sympy.Min, "FloorToInt": sympy.floor, "CeilToInt": sympy.ceiling}
-            if name in own:
-                return own[name](*e.args)
-        return None
+        return not e.is_Atom and name in _TORCH_FUNCTIONS and (
+            name not in ("Max", "Min") or type(e).__module__.startswith("torch"))
 
-    return expr.replace(lambda e: isinstance(e, sympy.Basic) and rewrite(e) is not None and not e.is_Atom,
-                        rewrite) if not expr.is_Atom else expr
+    return expr.replace(torch_function, lambda e: _TORCH_FUNCTIONS[type(e).__name__](*e.args))
 
 
-def _substitute(value: object, mapping: dict) -> object:
-    """``value`` (an expression, or a container of them) with ``mapping`` applied."""
+def _leaves(value: object, function) -> object:
+    """``value`` (a SymPy expression, or a tuple or dict of them, nested) with ``function``
+    applied to each expression in it."""
     if isinstance(value, sympy.Basic):
-        return value.xreplace(mapping)
+        return function(value)
     if isinstance(value, tuple):
-        return tuple(_substitute(v, mapping) for v in value)
+        return tuple(_leaves(v, function) for v in value)
     if isinstance(value, dict):
-        return {k: _substitute(v, mapping) for k, v in value.items()}
+        return {k: _leaves(v, function) for k, v in value.items()}
     return value
 
 
-def _as_int(value: object) -> object:
-    if isinstance(value, sympy.Basic):
-        if not value.is_Integer:
-            raise ValueError(f"{value} did not evaluate to an integer")
-        return int(value)
-    if isinstance(value, tuple):
-        return tuple(_as_int(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _as_int(v) for k, v in value.items()}
-    return value
+def _as_int(expr: Expr) -> int:
+    if not expr.is_Integer:
+        raise ValueError(f"{expr} did not evaluate to an integer")
+    return int(expr)
 
 
 @dataclass(frozen=True)
@@ -211,10 +206,12 @@ class SymbolicProfile(Profile):
 
         ``ValueError`` when a size breaks one of the :attr:`conditions`."""
         chosen = self.values(**sizes)
-        rows = tuple(ProfileRow(r.name, r.type, r.op, _as_int(_substitute(r.input_shape, chosen)),
-                                _as_int(_substitute(r.output_shape, chosen)),
-                                {c: int(v.xreplace(chosen)) for c, v in r.counts.items()},
-                                _as_int(_substitute(r.parameters, chosen))) for r in self.rows)
+        def at(expr):
+            return _as_int(expr.xreplace(chosen))
+
+        rows = tuple(ProfileRow(r.name, r.type, r.op, *(_leaves(v, at) for v in (r.input_shape, r.output_shape,
+                                                                               r.counts, r.parameters)))
+                     for r in self.rows)
         return Profile(rows, dict(self.uncounted), self.conventions, self.device)
 
     def simplified(self, multiple_of: Mapping[str, int] | None = None) -> SymbolicProfile:
@@ -259,7 +256,7 @@ class SymbolicProfile(Profile):
             return expand[expr]
 
         rows = tuple(replace(r, counts={c: simple(v) for c, v in r.counts.items()},
-                             output_shape=_substitute_call(r.output_shape, simple)) for r in self.rows)
+                             output_shape=_leaves(r.output_shape, simple)) for r in self.rows)
         thresholds = {s: collapser.thresholds.get(s, lowest[s]) for s in self.sizes}
         extra = tuple(sympy.Ge(s, t) for s, t in thresholds.items() if t > lowest[s])
         return replace(self, rows=rows, thresholds=thresholds, conditions=simplify_conditions(conditions + extra))
@@ -342,14 +339,6 @@ class SymbolicProfile(Profile):
         }, indent=2, sort_keys=True)
 
 
-def _substitute_call(value, function):
-    if isinstance(value, sympy.Basic):
-        return function(value)
-    if isinstance(value, tuple):
-        return tuple(_substitute_call(v, function) for v in value)
-    return value
-
-
 def _lower_bound(condition: sympy.Basic, size: Symbol) -> int:
     """The bound ``b`` of a condition ``size >= b`` (1 for any other condition)."""
     if isinstance(condition, sympy.GreaterThan) and condition.lhs == size and condition.rhs.is_Integer:
@@ -424,21 +413,16 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
 
     plain: dict = {}
 
-    def user(value):
-        if isinstance(value, sympy.Basic):
-            if value not in plain:
-                plain[value] = _plain(value.xreplace(final))
-            return plain[value]
-        if isinstance(value, tuple):
-            return tuple(user(v) for v in value)
-        if isinstance(value, dict):
-            return {k: user(v) for k, v in value.items()}
-        return value
+    def user(expr):  # in the user's symbols, once per distinct expression
+        if expr not in plain:
+            plain[expr] = _plain(expr.xreplace(final))
+        return plain[expr]
 
     counted = []
     for r in rows:
-        counted.append(ProfileRow(r.name, r.type, r.op, user(r.input_shape), user(r.output_shape),
-                                  {c: sympy.sympify(user(v)) for c, v in r.counts.items()}, user(r.parameters)))
+        counted.append(ProfileRow(r.name, r.type, r.op, _leaves(r.input_shape, user), _leaves(r.output_shape, user),
+                                  {c: sympy.sympify(_leaves(v, user)) for c, v in r.counts.items()},
+                                  _leaves(r.parameters, user)))
     conditions = []
     for name in names:
         bounds = env.var_to_range.get(sizes[name].node.expr)

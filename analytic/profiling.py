@@ -230,22 +230,13 @@ def _read(op: str, args, kwargs, size=int) -> dict[str, object]:
     return {"a": shape(args[0]), "b": shape(args[1])}
 
 
-#: the most operator calls a pass on symbolic sizes runs (a loop over a symbolic size, an RNN's
-#: over its time steps, would otherwise run as many times as the size's example value)
-MAX_SYMBOLIC_CALLS = 50_000
-
-
-class TooManyCalls(RuntimeError):
-    """A pass on symbolic sizes ran more than :data:`MAX_SYMBOLIC_CALLS` operator calls."""
-
-
 def count_calls(model, inputs, conventions, internals, size=int, cache=None,
                 watch=None) -> tuple[list[ProfileRow], Counter]:
     """One forward pass of ``model`` on ``inputs`` under the counting mode; ``size`` reads a size
-    (``int``, or the SymPy expression of a symbolic size: then at most
-    :data:`MAX_SYMBOLIC_CALLS` calls); ``cache`` (a dict) keeps each formula's result for calls
-    with the same arguments; ``watch(op, args, kwargs, calls)``, called before each call, may stop
-    the pass by raising."""
+    (``int``, or the SymPy expression of a symbolic size: then a kernel that wants concrete sizes
+    runs torch's decomposition); ``cache`` (a dict) keeps each formula's result for calls with the
+    same arguments; ``watch(op, args, kwargs, calls)``, called before each call, may stop the pass
+    by raising."""
     import torch
     from torch._decomp import decomposition_table as decompositions
     from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
@@ -273,7 +264,7 @@ def count_calls(model, inputs, conventions, internals, size=int, cache=None,
         return names[id(module)], kind.__name__
 
     calls = [0]
-    limit = MAX_SYMBOLIC_CALLS if size is not int else None
+    symbolic = size is not int
 
     class Counting(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -283,9 +274,6 @@ def count_calls(model, inputs, conventions, internals, size=int, cache=None,
             calls[0] += 1
             if watch is not None:
                 watch(op, args, kwargs, calls[0])
-            if limit is not None and calls[0] > limit:
-                raise TooManyCalls(f"the forward pass ran more than {limit:,} operator calls on symbolic sizes"
-                                   f" (a loop over a size, as an RNN's over its time steps)")
             try:
                 out = func(*args, **kwargs)
             except NotImplementedError as error:
@@ -293,7 +281,7 @@ def count_calls(model, inputs, conventions, internals, size=int, cache=None,
             except RuntimeError:
                 # on symbolic sizes a kernel may want concrete ones (F.pad by an amount computed
                 # from the size): run torch's decomposition instead, its operators counted as any
-                decomposition = decompositions.get(func) if size is not int else None
+                decomposition = decompositions.get(func) if symbolic else None
                 if decomposition is None:
                     raise
                 with self:
@@ -309,7 +297,9 @@ def count_calls(model, inputs, conventions, internals, size=int, cache=None,
                 counts = formula(**parameters)
             else:
                 key = (op, *sorted(parameters.items()))
-                counts = cache[key] if key in cache else cache.setdefault(key, formula(**parameters))
+                if key not in cache:
+                    cache[key] = formula(**parameters)
+                counts = cache[key]
             first = args[0] if op not in ("aten.addmm", "aten.baddbmm") else args[1]
             result = out[0] if isinstance(out, (tuple, list)) else out  # attention kernels return a tuple
             rows.append(ProfileRow(name, kind, op, tuple(map(size, first.shape)), tuple(map(size, result.shape)),

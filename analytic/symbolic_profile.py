@@ -32,7 +32,6 @@ from .profiling import (
     COVERED,
     Profile,
     ProfileRow,
-    TooManyCalls,
     count_calls,
     has_named_sizes,
     internal_modules,
@@ -384,6 +383,8 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
             fixed = [name for name in names if env.replace(sizes[name].node.expr).is_Integer]
             if fixed:
                 raise _Fixed(fixed)
+        if calls > MAX_SYMBOLIC_CALLS:
+            raise _TooManyCalls
 
     quiet = logging.getLogger("torch._subclasses.fake_tensor")  # it logs a kernel's failure we recover from
     level = quiet.level
@@ -394,8 +395,10 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
                                      size=_symbolic_size, cache={}, watch=watch)
     except _Fixed as error:
         raise RuntimeError(_fixed_message(error.names, hints)) from None
-    except TooManyCalls as error:
-        raise RuntimeError(f"no formula: {error}; profile the model at a numeric size instead") from None
+    except _TooManyCalls:
+        raise RuntimeError(f"no formula: the forward pass ran more than {MAX_SYMBOLIC_CALLS:,} operator calls on"
+                           f" symbolic sizes (a loop over a size, as an RNN's over its time steps); profile the"
+                           f" model at a numeric size instead") from None
     except Exception as error:  # the user's forward, or an operator that needs values
         kind = type(error).__name__
         needs_values = "DataDependent" in kind or "Unsupported" in kind
@@ -442,6 +445,15 @@ def symbolic_profile(model, input_shape=None, *, example_inputs=None, convention
                                f" ({', '.join(sorted(map(str, stray)))}); profile it at a numeric size instead")
     return SymbolicProfile(tuple(counted), dict(uncounted), tuple(conventions), "meta",
                            sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions), hints=hints)
+
+
+#: the most operator calls a pass on symbolic sizes runs (a loop over a symbolic size, an RNN's
+#: over its time steps, would otherwise run as many times as the size's example value)
+MAX_SYMBOLIC_CALLS = 50_000
+
+
+class _TooManyCalls(Exception):
+    pass
 
 
 #: operators whose number of outputs is a size of their input (a tensor per step or per chunk):

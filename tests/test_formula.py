@@ -357,3 +357,11 @@ def test_simplified_conditions_hold_for_exactly_the_same_sizes(kinds, bound, q):
     for v in range(1, 4 * bound + 4 * q):
         assert all(c.subs(L, v) for c in conditions) == all(c.subs(L, v) for c in short)
     assert math.prod(1 for _ in short) <= len(set(kinds))
+
+
+def test_a_pass_on_symbolic_sizes_runs_a_bounded_number_of_operator_calls(monkeypatch):
+    import analytic.symbolic_profile
+
+    monkeypatch.setattr(analytic.symbolic_profile, "MAX_SYMBOLIC_CALLS", 2)
+    with pytest.raises(RuntimeError, match="more than 2 operator calls"):
+        analytic.profile(models.filterbank_decoder(), (1, 512, "T"))

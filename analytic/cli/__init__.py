@@ -198,8 +198,8 @@ def _profile(args) -> str:
 
     shapes = [_shape(text) for text in args.input_shape]
     named = any(isinstance(v, str) for shape in shapes for v in shape)
-    hints = dict(_hint(text, "--hint") for text in args.hint)
-    multiples = dict(_hint(text, "--multiple-of") for text in args.multiple_of)
+    hints = dict(_name_value(text, "--hint") for text in args.hint)
+    multiples = dict(_name_value(text, "--multiple-of") for text in args.multiple_of)
     if not named and (hints or multiples or args.format in ("python", "c")):
         option = "--hint" if hints else "--multiple-of" if multiples else f"--format {args.format}"
         raise ValueError(f"{option} needs a named size in --input-shape, e.g. 1,80,L")
@@ -233,7 +233,7 @@ def _shape(text: str) -> tuple[int | str, ...]:
     return tuple(entries)
 
 
-def _hint(text: str, option: str) -> tuple[str, int]:
+def _name_value(text: str, option: str) -> tuple[str, int]:
     name, _, value = text.partition("=")
     if not (name.isidentifier() and value.isdigit()):
         raise ValueError(f"{option} ({text!r}) must be NAME=VALUE, e.g. L=100")
@@ -245,10 +245,12 @@ def _formulas(result, fmt: str, convention: str, form: str, multiples: dict[str,
     from ..profiling import COVERED
     from ..symbolic import latex
     from ..symbolic_profile import describe
+    from ..tables import table
 
     if multiples and form != "simplified":
         raise ValueError("--multiple-of needs --form simplified")
-    simple = result.simplified(multiple_of=multiples)
+    # the table shows both forms; any other format the one asked for
+    simple = result.simplified(multiple_of=multiples) if form == "simplified" or fmt == "table" else None
     chosen = simple if form == "simplified" else result
     if fmt == "python":
         return chosen.python_source(convention)
@@ -268,8 +270,6 @@ def _formulas(result, fmt: str, convention: str, form: str, multiples: dict[str,
         return text if len(text) <= 80 else f"({len(expr.args)} terms: --form exact --format latex)"
 
     rows = [[c, str(simple.total[c]), short(result.total[c])] for c in result.conventions]
-    from ..tables import table
-
     lines.append(table(["convention", "simplified", "exact"], rows, "text"))
     counted = sum(result.coverage["counted"].values())
     uncounted = ", ".join(f"{op} ({n})" for op, n in sorted(result.uncounted.items()))

@@ -20,18 +20,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .conv_layers import Conv1d, Conv2d, Conv3d
-from .counts import (
-    CONVENTIONS,
-    FilterCounts,
-    additions_per_filter,
-    exact_additions_per_filter,
-    filter_counts,
-    output_length,
-)
-from .lattice import floor_sum, lattice_count
-from .layers import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
-from .linear import Linear
+from .core.conventions import CONVENTIONS
+from .core.filters import FilterCounts
+from .core.lattice import floor_sum, lattice_count
+from .core.transposed import additions_per_filter, exact_additions_per_filter, filter_counts, output_length
+from .layers import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, Linear
 
 __all__ = [
     "CONVENTIONS",
@@ -50,24 +43,27 @@ __all__ = [
     "lattice_count",
     "output_length",
     "profile",
+    "register_formula",
     "sweep",
 ]
 
 
 def sweep(**arrays: Any) -> dict[str, Any]:
-    """Every count for NumPy arrays of configurations (exact int64); see :func:`analytic.arrays.sweep`.
+    """Every count for NumPy arrays of configurations (exact int64); see :func:`analytic.batch.sweep.sweep`.
 
     NumPy loads on the first call, not on ``import analytic``.
     """
-    from .arrays import sweep as _sweep
+    from .batch.sweep import sweep as _sweep
 
     return _sweep(**arrays)
 
 
 def profile(model: Any, input_shape: Any = None, **options: Any) -> Any:
-    """Per-layer counts of a whole torch model from a forward pass on the ``meta`` device; with
-    a named size in the shape (``(1, 80, "L")``), the counts as formulas of that size (a
-    :class:`analytic.symbolic_profile.SymbolicProfile`).  See :func:`analytic.profiling.profile`."""
+    """Counts of every operator call of a whole torch model from a forward pass on the ``meta``
+    device; with a named size in the shape (``(1, 80, "L")``), the counts as formulas of that size
+    (a :class:`analytic.profiling.formula.SymbolicProfile`).  See :func:`analytic.profiling.profile`.
+
+    torch loads on the first call, not on ``import analytic``."""
     from .profiling import profile as _profile
 
     return _profile(model, input_shape, **options)
@@ -76,4 +72,6 @@ def profile(model: Any, input_shape: Any = None, **options: Any) -> Any:
 def __getattr__(name: str) -> Any:
     if name == "symbolic":
         return importlib.import_module(".symbolic", __name__)
+    if name == "register_formula":  # the operator registry, loaded on first use
+        return importlib.import_module(".formulas", __name__).register_formula
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from analytic.validation import check_filter
+from analytic.core.validation import check_filter
 
 __all__ = ["additions_per_filter", "all_ones_output", "as_exact_int", "exact_additions_per_filter",
            "measure_filter"]

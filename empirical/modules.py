@@ -7,17 +7,17 @@ weights, bias, ``requires_grad`` flags and device are never touched.  With ones 
 ``y[b, c, j]`` equals ``(in_channels/groups) * taps(j + padding)``, so the output gives the taps
 kept ``T`` (its sum), the covered positions ``Z`` (its nonzero entries) and ``L_out`` (its
 shape).  The convention's formula is then applied to these measured quantities by the same
-function the analytic side uses (:func:`analytic.counts.module_counts`).
+function the analytic side uses (:func:`analytic.core.transposed.module_counts`).
 """
 
 from __future__ import annotations
 
 import torch
 
-from analytic.conv_layers import conv_from_module
-from analytic.counts import FilterCounts, check_convention
-from analytic.layers import spec_from_module
-from analytic.validation import check_input_shape
+from analytic.core.conventions import check_convention
+from analytic.core.filters import FilterCounts
+from analytic.core.validation import check_input_shape
+from analytic.layers import conv_from_module, spec_from_module
 
 from .allones import as_exact_int
 

@@ -178,7 +178,7 @@ def test_verify_passes_and_summarises():
 def test_verify_reports_a_mismatch_as_pasteable_options():
     # A deliberately wrong closed form (off by one whenever padding > 0) must be caught.
     code = (
-        "import sys, analytic.counts as c\n"
+        "import sys, analytic.core.transposed as c\n"
         "right = c.additions_per_filter\n"
         "c.additions_per_filter = lambda *a: right(*a) + (a[3] > 0)\n"
         "from analytic.cli import main\n"
@@ -244,7 +244,7 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
     two = tapcount("profile", f"{ROOT / 'tests' / 'models.py'}:two_inputs", "--input-shape", "1,4,5,6",
                    "--input-shape", "2,3,9", "--format", "json").stdout
     assert [r["name"] for r in json.loads(two)["rows"]] == ["up", "up", "up1d"]
-    assert json.loads(two)["uncounted"]["aten.relu"] == 1
+    assert json.loads(two)["uncounted"]["aten::relu"] == 1
 
 
 @pytest.mark.parametrize(
@@ -374,7 +374,7 @@ def test_derive_refuses_the_configurations_torch_refuses(values, message):
 def test_profile_command_falls_back_to_the_cpu_with_a_one_line_warning():
     target = f"{ROOT / 'tests' / 'models.py'}:spectrogram_masker"
     result = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json")
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("tapcount profile: warning: aten.")
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("tapcount profile: warning: aten::")
     assert "has no meta kernel" in result.stderr
     document = json.loads(result.stdout)
     assert document["device"] == "cpu" and [r["name"] for r in document["rows"]] == ["mask"]

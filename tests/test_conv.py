@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import analytic
 import empirical
-from analytic.convolution import conv_filter_counts
+from analytic.core.forward import conv_filter_counts
 from tests.profiles import examples
 from tests.test_peers import fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
 

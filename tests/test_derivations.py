@@ -8,8 +8,7 @@ import pytest
 
 import analytic
 import empirical
-from analytic import symbolic
-from analytic.symbolic import documents
+from analytic import documents, symbolic
 from tests.tools import require
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_committed_documents_are_fresh(tmp_path):
     for generated in documents.write(tmp_path):
         committed = ROOT / "derivations" / generated.name
-        assert committed.exists(), f"{committed} is missing: python -m analytic.symbolic.documents"
+        assert committed.exists(), f"{committed} is missing: python -m analytic.documents"
         assert committed.read_text() == generated.read_text(), (
-            f"{committed} is stale: regenerate with python -m analytic.symbolic.documents"
+            f"{committed} is stale: regenerate with python -m analytic.documents"
         )
 
 

@@ -14,7 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import analytic
-from analytic.lattice import lattice_count
+from analytic.core.lattice import lattice_count
 from analytic.symbolic import from_json
 from analytic.symbolic.asymptotic import collapse, simplify_conditions
 from analytic.symbolic.functions import LatticeCount
@@ -360,8 +360,8 @@ def test_simplified_conditions_hold_for_exactly_the_same_sizes(kinds, bound, q):
 
 
 def test_a_pass_on_symbolic_sizes_runs_a_bounded_number_of_operator_calls(monkeypatch):
-    import analytic.symbolic_profile
+    import analytic.profiling.symbolic
 
-    monkeypatch.setattr(analytic.symbolic_profile, "MAX_SYMBOLIC_CALLS", 2)
+    monkeypatch.setattr(analytic.profiling.symbolic, "MAX_SYMBOLIC_CALLS", 2)
     with pytest.raises(RuntimeError, match="more than 2 operator calls"):
         analytic.profile(models.filterbank_decoder(), (1, 512, "T"))

@@ -3,7 +3,7 @@
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from analytic.lattice import floor_sum, lattice_count
+from analytic.core.lattice import floor_sum, lattice_count
 from tests.tracing import work
 
 

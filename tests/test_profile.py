@@ -76,8 +76,8 @@ def test_every_convolution_of_hifigan_is_a_row_equal_to_the_all_ones_measurement
     assert [r.output_shape for r in prof.rows if r.type == "ConvTranspose1d"] == [
         (1, 256, 800), (1, 128, 6400), (1, 64, 12800), (1, 32, 25600)]
     # nothing is dropped: the activations and sums are listed by operator with their calls
-    assert prof.uncounted["aten.leaky_relu"] == 4 + 12 * 6 + 1 and prof.uncounted["aten.tanh"] == 1
-    assert prof.coverage["counted"] == {"aten.convolution": 78}
+    assert prof.uncounted["aten::leaky_relu"] == 4 + 12 * 6 + 1 and prof.uncounted["aten::tanh"] == 1
+    assert prof.coverage["counted"] == {"aten::convolution": 78}
     shares = prof.shares("flops")
     assert set(shares) == {"Conv1d", "ConvTranspose1d"} and abs(sum(shares.values()) - 1) < 1e-12
 
@@ -121,7 +121,7 @@ def test_a_missing_meta_kernel_falls_back_to_a_cpu_forward_with_one_warning():
     assert prof.device == "cpu" and [r.name for r in prof.rows] == ["mask"]
     mask = analytic.Conv2d(2, 2, 3, padding=1)
     assert prof.rows[0].counts == {c: mask.ops((1, 2, 257, 20), c) for c in analytic.CONVENTIONS}
-    assert "aten.istft" not in prof.coverage["counted"]
+    assert "aten::istft" not in prof.coverage["counted"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # asked for: no warning
         assert analytic.profile(model, (1, 2, 257, 20), device="cpu").total == prof.total
@@ -130,7 +130,7 @@ def test_a_missing_meta_kernel_falls_back_to_a_cpu_forward_with_one_warning():
 def test_matrix_products_of_linear_layers_and_matmul():
     model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3, bias=False))
     prof = analytic.profile(model, (4, 6))
-    assert [r.op for r in prof.rows] == ["aten.addmm", "aten.mm"]
+    assert [r.op for r in prof.rows] == ["aten::addmm", "aten::mm"]
     assert prof.total["flops"] == _torch_flops(model, (4, 6)) == 2 * 4 * (6 * 5 + 5 * 3)
     # exact: each output sums k products with k - 1 additions, plus the bias
     assert prof.rows[0].counts["exact"] == 4 * 5 * (2 * 6) and prof.rows[1].counts["exact"] == 4 * 3 * (2 * 5 - 1)
@@ -140,7 +140,7 @@ def test_matrix_products_of_linear_layers_and_matmul():
             return torch.softmax(q @ q.transpose(-1, -2), -1) @ q
 
     batched = analytic.profile(Attention(), (3, 7, 4))
-    assert {r.op for r in batched.rows} == {"aten.bmm"}
+    assert {r.op for r in batched.rows} == {"aten::bmm"}
     assert batched.total["flops"] == _torch_flops(Attention(), (3, 7, 4)) == 2 * (2 * 3 * 7 * 7 * 4)
 
 
@@ -159,7 +159,7 @@ def test_profile_with_several_inputs_2d_and_output_size():
     image, signal = torch.randn(1, 4, 5, 6), torch.randn(2, 3, 9)
     prof = analytic.profile(model, example_inputs=(image, signal))
     assert [r.name for r in prof.rows] == ["up", "up", "up1d"]
-    assert prof.uncounted["aten.relu"] == 1
+    assert prof.uncounted["aten::relu"] == 1
     # the second call's output_size raises output_padding to 1: counted with it
     assert prof.rows[1].output_shape == (1, 2, 10, 12) != prof.rows[0].output_shape
     resized = analytic.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
@@ -197,18 +197,18 @@ def test_profile_exports(hifigan, tmp_path):
     prof = analytic.profile(hifigan, (1, 80, 100))
     document = json.loads(prof.to_json())
     assert document["total"] == prof.total and len(document["rows"]) == len(prof.rows)
-    assert document["uncounted"] == prof.uncounted and document["covers"] == "convolutions and matrix products"
+    assert document["uncounted"] == prof.uncounted and document["covers"] == "every operator that computes"
     csv_lines = prof.to_csv().splitlines()
     assert csv_lines[0].startswith("layer,type,op,input_shape,output_shape,moduleprofiler")
-    assert csv_lines[-1].startswith("total (convolutions and matrix products),")
-    assert csv_lines[-1].endswith(f"{prof.total['torchinfo']},")
-    assert document["rows"][1]["parameters"] == {"x": [1, 512, 100], "w": [512, 256, 16], "bias": True,
+    assert csv_lines[-1].startswith("total (every operator that computes),")
+    assert csv_lines[-1].endswith(f"{prof.total['torchinfo']},{prof.activation_bytes},")
+    assert document["rows"][1]["parameters"] == {"input": [1, 512, 100], "weight": [512, 256, 16], "bias": [256],
                                                  "stride": [8], "padding": [4], "dilation": [1], "transposed": True,
                                                  "output_padding": [0], "groups": 1}
     markdown = prof.to_markdown()
     assert "| ups.0 | ConvTranspose1d | 1×512×100 | 1×256×800 |" in markdown
     assert "| not counted: aten.leaky_relu | 77 calls |" in markdown
-    assert "| total (convolutions and matrix products) |" in markdown
+    assert "| total (every operator that computes) |" in markdown
     frame = prof.to_pandas()
     assert list(frame["flops"]) == [r.counts["flops"] for r in prof.rows]
     _pdflatex(tmp_path, "profile", "\\documentclass{article}\n\\usepackage[a3paper,landscape]{geometry}\n"
@@ -248,4 +248,4 @@ def test_attention_counts_its_two_products_where_torch_counts_none():
     assert _torch_flops(model, (2, 9, 32)) == projections
     fused = analytic.profile(FusedAttention(), device="cpu", example_inputs=((2, 4, 9, 8),))
     assert fused.total["flops"] == attention
-    assert fused.rows[0].op == "aten._scaled_dot_product_flash_attention_for_cpu"
+    assert fused.rows[0].op == "aten::_scaled_dot_product_flash_attention_for_cpu"

@@ -157,7 +157,14 @@ def test_rule_predicates_equal_the_checks_that_raise(n, k, s, p, o, d, c_in, c_o
     # filter_ok/layer_ok (used element-wise by analytic.sweep) and plain_output_length (the fast
     # path of check_filter and of additions_per_filter) state the same rules as the checks that
     # raise the messages (check_kernel, then check_length: no fast path there)
-    from analytic.validation import check_kernel, check_layer, check_length, filter_ok, layer_ok, plain_output_length
+    from analytic.core.validation import (
+        check_kernel,
+        check_layer,
+        check_length,
+        filter_ok,
+        layer_ok,
+        plain_output_length,
+    )
 
     def accepts(check, *args):
         try:
@@ -221,7 +228,7 @@ keyword_values = st.dictionaries(
 @example(values={"length": 1, "kernel_size": 1, "stride": 1, "padding": 1, "output_padding": 0, "dilation": 1})
 def test_keyword_predicate_equals_the_keyword_checks(values):
     # keywords_ok (element-wise, behind the exported NumPy functions) states check_keywords' rules
-    from analytic.validation import check_keywords, keywords_ok
+    from analytic.core.validation import check_keywords, keywords_ok
 
     try:
         check_keywords(values)
@@ -235,7 +242,7 @@ def test_keyword_predicate_equals_the_keyword_checks(values):
 
 
 def test_the_keywords_are_the_symbols():
+    from analytic.core.validation import KEYWORDS
     from analytic.symbolic import symbols
-    from analytic.validation import KEYWORDS
 
     assert sorted(KEYWORDS) == sorted(symbols.BY_NAME)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import analytic
-from analytic import lattice
+from analytic.core import lattice
 
 PACKAGE = str(Path(analytic.__file__).parent)
 # the first line inside floor_sum's loop: one "line" event per iteration of Euclid's reduction

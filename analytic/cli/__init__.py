@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..counts import CONVENTIONS
+from ..core.conventions import CONVENTIONS
 
 __all__ = ["main", "build_parser"]
 
@@ -193,7 +193,7 @@ def _torch(command: str):
 
 def _profile(args) -> str:
     torch = _torch("profile")
-    from ..counts import check_convention
+    from ..core.conventions import check_convention
     from ..profiling import profile
 
     shapes = [_shape(text) for text in args.input_shape]
@@ -242,10 +242,10 @@ def _name_value(text: str, option: str) -> tuple[str, int]:
 
 def _formulas(result, fmt: str, convention: str, form: str, multiples: dict[str, int]) -> str:
     """A symbolic profile printed: its formulas, conditions and thresholds."""
+    from ..core.tables import table
     from ..profiling import COVERED
+    from ..profiling.formula import describe
     from ..symbolic import latex
-    from ..symbolic_profile import describe
-    from ..tables import table
 
     if multiples and form != "simplified":
         raise ValueError("--multiple-of needs --form simplified")
@@ -294,7 +294,7 @@ def _derive(args) -> str:
     from .derive import derive
 
     if args.out:
-        from ..symbolic import documents
+        from .. import documents
 
         return "\n".join(str(p) for p in documents.write(args.out))
     keys = ("kernel_size", "stride", "padding", "output_padding", "dilation", "length",
@@ -333,7 +333,7 @@ def _verify(args) -> tuple[str, int]:
 def _figure(args) -> str:
     from pathlib import Path
 
-    from ..figure import draw, layout, tikz
+    from ..documents.figure import draw, layout, tikz
 
     lay = layout(args.length, args.kernel_size, args.stride, args.padding, args.output_padding, args.dilation)
     out = Path(args.out)

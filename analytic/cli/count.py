@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..conv_layers import Conv1d
-from ..counts import CONVENTIONS
-from ..layers import ConvTranspose1d
-from ..linear import Linear
-from ..tables import table, to_json
-from ..validation import as_int, at_least
+from ..core.conventions import CONVENTIONS
+from ..core.tables import table, to_json
+from ..core.validation import as_int, at_least
+from ..layers import Conv1d, ConvTranspose1d, Linear
 
 __all__ = ["LAYER_KEYS", "INTERMEDIATE", "load_layers", "count", "render"]
 

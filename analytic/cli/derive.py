@@ -14,7 +14,7 @@ def derive(quantity: str | None, convention: str | None, bias: bool | None, fmt:
     """The expression of ``quantity`` (default ``additions_per_filter``; ``ops`` under
     ``convention``) with ``values`` substituted, printed in ``fmt``."""
     from .. import symbolic
-    from ..counts import check_convention
+    from ..core.conventions import check_convention
 
     if convention is not None and quantity not in (None, "ops"):
         raise ValueError(f"--convention gives a module total (--quantity ops), not --quantity {quantity}")

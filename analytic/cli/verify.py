@@ -8,8 +8,8 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 
-from .. import counts
-from ..validation import check_filter
+from ..core import transposed
+from ..core.validation import check_filter
 
 __all__ = ["RANGES", "MAX_OUTPUT_LENGTH", "parse_range", "check_budget", "configurations", "verify"]
 
@@ -112,9 +112,9 @@ def verify(configs: Iterable[dict[str, int]], progress: bool, total: int | None 
     for config in iterator:
         args = tuple(config[k] for k in OPTION)
         measured = empirical.measure_filter(*args)  # one torch run gives the three
-        expected = {"output_length": counts.output_length(*args),
-                    "additions_per_filter": counts.additions_per_filter(*args),
-                    "exact_additions_per_filter": counts.exact_additions_per_filter(*args)}
+        expected = {"output_length": transposed.output_length(*args),
+                    "additions_per_filter": transposed.additions_per_filter(*args),
+                    "exact_additions_per_filter": transposed.exact_additions_per_filter(*args)}
         checked += 1
         if measured != expected:
             return checked, {"config": config, "measured": measured, "analytic": expected}, time.perf_counter() - start

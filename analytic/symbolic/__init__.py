@@ -16,168 +16,58 @@ d \left(k - 1\right) + p_{\mathrm{out}} - 2 p + s \left(L_{\mathrm{in}} - 1\righ
 
 Symbols carry assumptions, so ``expr.subs({"length": 2})`` with *strings* would not match them:
 use the symbols of :mod:`analytic.symbolic.symbols`, or :func:`evaluate`.
+
+The package loads SymPy on first use of one of its names, not on import: its modules are
+
+- :mod:`.functions` and :mod:`.symbols` — SymPy's twins of the integer core's lattice count, gcd,
+  exact quotient and positive part, and the keyword symbols with their paper names;
+- :mod:`.arithmetic` — which arithmetic a formula evaluates in (ints, or SymPy's);
+- :mod:`.derivation` — the derivation, step by step, SymPy doing the sums; :mod:`.transposed` and
+  :mod:`.convolution` — the formulas evaluated on symbols by the integer core's own functions;
+  :mod:`.expressions` — the public expressions; :mod:`.regimes` — special cases;
+- :mod:`.asymptotic` — the simplified form of a formula for large sizes, and its conditions;
+- :mod:`.export` — LaTeX, Python, NumPy, C and JSON; :mod:`.paper` — the derivation in LaTeX.
 """
 
 from __future__ import annotations
 
-from functools import cache
+import importlib
+from typing import Any
 
-from sympy import Expr, Integer, Mul
+#: public name -> the module (of this package) that defines it
+_NAMES = {
+    **dict.fromkeys(("output_length", "additions_per_filter", "exact_additions_per_filter", "taps_kept",
+                     "covered_positions", "ops", "quantity", "filter_quantity", "evaluate", "DEFAULTS"),
+                    "expressions"),
+    "check_values": "expressions",
+    **dict.fromkeys(("steps", "step", "expand"), "derivation"),
+    **dict.fromkeys(("REGIMES", "specialise"), "regimes"),
+    **dict.fromkeys(("LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums"), "functions"),
+    **dict.fromkeys(("latex", "to_python", "python_source", "to_numpy", "to_c", "c_source", "to_json",
+                     "from_json"), "export"),
+    **dict.fromkeys(("align_block", "standalone_document"), "paper"),
+    **dict.fromkeys(("conv_quantity", "conv_ops", "CONV_QUANTITIES"), "convolution"),
+}
+#: names that are other names of a module (``check_values`` is the keyword rules' check)
+_ALIASES = {"check_values": "check_keywords"}
 
-from ..counts import check_convention
-from ..validation import check_keywords as check_values
-from . import symbols
-from .convolution import CONV_QUANTITIES, conv_ops, conv_quantity
-from .derivation import expand, module_total, step, steps
-from .export import (
-    align_block,
-    c_source,
-    from_json,
-    latex,
-    python_source,
-    standalone_document,
-    to_c,
-    to_json,
-    to_numpy,
-    to_python,
-)
-from .functions import ExactQuotient, IntGcd, LatticeCount, PositivePart, expand_sums
-from .regimes import REGIMES, specialise
+#: the modules of this package, reachable as attributes (``symbolic.export``)
+_MODULES = ("arithmetic", "asymptotic", "convolution", "derivation", "export", "expressions", "functions", "paper",
+            "regimes", "symbols")
 
-__all__ = [
-    "output_length", "additions_per_filter", "exact_additions_per_filter", "taps_kept",
-    "covered_positions", "ops", "quantity", "filter_quantity", "evaluate", "check_values", "DEFAULTS", "symbols",
-    "steps", "step", "expand", "REGIMES",
-    "specialise", "LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums", "latex",
-    "align_block", "standalone_document", "to_python", "python_source", "to_numpy", "to_c",
-    "c_source", "to_json", "from_json", "conv_quantity", "conv_ops", "CONV_QUANTITIES",
-]
+__all__ = [*_NAMES, "symbols"]
 
 
-@cache
-def quantity(key: str) -> Expr:
-    """The fully expanded expression of any step of the derivation, by key (``"psi"``, ...)."""
-    return expand(step(key).symbol)
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        module = importlib.import_module(f".{_NAMES[name]}", __name__)
+        value = getattr(module, _ALIASES.get(name, name))
+        globals()[name] = value
+        return value
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-#: torch's defaults for the keywords :func:`evaluate` fills in
-DEFAULTS = {"stride": 1, "padding": 0, "output_padding": 0, "dilation": 1, "groups": 1, "batch": 1}
-
-
-def evaluate(expr: Expr, *, layer: str = "ConvTranspose1d", **values: int) -> Expr:
-    """Substitute keyword values (torch's defaults for those not given) and return the result.
-
-    The values obey the numeric API's rules for ``layer`` (``"ConvTranspose1d"``, the default, or
-    ``"Conv1d"`` for the expressions of :func:`conv_ops`): a configuration torch refuses raises
-    ``ValueError`` instead of giving a number.  The result is an integer when every free symbol
-    got a value.
-
-    >>> evaluate(additions_per_filter(), length=2, kernel_size=3)
-    2
-    >>> evaluate(conv_quantity("output_length"), layer="Conv1d", length=5, kernel_size=3)
-    3
-    """
-    if layer == "Conv1d":
-        given = DEFAULTS | values
-        chosen = check_values({k: v for k, v in given.items() if k != "output_padding"})
-        if all(key in chosen for key in ("length", "kernel_size")):  # torch's rules for the convolution
-            from ..conv_layers import Conv1d
-
-            Conv1d(1, 1, chosen["kernel_size"], stride=chosen["stride"], padding=chosen["padding"],
-                   dilation=chosen["dilation"]).output_shape((1, 1, chosen["length"]))
-    elif layer == "ConvTranspose1d":
-        chosen = check_values(DEFAULTS | values)
-    else:
-        raise ValueError(f"layer ({layer!r}) must be 'ConvTranspose1d' or 'Conv1d'")
-    # xreplace rebuilds the tree bottom-up (every function evaluating on its integers): much
-    # faster than subs, and exact
-    return expr.xreplace({symbols.BY_NAME[name]: Integer(value) for name, value in chosen.items()})
-
-
-#: per-filter quantities whose n-d value is the product of the per-dimension values
-_PRODUCTS = ("output_length", "taps_kept", "covered_positions")
-#: per-filter quantities that are differences of those products
-_ADDITIONS = ("additions_per_filter", "exact_additions_per_filter")
-
-
-def _check_dims(dims: object) -> int:
-    if dims not in (1, 2, 3) or isinstance(dims, bool):
-        raise ValueError(f"dims ({dims!r}) must be 1, 2 or 3")
-    return dims  # type: ignore[return-value]
-
-
-@cache
-def _per_dimension(key: str, dims: int) -> tuple[Expr, ...]:
-    """``key``'s 1-d expression written for each dimension's symbols (``length_0``, ...)."""
-    return tuple(quantity(key).xreplace(symbols.DIM_SYMBOLS[i]) for i in range(dims))
-
-
-@cache
-def filter_quantity(key: str, dims: int = 1) -> Expr:
-    """A per-filter quantity of a ``dims``-d layer: products over dimensions of ``L_out``, ``T``
-    and ``Z`` (per-dimension symbols ``length_0``, ``kernel_size_0``, ...); ``A = T - L_out`` and
-    ``E = T - Z`` of those products.  ``dims=1`` is the 1-d expression itself."""
-    if key not in (*_PRODUCTS, *_ADDITIONS):
-        raise ValueError(f"quantity ({key!r}) must be one of {', '.join((*_PRODUCTS, *_ADDITIONS))}")
-    if _check_dims(dims) == 1:
-        return quantity(key)
-    if key in _PRODUCTS:
-        return Mul(*_per_dimension(key, dims))
-    taps = filter_quantity("taps_kept", dims)
-    if key == "additions_per_filter":
-        return taps - filter_quantity("output_length", dims)
-    return taps - filter_quantity("covered_positions", dims)  # exact_additions_per_filter
-
-
-def output_length(dims: int = 1) -> Expr:
-    """``L_out`` in torch's keywords (n-d: the number of output positions, a product)."""
-    return filter_quantity("output_length", dims)
-
-
-def additions_per_filter(dims: int = 1) -> Expr:
-    """moduleprofiler's additions per filter ``A = T - L_out`` (may be negative)."""
-    return filter_quantity("additions_per_filter", dims)
-
-
-def exact_additions_per_filter(dims: int = 1) -> Expr:
-    """Exact additions per filter ``E = (n-d')^+ (k-s')^+ - G'(p - l) - G'(q - l)`` (n-d: ``T - Z``)."""
-    return filter_quantity("exact_additions_per_filter", dims)
-
-
-def taps_kept(dims: int = 1) -> Expr:
-    """Taps landing inside the output, ``T = n k - G(p) - G(q)`` (n-d: the product)."""
-    return filter_quantity("taps_kept", dims)
-
-
-def covered_positions(dims: int = 1) -> Expr:
-    """Output positions receiving at least one tap, ``Z = T - E`` (n-d: the product)."""
-    return filter_quantity("covered_positions", dims)
-
-
-@cache
-def _module_quantity(convention: str, dims: int) -> Expr:
-    if dims == 1:
-        return quantity(convention)
-    def product(base):
-        return Mul(*(symbols.DIM_SYMBOLS[i][base] for i in range(dims)))
-
-    return module_total(convention, output_length(dims), taps_kept(dims), covered_positions(dims),
-                        product(symbols.kernel_size), product(symbols.length))
-
-
-def ops(convention: str = "moduleprofiler", bias: bool | None = True, dims: int = 1) -> Expr:
-    """A module's total under ``convention`` (one of ``analytic.CONVENTIONS``).
-
-    ``bias=True``/``False`` substitutes the bias; ``bias=None`` keeps the symbol ``bias`` (0 or 1).
-    ``dims`` 2 or 3 gives ConvTranspose2d/3d (per-dimension symbols ``length_0``, ...; the
-    moduleprofiler model with products of output sizes and kernel sizes).
-
-    >>> ops("macs")
-    batch*kernel_size*length*out_channels*ExactQuotient(in_channels, groups)
-    """
-    expr = _module_quantity(check_convention(convention), _check_dims(dims))
-    if bias is None:
-        return expr
-    if not isinstance(bias, bool):
-        raise TypeError(f"bias must be a bool or None, got {type(bias).__name__} ({bias!r})")
-    return expr.subs(symbols.bias, int(bias))
+def __dir__() -> list[str]:
+    return sorted(__all__)

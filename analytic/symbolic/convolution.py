@@ -1,8 +1,8 @@
-"""Forward convolutions as SymPy expressions: the numeric formulas of :mod:`analytic.convolution`
+"""Forward convolutions as SymPy expressions: the numeric formulas of :mod:`analytic.core.forward`
 evaluated on symbols, with the lattice count and the positive part as SymPy functions.
 
-The same definitions serve both sides: :func:`analytic.convolution.conv_filter_counts` and
-:func:`analytic.convolution.conv_module_counts` are called here with symbols (symmetric ``padding``,
+The same definitions serve both sides: :func:`analytic.core.forward.conv_filter_counts` and
+:func:`analytic.core.forward.conv_module_counts` are called here with symbols (symmetric ``padding``,
 ``padding_mode='zeros'``), so an expression evaluated at integers equals the numeric count.
 
 >>> from analytic import symbolic
@@ -16,8 +16,9 @@ from functools import cache
 
 from sympy import Expr
 
-from ..convolution import conv_filter_counts, conv_module_counts
-from ..counts import FilterCounts, check_convention
+from ..core.conventions import check_convention
+from ..core.filters import FilterCounts
+from ..core.forward import conv_filter_counts, conv_module_counts
 from . import symbols as sy
 from .functions import LatticeCount, PositivePart
 

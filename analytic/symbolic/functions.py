@@ -15,7 +15,7 @@ import math
 from sympy import Add, Function, Integer, Max, Min, S, Sum, ceiling
 from sympy.core.symbol import Dummy
 
-from ..lattice import lattice_count
+from ..core.lattice import lattice_count
 
 __all__ = ["LatticeCount", "IntGcd", "ExactQuotient", "PositivePart", "expand_sums"]
 
@@ -48,7 +48,7 @@ class LatticeCount(Function):
     r"""``G_{n,k}(x; s, d) = #{(i, m) in [0,n) x [0,k) : i*s + m*d < x}``.
 
     Arguments ``(x, n, k, s, d)``.  Zero for ``x <= 0`` and for an empty grid; on integer
-    arguments it evaluates through :func:`analytic.lattice.lattice_count` (the floor-sum algorithm).
+    arguments it evaluates through :func:`analytic.core.lattice.lattice_count` (the floor-sum algorithm).
 
     >>> from sympy import Sum, Symbol, latex
     >>> LatticeCount(4, 2, 3, 1, 1)

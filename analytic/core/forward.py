@@ -3,7 +3,7 @@
 Output ``j`` of a convolution reads input ``j*s + m*d - p_left`` with kernel tap ``m``: the taps
 ``(j, m)`` form the lattice of a transposed convolution with the roles of input and output
 swapped.  With ``G(x) = #{(j, m) in [0, L) x [0, k) : j*s + m*d < x}`` (the lattice count of
-:mod:`analytic.lattice`, over the ``L`` outputs):
+:mod:`analytic.core.lattice`, over the ``L`` outputs):
 
 - taps that read the input (not the zero padding): ``T = G(p_left + n) - G(p_left)``;
 - the real taps of one output are consecutive in ``m`` (they read an interval of positions), so
@@ -19,7 +19,7 @@ With a ``padding_mode`` other than ``'zeros'`` every tap reads a real value: ``T
 from __future__ import annotations
 
 from .arithmetic import positive_part
-from .counts import FilterCounts, exact_counts
+from .filters import FilterCounts, exact_counts
 from .geometry import conv_output_length
 from .lattice import lattice_count
 

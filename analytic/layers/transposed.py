@@ -1,7 +1,7 @@
 """Layer specifications that mirror torch's constructors and count without running anything.
 
 One implementation for every dimension: the per-dimension filter counts of
-:func:`analytic.counts.valid_filter_counts` combine by product (taps kept ``T = prod T_i``, covered
+:func:`analytic.core.transposed.valid_filter_counts` combine by product (taps kept ``T = prod T_i``, covered
 positions ``Z = prod Z_i``, output size ``prod L_out_i``), and the module conventions take the
 products (``input_size = prod L_in_i``, ``kernel_size = prod k_i``).
 """
@@ -13,89 +13,15 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .arithmetic import INTEGERS, Arithmetic, arithmetic_of
-from .counts import FilterCounts, check_convention, module_counts, valid_filter_counts
-from .validation import (
-    as_single,
-    as_tuple,
-    check_device_dtype,
-    check_filter,
-    check_input_shape,
-    check_kernel,
-    check_layer,
-)
+from ..core.arithmetic import INTEGERS, Arithmetic
+from ..core.filters import FilterCounts
+from ..core.transposed import module_counts, valid_filter_counts
+from ..core.validation import as_single, as_tuple, check_device_dtype, check_filter, check_kernel, check_layer
+from .base import CountingLayer
 
-__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "CountingLayer", "spec_from_module"]
+__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "spec_from_module"]
 
 _GEOMETRY = ("kernel_size", "stride", "padding", "output_padding", "dilation")
-
-
-class CountingLayer:
-    """What every counting twin of a torch convolution shares: a subclass gives its per-dimension
-    filter counts (``_filters``) and its conventions from them (``counts``); the output shape, the
-    breakdown (the per-dimension counts combined by product) and ``ops`` follow."""
-
-    DIMS: ClassVar[int] = 0
-    in_channels: int
-    out_channels: int
-
-    def _filters(self, spatial: tuple[int, ...], arithmetic: Arithmetic = INTEGERS) -> list[FilterCounts]:
-        """The filter counts of each dimension; ``arithmetic`` SymPy's for symbolic sizes (which
-        the caller, torch's symbolic shapes, has checked: no check here then)."""
-        raise NotImplementedError
-
-    def counts(self, batch: int, spatial: tuple[int, ...], filter: FilterCounts) -> dict[str, int]:
-        """Every quantity and convention from the (combined) filter counts of one call on an input
-        of ``spatial`` size: the step the analytic breakdown and the measurement on torch
-        (``empirical``) share."""
-        raise NotImplementedError
-
-    @classmethod
-    def _check_module(cls, module: object) -> None:
-        torch = sys.modules.get("torch")
-        expected = getattr(torch.nn, cls.__name__) if torch is not None else None
-        if expected is None or not isinstance(module, expected):
-            raise TypeError(f"module must be a torch.nn.{cls.__name__}, got {type(module).__name__}")
-
-    def _split(self, input_shape: tuple[int, ...]) -> tuple[object, tuple, Arithmetic]:
-        """``(batch, spatial sizes, arithmetic)``: checked for ints; sizes that are SymPy
-        expressions (a symbolic profile's) are taken as torch gave them."""
-        try:  # ints first: the numeric path pays nothing for the symbolic one
-            return (*check_input_shape(input_shape, self.in_channels, self.DIMS), INTEGERS)
-        except (TypeError, ValueError):
-            arithmetic = arithmetic_of(*input_shape) if isinstance(input_shape, (tuple, list)) else INTEGERS
-            if not arithmetic.symbolic:
-                raise
-        shape = tuple(input_shape)
-        if len(shape) != self.DIMS + 2:  # unbatched
-            shape = (1, *shape)
-        return shape[0], shape[2:], arithmetic
-
-    def output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape torch produces for ``input_shape`` (batched or not)."""
-        batch, spatial, arithmetic = self._split(input_shape)
-        outs = tuple(f.output_length for f in self._filters(spatial, arithmetic))
-        head = (batch,) if len(input_shape) == self.DIMS + 2 else ()
-        return (*head, self.out_channels, *outs)
-
-    def breakdown(self, input_shape: tuple[int, ...]) -> dict[str, int]:
-        """Every intermediate quantity and every convention's total, by name, for one call
-        (``output_length`` and the filter counts in n-d: products over the dimensions).
-
-        Spatial sizes may be SymPy expressions (torch's symbolic shapes): every count is then the
-        expression of the same formulas."""
-        batch, spatial, arithmetic = self._split(input_shape)
-        filters = self._filters(spatial, arithmetic)
-        combined = filters[0] if len(filters) == 1 else FilterCounts(
-            *(math.prod(column) for column in zip(*filters, strict=True)))
-        return self.counts(batch, spatial, combined)
-
-    def ops(self, input_shape: tuple[int, ...], convention: str = "moduleprofiler") -> int:
-        """Operations of one call on an input of ``input_shape`` under ``convention``, one of
-        ``analytic.CONVENTIONS``: ``moduleprofiler`` (moduleprofiler's model), ``exact``
-        (structural multiplications + additions), ``macs`` (fvcore), ``flops``
-        (``torch.utils.flop_counter``), ``ptflops``, ``thop``, ``torchinfo``."""
-        return self.breakdown(input_shape)[check_convention(convention)]
 
 
 @dataclass(frozen=True)
@@ -186,7 +112,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     """The counting twin of ``torch.nn.ConvTranspose1d``: same constructor, no weights.
 
     Sizes may be ints or 1-tuples, as in torch; they are stored as ints.  Invalid values raise
-    the ``ValueError``/``TypeError`` torch's rules call for (see :mod:`analytic.validation`).
+    the ``ValueError``/``TypeError`` torch's rules call for (see :mod:`analytic.core.validation`).
 
     >>> layer = ConvTranspose1d(512, 256, kernel_size=16, stride=8, padding=4)
     >>> layer.ops((1, 512, 100))

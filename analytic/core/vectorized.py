@@ -1,8 +1,8 @@
-"""NumPy twins of :mod:`analytic.lattice` for arrays of configurations (int64, no Python loop
+"""NumPy twins of :mod:`analytic.core.lattice` for arrays of configurations (int64, no Python loop
 over elements).  Imported only by code that needs NumPy: ``import analytic`` does not load it.
 
 The loop below runs once per step of the Euclidean reduction (O(log) steps, the same count as the
-scalar :func:`analytic.lattice.floor_sum`), each step on all elements at once.
+scalar :func:`analytic.core.lattice.floor_sum`), each step on all elements at once.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def floor_sum(n, m, a, b):
 
 
 def lattice_count(x, length, kernel_size, stride, dilation):
-    """Element-wise :func:`analytic.lattice.lattice_count` (0 where ``x``, ``length`` or
+    """Element-wise :func:`analytic.core.lattice.lattice_count` (0 where ``x``, ``length`` or
     ``kernel_size`` is not positive)."""
     x, n, k, s, d = (np.asarray(v, dtype=np.int64) for v in (x, length, kernel_size, stride, dilation))
     valid = (x > 0) & (n > 0) & (k > 0)

@@ -10,7 +10,7 @@ is a difference of lattice counts
 which this module evaluates exactly with Python integers in O(log) time through the Euclidean
 floor-sum algorithm: the cost does not depend on ``n`` (the input length) at all.
 
-Nothing here validates its arguments; callers (``analytic.counts``) do.
+Nothing here validates its arguments; callers (``analytic.core.transposed``) do.
 """
 
 from __future__ import annotations

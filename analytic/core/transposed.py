@@ -1,7 +1,8 @@
-"""Per-filter quantities and module conventions, as small pure functions of integers.
+"""Transposed convolutions: per-filter quantities and module conventions, as small pure functions
+of integers.
 
 Notation (as in ``derivations/derivation.md``): ``n`` length, ``k`` kernel_size, ``s`` stride, ``p`` padding,
-``o`` output_padding, ``d`` dilation; ``G`` is :func:`analytic.lattice.lattice_count`.
+``o`` output_padding, ``d`` dilation; ``G`` is :func:`analytic.core.lattice.lattice_count`.
 
 :func:`taps_kept`, :func:`collisions_kept` and :func:`valid_filter_counts` take already-validated
 values (ints, or NumPy arrays for :func:`analytic.sweep`) and are shared by the functions that
@@ -11,56 +12,23 @@ validate first (:func:`filter_counts`, :func:`additions_per_filter`, ...) and th
 from __future__ import annotations
 
 from math import gcd
-from typing import NamedTuple
 
 from .arithmetic import positive_part
+from .filters import FilterCounts, exact_counts
 from .geometry import transposed_output_length
 from .lattice import lattice_count
 from .validation import check_filter, plain_output_length
 
 __all__ = [
-    "CONVENTIONS",
-    "FilterCounts",
     "additions_per_filter",
-    "check_convention",
     "collisions_kept",
     "exact_additions_per_filter",
-    "exact_counts",
     "filter_counts",
     "module_counts",
     "output_length",
     "taps_kept",
     "valid_filter_counts",
 ]
-
-#: Every convention :meth:`analytic.ConvTranspose1d.ops` knows, moduleprofiler's model first.
-CONVENTIONS = ("moduleprofiler", "exact", "macs", "flops", "ptflops", "thop", "torchinfo")
-
-
-def check_convention(convention: object) -> str:
-    """Return ``convention`` if it is one of :data:`CONVENTIONS`, else raise ``ValueError``."""
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention ({convention!r}) must be one of {', '.join(CONVENTIONS)}")
-    return convention  # type: ignore[return-value]
-
-
-class FilterCounts(NamedTuple):
-    """What one filter (in = out = groups = 1) does; see :func:`filter_counts`."""
-
-    output_length: int  #: L_out
-    taps_kept: int  #: T: taps (i, m) landing inside the output window
-    covered_positions: int  #: Z: output positions receiving at least one tap
-
-    @property
-    def additions_per_filter(self) -> int:
-        """moduleprofiler's all-ones count ``A = T - L_out`` (may be negative)."""
-        return self.taps_kept - self.output_length
-
-    @property
-    def exact_additions_per_filter(self) -> int:
-        """``E = T - Z``: additions a scatter implementation performs (never negative)."""
-        return self.taps_kept - self.covered_positions
-
 
 # The two formulas below are written with arithmetic only (no ``if``, no ``max``), so the same
 # code serves Python ints and NumPy arrays: ``analytic.sweep`` passes the vectorized lattice count
@@ -184,16 +152,6 @@ def exact_additions_per_filter(
     0
     """
     return collisions_kept(*check_filter(length, kernel_size, stride, padding, output_padding, dilation))
-
-
-def exact_counts(batch, out_channels, per_group, taps, covered, bias):
-    """The exact multiplications and additions of a convolution in either direction, from its
-    per-filter taps ``T`` (kept, or real) and covered positions ``Z``: every tap of every filter is a
-    multiplication, ``N*C_out*(C_in/groups)*T``; a covered output position sums its products with
-    one addition fewer than products, plus one for the bias, and an uncovered one gets the bias by
-    assignment: ``N*C_out*((C_in/groups)*T - (1 - bias)*Z)``."""
-    return (batch * out_channels * per_group * taps,
-            batch * out_channels * (per_group * taps - (1 - bias) * covered))
 
 
 def module_counts(

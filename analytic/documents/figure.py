@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .counts import filter_counts
-from .geometry import transposed_output_length
-from .validation import check_filter
+from ..core.geometry import transposed_output_length
+from ..core.transposed import filter_counts
+from ..core.validation import check_filter
 
 __all__ = ["Layout", "layout", "tikz", "draw", "MAX_POSITIONS", "MAX_INPUTS", "MAX_TAPS"]
 

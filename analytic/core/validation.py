@@ -29,6 +29,7 @@ __all__ = [
     "keywords_ok",
     "KEYWORDS",
     "FILTER_KEYWORDS",
+    "check_conv_filter",
     "check_filter",
     "check_input_shape",
     "filter_ok",
@@ -253,6 +254,29 @@ def check_filter(
         return length, kernel_size, stride, padding, output_padding, dilation
     k, s, p, o, d = check_kernel(kernel_size, stride, padding, output_padding, dilation, dim)
     return check_length(length, k, s, p, o, d, dim), k, s, p, o, d
+
+
+def check_conv_filter(n: int, k: int, s: int, pl: int, pr: int, d: int, padding_mode: str = "zeros",
+                      dim: int | None = None) -> None:
+    """torch's rules for one dimension of a forward convolution whose sizes are checked ints:
+    the padded input reaches the kernel's extent, and a reflected (circular) padding is shorter
+    than (at most) the input.
+
+    >>> check_conv_filter(2, 5, 1, 0, 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: padded input (2) is shorter than the kernel's reach dilation*(kernel_size-1)+1 = 5
+    """
+    where = "" if dim is None else f" in dimension {dim}"
+    if n + pl + pr < d * (k - 1) + 1:
+        raise ValueError(f"padded input ({n + pl + pr}){where} is shorter than the kernel's reach"
+                         f" dilation*(kernel_size-1)+1 = {d * (k - 1) + 1}")
+    if padding_mode == "reflect" and max(pl, pr) >= n:
+        raise ValueError(f"padding ({max(pl, pr)}){where} must be smaller than the input ({n})"
+                         f" with padding_mode='reflect'")
+    if padding_mode == "circular" and max(pl, pr) > n:
+        raise ValueError(f"padding ({max(pl, pr)}){where} must be at most the input ({n})"
+                         f" with padding_mode='circular'")
 
 
 def check_layer(

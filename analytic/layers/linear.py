@@ -6,9 +6,9 @@ import math
 import sys
 from dataclasses import dataclass, field
 
-from .counts import check_convention
-from .operators import matmul_counts
-from .validation import as_bias, as_int, at_least, check_device_dtype
+from ..core.conventions import check_convention
+from ..core.matmul import matmul_counts
+from ..core.validation import as_bias, as_int, at_least, check_device_dtype
 
 __all__ = ["Linear"]
 

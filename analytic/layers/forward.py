@@ -2,7 +2,7 @@
 
 Same constructor as torch (``padding`` an int, a tuple, ``'same'`` or ``'valid'``; every
 ``padding_mode``), no weights.  Counts come from the tap lattice read the other way
-(:mod:`analytic.convolution`), per dimension, combined by product as for the transposed layers.
+(:mod:`analytic.core.forward`), per dimension, combined by product as for the transposed layers.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .arithmetic import INTEGERS, Arithmetic
-from .convolution import conv_filter_counts, conv_module_counts, same_padding
-from .counts import FilterCounts
-from .layers import CountingLayer
-from .validation import as_tuple, at_least, check_device_dtype, check_layer
+from ..core.arithmetic import INTEGERS, Arithmetic
+from ..core.filters import FilterCounts
+from ..core.forward import conv_filter_counts, conv_module_counts, same_padding
+from ..core.validation import as_tuple, at_least, check_conv_filter, check_device_dtype, check_layer
+from .base import CountingLayer
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "PADDING_MODES", "conv_from_module"]
 
@@ -109,16 +109,7 @@ class _ConvNd(CountingLayer):
             if arithmetic.symbolic:  # checked by torch's symbolic shapes
                 filters.append(conv_filter_counts(n, k, s, pl, pr, d, zeros, arithmetic.lattice, arithmetic.positive))
                 continue
-            where = "" if self.DIMS == 1 else f" in dimension {i}"
-            if n + pl + pr < d * (k - 1) + 1:
-                raise ValueError(f"padded input ({n + pl + pr}){where} is shorter than the kernel's reach"
-                                 f" dilation*(kernel_size-1)+1 = {d * (k - 1) + 1}")
-            if self.padding_mode == "reflect" and max(pl, pr) >= n:
-                raise ValueError(f"padding ({max(pl, pr)}){where} must be smaller than the input ({n})"
-                                 f" with padding_mode='reflect'")
-            if self.padding_mode == "circular" and max(pl, pr) > n:
-                raise ValueError(f"padding ({max(pl, pr)}){where} must be at most the input ({n})"
-                                 f" with padding_mode='circular'")
+            check_conv_filter(n, k, s, pl, pr, d, self.padding_mode, None if self.DIMS == 1 else i)
             filters.append(conv_filter_counts(n, k, s, pl, pr, d, zeros=zeros))
         return filters
 

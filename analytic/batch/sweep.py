@@ -1,8 +1,8 @@
 """``analytic.sweep``: every count for arrays of configurations at once (NumPy, exact int64).
 
-The formulas are those of :mod:`analytic.counts` (written to work on arrays as on ints) with the
-vectorized lattice count of :mod:`analytic.vectorized`; the validity rules are those of
-:mod:`analytic.validation`.  Results are exact: rows whose int64 arithmetic could overflow (a
+The formulas are those of :mod:`analytic.core.transposed` (written to work on arrays as on ints) with the
+vectorized lattice count of :mod:`analytic.core.vectorized`; the validity rules are those of
+:mod:`analytic.core.validation`.  Results are exact: rows whose int64 arithmetic could overflow (a
 float64 bound says which) are counted by the scalar API in Python ints instead, and a count that
 does not fit in int64 raises ``OverflowError``; nothing wraps around.
 """
@@ -13,11 +13,12 @@ import math
 
 import numpy as np
 
-from . import vectorized
-from .counts import FilterCounts, collisions_kept, module_counts, taps_kept
-from .geometry import transposed_output_length
-from .layers import ConvTranspose1d
-from .validation import as_int, filter_ok, layer_ok
+from ..core import vectorized
+from ..core.filters import FilterCounts
+from ..core.geometry import transposed_output_length
+from ..core.transposed import collisions_kept, module_counts, taps_kept
+from ..core.validation import as_int, filter_ok, layer_ok
+from ..layers.transposed import ConvTranspose1d
 
 __all__ = ["sweep"]
 

@@ -1,0 +1,73 @@
+"""The model profile: every operator call of a model's forward pass, counted by the operator
+formulas of :mod:`analytic.formulas`, as numbers or as formulas of named input sizes.
+
+- :mod:`.result` — :class:`Profile` and its rows, totals per module, exports (plain data);
+- :mod:`.inputs` — the inputs, read once for both passes;
+- :mod:`.mode` — the counting mode (a ``TorchDispatchMode``) and the strategy of a pass;
+- :mod:`.numeric` — the numeric pass (meta device, CPU fallback);
+- :mod:`.symbolic` — the symbolic pass (fake tensors with symbolic sizes), and :mod:`.formula` —
+  its result, :class:`~analytic.profiling.formula.SymbolicProfile`.
+
+torch loads when a profile is taken, SymPy when it is a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from ..core.conventions import CONVENTIONS, check_convention
+from ..formulas import FORMULAS
+from .inputs import has_named_sizes, input_dtypes, input_specs
+from .result import COVERED, ModuleTotals, Profile, ProfileRow
+
+__all__ = ["COVERED", "ModuleTotals", "Profile", "ProfileRow", "profile"]
+
+
+def profile(model, input_shape: Sequence[int | str] | None = None, *, example_inputs=None, dtypes=None,
+            formulas: Mapping[object, Callable] | None = None, hints: Mapping[str, int] | None = None,
+            conventions: Sequence[str] = CONVENTIONS, device: str = "meta") -> Profile:
+    """Count every operator call of one forward pass of ``model`` on an input of ``input_shape``
+    (or on ``example_inputs``: a tensor, a shape, or a tuple of them for a model with several
+    inputs), under every convention.
+
+    ``dtypes``: one ``torch.dtype`` per input (``[torch.long]`` for token ids; default: the model's
+    floating-point dtype).  ``formulas={op: f}``: this call's own formulas, replacing or adding to
+    the registered ones (as ``FlopCounterMode``'s ``custom_mapping``).
+
+    A string in a shape names a symbolic size (``(1, 80, "L")``, ``(1, 3, "H", "W")``): the
+    result is then a :class:`~analytic.profiling.formula.SymbolicProfile`, whose counts are
+    formulas of the sizes, with the conditions they hold under and a simplified form for large
+    sizes; ``hints`` gives a size's example value where the model branches on it.
+
+    ``device="meta"`` (the default) runs the pass on a meta copy of the model and falls back to a
+    CPU copy, with one warning, when an operator has no meta kernel; ``device="cpu"`` runs on a CPU
+    copy from the start.  The user's model, its weights and hooks are never touched.
+
+    >>> import torch, analytic
+    >>> p = analytic.profile(torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Linear(4, 2)), (2, 8))
+    >>> [(r.op, r.counts["flops"]) for r in p.rows]
+    [('aten::addmm', 128), ('aten::addmm', 32)]
+    """
+    import torch
+
+    conventions = tuple(check_convention(c) for c in conventions)
+    device = str(device) if isinstance(device, torch.device) else device
+    if device not in ("meta", "cpu"):
+        raise ValueError(f"device ({device!r}) must be 'meta' or 'cpu'")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    registry = FORMULAS.with_overrides(formulas)
+    specs = input_specs(input_shape, example_inputs)
+    types = input_dtypes(specs, dtypes, model)
+    if has_named_sizes(input_shape, example_inputs):
+        from .symbolic import symbolic_profile
+
+        if device != "meta":
+            raise ValueError(f"device ({device!r}) must be 'meta' for a shape with named sizes: a formula is"
+                             f" derived on fake tensors, never on values")
+        return symbolic_profile(model, specs, types, conventions, registry, hints)
+    if hints is not None:
+        raise ValueError("hints name sizes: give them with a shape that holds names, e.g. (1, 80, 'L')")
+    from .numeric import numeric_profile
+
+    return numeric_profile(model, specs, types, conventions, device, registry)

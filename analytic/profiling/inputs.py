@@ -1,0 +1,104 @@
+"""A profile's inputs, read once for both passes: shapes (ints, and names of symbolic sizes) or
+tensors, one dtype each.
+
+>>> input_specs((1, 80, "L"), None)
+[(1, 80, 'L')]
+>>> input_specs(None, ((1, 4, 5, 6), (2, 3, 9)))
+[(1, 4, 5, 6), (2, 3, 9)]
+>>> input_specs(None, (1, 2, 47))  # one shape alone is one input, not three
+[(1, 2, 47)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["has_named_sizes", "input_specs", "input_dtypes", "input_tensors"]
+
+
+def has_named_sizes(input_shape: object, example_inputs: object) -> bool:
+    """Whether a shape (or one of several) holds a name (a string): a request for a formula."""
+    def names(value: object) -> bool:
+        return isinstance(value, str) or (isinstance(value, (tuple, list)) and any(names(v) for v in value))
+
+    return names(input_shape) or names(example_inputs)
+
+
+def _is_size(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)) or (
+        hasattr(value, "__index__") and not isinstance(value, bool) and type(value).__name__ != "Tensor")
+
+
+def _size(value: object, shape: object) -> int | str:
+    """One size of a shape: a non-negative int (NumPy integers accepted) or a name."""
+    if isinstance(value, str):
+        return value
+    try:
+        size = value.__index__()  # ints, NumPy integers
+    except (AttributeError, TypeError):
+        raise TypeError(f"shape {shape!r} must hold ints and size names (strings), got {type(value).__name__}"
+                        f" ({value!r})") from None
+    if size < 0:
+        raise ValueError(f"shape {shape!r} must hold non-negative ints and size names, got {size}")
+    return size
+
+
+def input_specs(input_shape: object, example_inputs: object) -> list:
+    """The inputs, one entry each: a shape (a tuple of ints and names), or a value given as is
+    (a tensor, or anything else the model takes)."""
+    if (input_shape is None) == (example_inputs is None):
+        raise ValueError("give exactly one of input_shape and example_inputs")
+    if input_shape is not None:
+        if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or not input_shape:
+            raise TypeError(f"input_shape must be a non-empty tuple of ints and size names, got {input_shape!r}")
+        return [tuple(_size(v, input_shape) for v in input_shape)]
+    given = example_inputs
+    if isinstance(given, (tuple, list)) and given and all(_is_size(v) for v in given):
+        given = (given,)  # one shape alone is one input
+    elif not isinstance(given, tuple):
+        given = (given,)
+    specs = []
+    for value in given:
+        if isinstance(value, (tuple, list)) and all(_is_size(v) for v in value):
+            specs.append(tuple(_size(v, value) for v in value))
+        else:
+            specs.append(value)
+    return specs
+
+
+def input_dtypes(specs: list, dtypes: object, model) -> list:
+    """One ``torch.dtype`` per input: ``dtypes`` (one per input, as torchinfo's ``summary(...,
+    dtypes=[torch.long])``), else the model's first floating-point parameter's, else torch's
+    default.  A tensor given as an input keeps its own."""
+    import torch
+
+    first = next(iter(model.parameters()), None)
+    default = first.dtype if first is not None and first.dtype.is_floating_point else torch.get_default_dtype()
+    if dtypes is None:
+        return [default] * len(specs)
+    if isinstance(dtypes, torch.dtype):
+        dtypes = [dtypes]
+    if isinstance(dtypes, (str, bytes)) or not isinstance(dtypes, Sequence):
+        raise TypeError(f"dtypes must be a list of torch dtypes, one per input, got {type(dtypes).__name__}")
+    if len(dtypes) != len(specs):
+        raise ValueError(f"dtypes gives {len(dtypes)} dtype(s) for {len(specs)} input(s): give one per input")
+    for i, dtype in enumerate(dtypes):
+        if not isinstance(dtype, torch.dtype):
+            raise TypeError(f"dtypes[{i}] must be a torch.dtype (e.g. torch.long), got {type(dtype).__name__}"
+                            f" ({dtype!r})")
+    return list(dtypes)
+
+
+def input_tensors(specs: list, dtypes: list, device: str = "meta") -> tuple:
+    """The inputs as tensors on ``device`` (no data on ``meta``): a shape becomes an empty tensor
+    of its dtype, a tensor its copy on ``device``; anything else is passed as it is."""
+    import torch
+
+    def tensor(spec, dtype):
+        if isinstance(spec, torch.Tensor):
+            return torch.empty_like(spec, device=device)
+        if isinstance(spec, tuple):
+            return torch.empty(spec, dtype=dtype, device=device)
+        return spec
+
+    return tuple(tensor(s, d) for s, d in zip(specs, dtypes, strict=True))

@@ -1,0 +1,246 @@
+"""What a profile holds: one row per operator call that computes, the operators that only move
+data, those tapcount has no formula for, the model's parameters, and the exports.
+
+Nothing here imports torch or SymPy: a profile is plain data once counted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..core.conventions import CONVENTIONS
+from ..core.tables import table
+
+__all__ = ["COVERED", "ModuleTotals", "Profile", "ProfileRow", "shape_text"]
+
+#: what the counted rows cover, as the total row says
+COVERED = "every operator that computes"
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    """One operator call that computes: the innermost module that ran it (qualified name, ``""``
+    for the model itself or a call outside any module, and type), the operator, its input and output
+    shapes, its counts under every convention, the arguments its formula read, the modules active
+    during the call (outermost first), and the bytes of the tensors it produced."""
+
+    name: str
+    type: str
+    op: str
+    input_shape: tuple[int, ...] | None
+    output_shape: tuple[int, ...] | None
+    counts: dict[str, int] = field(default_factory=dict)
+    #: the operator's arguments as its formula read them (shapes, stride, padding, groups, ...)
+    parameters: dict[str, object] = field(default_factory=dict)
+    #: the qualified names of the modules running when the call happened, outermost first
+    stack: tuple[str, ...] = ()
+    #: bytes of the tensors the call produced (0 for an in-place operator or a view)
+    output_bytes: int = 0
+
+    @property
+    def counted(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True)
+class ModuleTotals:
+    """A module's share of a profile: the counts of every call made while it ran (its submodules'
+    included), its parameters (trainable and frozen, its submodules' included), and the bytes its
+    calls produced."""
+
+    name: str
+    type: str
+    depth: int
+    counts: dict[str, int]
+    calls: int
+    trainable: int
+    frozen: int
+    output_bytes: int
+
+    @property
+    def parameters(self) -> int:
+        return self.trainable + self.frozen
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    return "" if shape is None else "×".join(map(str, shape))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The operator calls of one forward pass that compute (:attr:`rows`), the operators that only
+    move data (:attr:`data_movement`: operator -> calls) and those tapcount has no formula for
+    (:attr:`uncounted`), the model's parameters by module, and the total, with Markdown, LaTeX,
+    CSV, JSON, text and pandas exports."""
+
+    rows: tuple[ProfileRow, ...]
+    uncounted: dict[str, int] = field(default_factory=dict)
+    conventions: tuple[str, ...] = CONVENTIONS
+    device: str = "meta"
+    data_movement: dict[str, int] = field(default_factory=dict)
+    #: module name -> (type, trainable parameters, frozen parameters) it holds itself
+    modules: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    #: bytes produced by the data-movement calls, by module stack (outermost first)
+    movement_bytes: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    @property
+    def counted(self) -> tuple[ProfileRow, ...]:
+        return self.rows
+
+    @property
+    def total(self) -> dict[str, int]:
+        """Each convention summed over the operator calls of the pass."""
+        return {c: sum(r.counts[c] for r in self.rows) for c in self.conventions}
+
+    @property
+    def coverage(self) -> dict[str, dict[str, int]]:
+        """``{"counted": ..., "data movement": ..., "uncounted": ...}``, each operator -> calls."""
+        return {"counted": dict(Counter(r.op for r in self.rows)), "data movement": dict(self.data_movement),
+                "uncounted": dict(self.uncounted)}
+
+    @property
+    def parameters(self) -> dict[str, int]:
+        """The model's parameters: ``{"trainable": ..., "frozen": ..., "total": ...}`` (a parameter
+        shared by several modules counted once)."""
+        trainable = sum(t for _, t, _ in self.modules.values())
+        frozen = sum(f for _, _, f in self.modules.values())
+        return {"trainable": trainable, "frozen": frozen, "total": trainable + frozen}
+
+    @property
+    def activation_bytes(self) -> int:
+        """Bytes of every tensor the pass produced (the outputs of every call, computing or moving
+        data; views and in-place calls produce none), from the shapes and dtypes."""
+        return sum(r.output_bytes for r in self.rows) + sum(self.movement_bytes.values())
+
+    def by_module(self, depth: int | None = None) -> list[ModuleTotals]:
+        """Totals per module, every call charged to each module running at the time (so a module's
+        totals include its submodules'), as ``torch.utils.flop_counter``'s table does: the model
+        (``""``, depth 0) and the modules down to ``depth`` levels below it (all with ``None``),
+        in the order of the model's modules.
+
+        >>> import torch, analytic
+        >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sequential(torch.nn.Linear(3, 2)))
+        >>> [(m.name, m.counts["flops"]) for m in analytic.profile(model, (5, 4)).by_module(1)]
+        [('', 180), ('0', 120), ('1', 60)]
+        """
+        if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
+            raise ValueError(f"depth ({depth!r}) must be a non-negative int or None")
+
+        def level(name: str) -> int:
+            return 0 if not name else name.count(".") + 1
+
+        totals: dict[str, list] = {}
+        for name in self.modules:
+            if depth is None or level(name) <= depth:
+                totals[name] = [Counter(), 0, 0]
+        for r in self.rows:
+            for name in {"", *r.stack}:
+                entry = totals.get(name)
+                if entry is not None:
+                    entry[0].update(r.counts)
+                    entry[1] += 1
+                    entry[2] += r.output_bytes
+        for stack, size in self.movement_bytes.items():
+            for name in {"", *stack}:
+                if name in totals:
+                    totals[name][2] += size
+        result = []
+        for name, (summed, calls, size) in totals.items():
+            inside = [v for key, v in self.modules.items() if not name or key == name or key.startswith(name + ".")]
+            result.append(ModuleTotals(name, self.modules[name][0], level(name),
+                                       {c: summed.get(c, 0) for c in self.conventions}, calls,
+                                       sum(v[1] for v in inside), sum(v[2] for v in inside), size))
+        return result
+
+    def shares(self, convention: str = "flops") -> dict[str, float]:
+        """The share of the total of ``convention`` by layer type (module type of the rows)."""
+        total = self.total[convention] or 1
+        by_type: Counter[str] = Counter()
+        for r in self.rows:
+            by_type[r.type] += r.counts[convention]
+        return {kind: value / total for kind, value in by_type.most_common()}
+
+    def _table(self) -> tuple[list[str], list[list[object]]]:
+        headers = ["layer", "type", "input", "output", *self.conventions]
+        rows: list[list[object]] = [[r.name or "(model)", r.type, shape_text(r.input_shape),
+                                     shape_text(r.output_shape), *(r.counts[c] for c in self.conventions)]
+                                    for r in self.rows]
+        for label, calls_by_op in (("data movement", self.data_movement), ("not counted", self.uncounted)):
+            for op, calls in sorted(calls_by_op.items()):
+                rows.append([f"{label}: {op}", f"{calls} call{'s' * (calls != 1)}", "", "",
+                             *([None] * len(self.conventions))])
+        total = self.total
+        rows.append([f"total ({COVERED})", "", "", "", *(total[c] for c in self.conventions)])
+        return headers, rows
+
+    def module_table(self, depth: int | None = 1, fmt: str = "text") -> str:
+        """:meth:`by_module` as a table (``text``, ``markdown`` or ``latex``): each module's counts,
+        its parameters and the bytes its calls produced, indented by depth."""
+        headers = ["module", "type", *self.conventions, "parameters", "output bytes"]
+        rows = [["  " * m.depth + (m.name or "(model)"), m.type, *(m.counts[c] for c in self.conventions),
+                 m.parameters, m.output_bytes] for m in self.by_module(depth)]
+        return table(headers, rows, fmt)
+
+    def to_markdown(self) -> str:
+        return table(*self._table(), "markdown")
+
+    def to_latex(self) -> str:
+        """A ``tabular`` with ``booktabs`` rules."""
+        return table(*self._table(), "latex").replace("×", r"$\times$")
+
+    def to_text(self) -> str:
+        return table(*self._table(), "text")
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["layer", "type", "op", "input_shape", "output_shape", *self.conventions, "output_bytes",
+                         "parameters"])
+        for r in self.rows:
+            writer.writerow([r.name, r.type, r.op, shape_text(r.input_shape), shape_text(r.output_shape),
+                             *(r.counts[c] for c in self.conventions), r.output_bytes,
+                             json.dumps(_plain(r.parameters), sort_keys=True)])
+        writer.writerow([f"total ({COVERED})", "", "", "", "", *self.total.values(), self.activation_bytes, ""])
+        return out.getvalue()
+
+    def to_json(self) -> str:
+        return json.dumps(_plain({
+            "format": "tapcount-profile", "version": 3, "conventions": list(self.conventions),
+            "covers": COVERED, "device": self.device,
+            "rows": [{"name": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
+                      "output_shape": r.output_shape, "parameters": r.parameters, "counts": r.counts,
+                      "stack": list(r.stack), "output_bytes": r.output_bytes} for r in self.rows],
+            "data_movement": self.data_movement, "uncounted": self.uncounted, "total": self.total,
+            "parameters": self.parameters, "activation_bytes": self.activation_bytes,
+            "modules": {name: {"type": kind, "trainable": t, "frozen": f}
+                        for name, (kind, t, f) in self.modules.items()},
+        }), indent=2, sort_keys=True)
+
+    def to_pandas(self):
+        """The rows as a ``pandas.DataFrame`` (``pip install pandas``), one column per convention."""
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError("Profile.to_pandas needs pandas: pip install pandas") from None
+        return pandas.DataFrame([{"layer": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
+                                  "output_shape": r.output_shape, **r.counts, "output_bytes": r.output_bytes,
+                                  "parameters": r.parameters} for r in self.rows])
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def _plain(value: object) -> object:
+    """``value`` with every number JSON can hold as it is and anything else (a SymPy expression of
+    a formula's sizes) as its text."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return str(value)

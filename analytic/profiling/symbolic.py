@@ -1,0 +1,230 @@
+r"""The symbolic pass: one forward pass on fake tensors whose named sizes are torch's symbolic sizes.
+
+``analytic.profile(model, (1, 80, "L"))`` runs the model on fake tensors
+(``torch._subclasses.FakeTensorMode``) whose named sizes are symbolic
+(``torch.fx.experimental.symbolic_shapes``), under the same counting mode as the numeric pass with
+a :class:`SymbolicStrategy`: every size a formula receives is a SymPy expression of the user's
+sizes, and the operator formulas — the very functions of the numeric pass — give each row as a
+SymPy expression.  What torch assumed about the sizes on the way (every guard: a minimum size, a
+divisibility, an equality) becomes the result's ``conditions``.
+"""
+
+from __future__ import annotations
+
+import keyword
+import logging
+import re
+from collections.abc import Mapping, Sequence
+
+import sympy
+import torch
+from sympy import Symbol
+from torch._decomp import decomposition_table
+from torch._subclasses.fake_tensor import FakeTensorMode
+from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
+
+from ..formulas import Registry
+from ..symbolic.asymptotic import simplify_conditions
+from .formula import SymbolicProfile, leaves
+from .mode import CountingMode, Strategy, module_parameters
+from .numeric import meta_copy
+from .result import ProfileRow
+
+__all__ = ["DEFAULT_HINT", "MAX_SYMBOLIC_CALLS", "SymbolicStrategy", "size_symbol", "symbolic_profile"]
+
+#: the example value a named size takes where the model branches on a size (highly divisible,
+#: so that a model needing a multiple of 2**k, 3, 5 or 7 runs; ``hints=`` chooses another)
+DEFAULT_HINT = 40320
+
+#: the most operator calls a pass on symbolic sizes runs (a loop over a symbolic size, an RNN's
+#: over its time steps, would otherwise run as many times as the size's example value)
+MAX_SYMBOLIC_CALLS = 50_000
+
+#: operators whose number of outputs is a size of their input (a tensor per step or per chunk):
+#: on a symbolic size they fix it, and make as many tensors as its example value
+_SPLITS = ("aten::unbind", "aten::split", "aten::unsafe_split")
+
+
+def _check_name(name: str) -> str:
+    if not (re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not keyword.iskeyword(name)):
+        raise ValueError(f"size name ({name!r}) must be an identifier (letters, digits, _), not a Python keyword")
+    return name
+
+
+def size_symbol(name: str) -> Symbol:
+    """The SymPy symbol of a named size: a positive integer."""
+    return Symbol(_check_name(name), integer=True, positive=True)
+
+
+def _check_hints(hints: Mapping[str, int] | None, names: Sequence[str]) -> dict[str, int]:
+    hints = dict(hints or {})
+    unknown = set(hints) - set(names)
+    if unknown:
+        raise ValueError(f"hints name sizes the shapes do not have: {', '.join(sorted(unknown))}")
+    for name, value in hints.items():
+        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
+            raise ValueError(f"hints[{name!r}] ({value!r}) must be an int >= 2 (torch fixes sizes 0 and 1)")
+    return {name: hints.get(name, DEFAULT_HINT) for name in names}
+
+
+def _mod(x, q):  # x mod q = x - q floor(x / q): floors are what the simplification reads
+    return x - q * sympy.floor(x / q) if q.is_Integer and q > 0 else sympy.Mod(x, q)
+
+
+#: torch's own integer functions, by class name, as SymPy's
+_TORCH_FUNCTIONS = {
+    "FloorDiv": lambda a, b: sympy.floor(a / b), "CleanDiv": lambda a, b: a / b, "IntTrueDiv": lambda a, b: a / b,
+    "PythonMod": _mod, "Mod": _mod, "Identity": lambda a: a, "Max": sympy.Max, "Min": sympy.Min,
+    "FloorToInt": sympy.floor, "CeilToInt": sympy.ceiling,
+}
+
+
+def _plain(expr: sympy.Expr) -> sympy.Expr:
+    """torch's own integer functions (``FloorDiv``, ``CleanDiv``, ``PythonMod``, its ``Max``, ...)
+    as SymPy's; ``x mod q`` as ``x - q floor(x/q)``."""
+    def torch_function(e) -> bool:
+        name = type(e).__name__
+        return not e.is_Atom and name in _TORCH_FUNCTIONS and (
+            name not in ("Max", "Min") or type(e).__module__.startswith("torch"))
+
+    return expr.replace(torch_function, lambda e: _TORCH_FUNCTIONS[type(e).__name__](*e.args))
+
+
+class _TooManyCalls(Exception):
+    pass
+
+
+class _Fixed(Exception):
+    def __init__(self, names):
+        super().__init__(names)
+        self.names = names
+
+
+class SymbolicStrategy(Strategy):
+    """Sizes read as SymPy expressions (torch's, of its internal symbols); a pass stopped before a
+    loop over a symbolic size or when torch fixes a size; a kernel that wants concrete sizes
+    replaced by torch's decomposition."""
+
+    symbolic = True
+
+    def __init__(self, env: ShapeEnv, sizes: dict[str, torch.SymInt]):
+        self.env = env
+        self.sizes = sizes
+
+    def size(self, value) -> object:
+        if isinstance(value, torch.SymInt):
+            expr = value.node.expr
+            return int(expr) if expr.is_Integer else expr
+        return int(value)
+
+    def before(self, op, func, args, kwargs, calls) -> None:
+        # a size torch fixes to its example value: stop before a loop over it
+        if op in _SPLITS and isinstance(args[0], torch.Tensor):
+            dim = (args[2] if len(args) > 2 else kwargs.get("dim", 0)) if op != "aten::unbind" else (
+                args[1] if len(args) > 1 else kwargs.get("dim", 0))
+            if isinstance(args[0].shape[dim], torch.SymInt):
+                free = args[0].shape[dim].node.expr.free_symbols
+                raise _Fixed([name for name, size in self.sizes.items() if size.node.expr in free] or list(self.sizes))
+        if calls % 64 == 0:
+            fixed = [name for name, size in self.sizes.items() if self.env.replace(size.node.expr).is_Integer]
+            if fixed:
+                raise _Fixed(fixed)
+        if calls > MAX_SYMBOLIC_CALLS:
+            raise _TooManyCalls
+
+    def kernel_failed(self, func, error):
+        return decomposition_table.get(func)
+
+
+def _fixed_message(names, hints) -> str:
+    fixed = ", ".join(f"{name} = {hints[name]}" for name in names)
+    return (f"no formula: the model fixes {fixed}, the example value (torch specialised the size: a float"
+            f" computation such as F.interpolate's scale_factor, or a loop over it as in an RNN); give that size"
+            f" as a number")
+
+
+def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str], registry: Registry,
+                     hints: Mapping[str, int] | None = None) -> SymbolicProfile:
+    """:func:`analytic.profile` when a shape names a size: the counts as formulas of the sizes."""
+    for spec in specs:
+        if not isinstance(spec, tuple):
+            raise TypeError(f"with named sizes every input must be a shape, got {type(spec).__name__}")
+    names = list(dict.fromkeys(v for spec in specs for v in spec if isinstance(v, str)))
+    for name in names:
+        _check_name(name)
+    hints = _check_hints(hints, names)
+    env = ShapeEnv(duck_shape=False)
+    mode = FakeTensorMode(shape_env=env)
+    sizes: dict[str, torch.SymInt] = {}
+    for name in names:  # one symbolic size per name, shared by every shape naming it
+        probe = mode.from_tensor(torch.empty(hints[name], device="meta"),
+                                 symbolic_context=StatelessSymbolicContext(dynamic_sizes=[DimDynamic.DYNAMIC]))
+        sizes[name] = probe.shape[0]
+    with mode:
+        inputs = tuple(torch.empty([sizes[v] if isinstance(v, str) else v for v in spec], dtype=dtype, device="meta")
+                       for spec, dtype in zip(specs, dtypes, strict=True))
+    symbols = {name: size_symbol(name) for name in names}
+    internal = {sizes[name].node.expr: symbols[name] for name in names}
+    # fake meta tensors of static shapes (on the meta device torch's convolutions pick no backend
+    # by size, so the pass adds no condition of its own)
+    copied = meta_copy(model, lambda t: mode.from_tensor(torch.empty_like(t, device="meta"), static_shapes=True))
+    counting = CountingMode(copied, registry, SymbolicStrategy(env, sizes), conventions, cache={})
+    quiet = logging.getLogger("torch._subclasses.fake_tensor")  # it logs a kernel's failure we recover from
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        with mode:
+            counting.run(*inputs)
+    except _Fixed as error:
+        raise RuntimeError(_fixed_message(error.names, hints)) from None
+    except _TooManyCalls:
+        raise RuntimeError(f"no formula: the forward pass ran more than {MAX_SYMBOLIC_CALLS:,} operator calls on"
+                           f" symbolic sizes (a loop over a size, as an RNN's over its time steps); profile the"
+                           f" model at a numeric size instead") from None
+    except Exception as error:  # the user's forward, or an operator that needs values
+        kind = type(error).__name__
+        needs_values = "DataDependent" in kind or "Unsupported" in kind
+        raise RuntimeError(f"no formula: the model's forward pass on symbolic sizes failed: {kind}: "
+                           f"{str(error).splitlines()[0] if str(error) else ''}"
+                           + (" (an operator needs tensor values: profile the model at a numeric size instead)"
+                              if needs_values else "")) from error
+    finally:
+        quiet.setLevel(level)
+
+    final = {s: _plain(env.replace(s)).xreplace(internal) for s in internal}
+    fixed = [internal[s].name for s, v in final.items() if v.is_Integer]
+    if fixed:
+        raise RuntimeError(_fixed_message(fixed, hints))
+
+    plain: dict = {}
+
+    def user(expr):  # in the user's symbols, once per distinct expression
+        if expr not in plain:
+            plain[expr] = _plain(expr.xreplace(final))
+        return plain[expr]
+
+    rows = [ProfileRow(r.name, r.type, r.op, leaves(r.input_shape, user), leaves(r.output_shape, user),
+                       {c: sympy.sympify(leaves(v, user)) for c, v in r.counts.items()}, leaves(r.parameters, user),
+                       r.stack, sympy.sympify(leaves(r.output_bytes, user)))
+            for r in counting.rows]
+    conditions = []
+    for name in names:
+        bounds = env.var_to_range.get(sizes[name].node.expr)
+        if bounds is not None and bounds.lower.is_Integer and int(bounds.lower) > 1:
+            conditions.append(sympy.Ge(symbols[name], int(bounds.lower)))
+        if bounds is not None and bounds.upper.is_Integer:
+            conditions.append(sympy.Le(symbols[name], int(bounds.upper)))
+    for guard in env.guards:
+        condition = _plain(guard.expr).xreplace(final)
+        if condition is not sympy.true and condition not in conditions:
+            conditions.append(condition)
+    allowed = set(symbols.values())
+    for r in rows:
+        stray = set().union(*(v.free_symbols for v in r.counts.values())) - allowed
+        if stray:
+            raise RuntimeError(f"no formula: the sizes of {r.name or '(model)'}'s {r.op} depend on tensor values"
+                               f" ({', '.join(sorted(map(str, stray)))}); profile it at a numeric size instead")
+    movement = {stack: sympy.sympify(leaves(v, user)) for stack, v in counting.movement_bytes.items()}
+    return SymbolicProfile(tuple(rows), dict(counting.uncounted), tuple(conventions), "meta",
+                           dict(counting.data_movement), module_parameters(model), movement,
+                           sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions), hints=hints)

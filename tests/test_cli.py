@@ -243,8 +243,9 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
               "\\usepackage{booktabs}\n\\begin{document}\n\\tiny\n" + latex + "\n\\end{document}\n")
     two = tapcount("profile", f"{ROOT / 'tests' / 'models.py'}:two_inputs", "--input-shape", "1,4,5,6",
                    "--input-shape", "2,3,9", "--format", "json").stdout
-    assert [r["name"] for r in json.loads(two)["rows"]] == ["up", "up", "up1d"]
-    assert json.loads(two)["uncounted"]["aten::relu"] == 1
+    rows = json.loads(two)["rows"]
+    assert [r["name"] for r in rows if r["op"] == "aten::convolution"] == ["up", "up", "up1d"]
+    assert [r["op"] for r in rows if r["name"] == "act"] == ["aten::relu"] and json.loads(two)["uncounted"] == {}
 
 
 @pytest.mark.parametrize(
@@ -377,7 +378,8 @@ def test_profile_command_falls_back_to_the_cpu_with_a_one_line_warning():
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("tapcount profile: warning: aten::")
     assert "has no meta kernel" in result.stderr
     document = json.loads(result.stdout)
-    assert document["device"] == "cpu" and [r["name"] for r in document["rows"]] == ["mask"]
+    assert document["device"] == "cpu"
+    assert [r["name"] for r in document["rows"] if r["op"] == "aten::convolution"] == ["mask"]
     direct = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json", "--device", "cpu")
     assert direct.stderr == "" and json.loads(direct.stdout)["total"] == document["total"]
 

@@ -39,7 +39,13 @@ def test_flops_total_equals_torch_flop_counter_on_a_real_forward(name):
         warnings.simplefilter("ignore", RuntimeWarning)  # the istft model's fallback, tested below
         prof = analytic.profile(model, shape)
     assert prof.total["flops"] == _torch_flops(model, shape)
-    assert prof.rows and all(r.counts["exact"] <= r.counts["flops"] for r in prof.rows)
+    convolutions = _convolutions(prof)
+    assert convolutions and all(r.counts["exact"] <= r.counts["flops"] for r in convolutions)
+    assert not prof.uncounted  # every operator the model runs is known
+
+
+def _convolutions(prof):
+    return [r for r in prof.rows if r.op == "aten::convolution"]
 
 
 def _calls(model, *inputs):
@@ -68,18 +74,24 @@ def test_every_convolution_of_hifigan_is_a_row_equal_to_the_all_ones_measurement
     prof = analytic.profile(hifigan, shape)
     calls = _calls(hifigan, torch.randn(shape))
     # conv_pre, 4 upsamplers, 12 residual blocks of 6 convolutions, conv_post: one row per call
-    assert [r.name for r in prof.rows] == [names for names in (_name(hifigan, m) for m, _ in calls)]
-    assert len(prof.rows) == 1 + 4 + 12 * 6 + 1
+    convolutions = _convolutions(prof)
+    assert [r.name for r in convolutions] == [names for names in (_name(hifigan, m) for m, _ in calls)]
+    assert len(convolutions) == 1 + 4 + 12 * 6 + 1
     for convention in analytic.CONVENTIONS:
         measured = [empirical.ops(module, s, convention) for module, s in calls]
-        assert [r.counts[convention] for r in prof.rows] == measured, convention
+        assert [r.counts[convention] for r in convolutions] == measured, convention
     assert [r.output_shape for r in prof.rows if r.type == "ConvTranspose1d"] == [
         (1, 256, 800), (1, 128, 6400), (1, 64, 12800), (1, 32, 25600)]
-    # nothing is dropped: the activations and sums are listed by operator with their calls
-    assert prof.uncounted["aten::leaky_relu"] == 4 + 12 * 6 + 1 and prof.uncounted["aten::tanh"] == 1
-    assert prof.coverage["counted"] == {"aten::convolution": 78}
+    # every operator is a row: the activations, the residual sums, the average of the blocks
+    counted = prof.coverage["counted"]
+    assert counted["aten::convolution"] == 78 and counted["aten::leaky_relu"] == 4 + 12 * 6 + 1
+    # three residual sums per block, and per stage the sum of three blocks (from 0) and its division
+    assert counted["aten::tanh"] == 1 and counted["aten::add"] == 12 * 3 + 4 * 3 and counted["aten::div"] == 4
+    assert not prof.uncounted
     shares = prof.shares("flops")
-    assert set(shares) == {"Conv1d", "ConvTranspose1d"} and abs(sum(shares.values()) - 1) < 1e-12
+    assert {kind for kind, share in shares.items() if share} == {"Conv1d", "ConvTranspose1d"}
+    assert abs(sum(shares.values()) - 1) < 1e-12
+    assert abs(sum(prof.shares("exact").values()) - 1) < 1e-12
 
 
 def _name(model, module):
@@ -91,24 +103,36 @@ def test_weight_normalised_generator_is_counted_like_the_plain_one(hifigan):
     normalised = models.hifigan_generator_weight_norm()
     prof = analytic.profile(normalised, (1, 80, 30))
     plain = analytic.profile(hifigan, (1, 80, 30))
-    assert prof.total == plain.total
-    assert [(r.name, r.type) for r in prof.rows] == [(r.name, r.type) for r in plain.rows]
+    computed = [r for r in prof.rows if r.op != "aten::_weight_norm_interface"]
+    assert [(r.name, r.type, r.counts) for r in computed] == [(r.name, r.type, r.counts) for r in plain.rows]
+    # the weights it computes, once per call: g v / ||v||, 3 M + 1 per output channel of M weights
+    norms = [r for r in prof.rows if r.op == "aten::_weight_norm_interface"]
+    assert len(norms) == 78 and {r.name for r in norms} == {r.name for r in _convolutions(plain)}
+    # (norms over every dimension but the first, parametrizations.weight_norm's default)
+    assert sum(r.counts["exact"] for r in norms) == sum(
+        3 * m.weight.numel() + m.weight.shape[0]
+        for m in hifigan.modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.ConvTranspose1d)))
+    assert all(r.counts["flops"] == 0 for r in norms)
     with pytest.warns(FutureWarning, match="deprecated"):  # the old style, still common in the wild
         old_style = torch.nn.utils.weight_norm(torch.nn.ConvTranspose1d(8, 4, 16, 8, padding=4))
-    assert analytic.profile(torch.nn.Sequential(old_style), (1, 8, 10)).total["exact"] == empirical.ops(
-        old_style, (1, 8, 10), "exact")
+    rows = analytic.profile(torch.nn.Sequential(old_style), (1, 8, 10)).rows
+    assert [r.op for r in rows] == ["aten::_weight_norm_interface", "aten::convolution"]
+    assert rows[1].counts["exact"] == empirical.ops(old_style, (1, 8, 10), "exact")
 
 
 def test_functional_calls_subclasses_and_trimming_count_as_executed():
     model = models.filterbank_decoder()
     prof = analytic.profile(model, (1, 512, 50))
-    assert [(r.name, r.type) for r in prof.rows] == [("", "FilterbankDecoder"), ("causal", "CausalConvTranspose1d")]
+    convolutions = _convolutions(prof)
+    assert [(r.name, r.type) for r in convolutions] == [("", "FilterbankDecoder"), ("causal", "CausalConvTranspose1d")]
     functional = analytic.ConvTranspose1d(512, 1, 16, stride=8, bias=False)
     causal = analytic.ConvTranspose1d(512, 1, 16, stride=8)  # computed in full, trimmed afterwards
     for convention in analytic.CONVENTIONS:
-        assert prof.rows[0].counts[convention] == functional.ops((1, 512, 50), convention)
-        assert prof.rows[1].counts[convention] == causal.ops((1, 512, 50), convention)
-    assert prof.rows[1].output_shape == (1, 1, 408)  # before the trim
+        assert convolutions[0].counts[convention] == functional.ops((1, 512, 50), convention)
+        assert convolutions[1].counts[convention] == causal.ops((1, 512, 50), convention)
+    assert convolutions[1].output_shape == (1, 1, 408)  # before the trim
+    assert prof.rows == tuple(convolutions)  # the trims are views: data movement, not rows
+    assert set(prof.data_movement) >= {"aten::slice"}
     # measuring the trimming module's output would count 400 positions: refused, not silently wrong
     with pytest.raises(ValueError, match=r"forward returns spatial size \(400,\), not the \(408,\)"):
         empirical.ops(model.causal, (1, 512, 50))
@@ -118,9 +142,10 @@ def test_a_missing_meta_kernel_falls_back_to_a_cpu_forward_with_one_warning():
     model = models.spectrogram_masker()
     with pytest.warns(RuntimeWarning, match=r"has no meta kernel \(in module .*\): counting on a real CPU forward"):
         prof = analytic.profile(model, (1, 2, 257, 20))
-    assert prof.device == "cpu" and [r.name for r in prof.rows] == ["mask"]
+    assert prof.device == "cpu" and [r.name for r in _convolutions(prof)] == ["mask"]
     mask = analytic.Conv2d(2, 2, 3, padding=1)
-    assert prof.rows[0].counts == {c: mask.ops((1, 2, 257, 20), c) for c in analytic.CONVENTIONS}
+    assert _convolutions(prof)[0].counts == {c: mask.ops((1, 2, 257, 20), c) for c in analytic.CONVENTIONS}
+    assert not prof.uncounted and "aten::_fft_c2r" in prof.coverage["counted"]  # istft's inverse transform
     assert "aten::istft" not in prof.coverage["counted"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # asked for: no warning
@@ -130,17 +155,18 @@ def test_a_missing_meta_kernel_falls_back_to_a_cpu_forward_with_one_warning():
 def test_matrix_products_of_linear_layers_and_matmul():
     model = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3, bias=False))
     prof = analytic.profile(model, (4, 6))
-    assert [r.op for r in prof.rows] == ["aten::addmm", "aten::mm"]
+    assert [r.op for r in prof.rows] == ["aten::addmm", "aten::relu", "aten::mm"]
     assert prof.total["flops"] == _torch_flops(model, (4, 6)) == 2 * 4 * (6 * 5 + 5 * 3)
     # exact: each output sums k products with k - 1 additions, plus the bias
-    assert prof.rows[0].counts["exact"] == 4 * 5 * (2 * 6) and prof.rows[1].counts["exact"] == 4 * 3 * (2 * 5 - 1)
+    assert prof.rows[0].counts["exact"] == 4 * 5 * (2 * 6) and prof.rows[2].counts["exact"] == 4 * 3 * (2 * 5 - 1)
+    assert prof.rows[1].counts["exact"] == 4 * 5  # max(x, 0): one comparison per element
 
     class Attention(torch.nn.Module):
         def forward(self, q):
             return torch.softmax(q @ q.transpose(-1, -2), -1) @ q
 
     batched = analytic.profile(Attention(), (3, 7, 4))
-    assert {r.op for r in batched.rows} == {"aten::bmm"}
+    assert {r.op for r in batched.rows} == {"aten::bmm", "aten::_softmax"}
     assert batched.total["flops"] == _torch_flops(Attention(), (3, 7, 4)) == 2 * (2 * 3 * 7 * 7 * 4)
 
 
@@ -158,20 +184,21 @@ def test_profile_with_several_inputs_2d_and_output_size():
     model = models.two_inputs()
     image, signal = torch.randn(1, 4, 5, 6), torch.randn(2, 3, 9)
     prof = analytic.profile(model, example_inputs=(image, signal))
-    assert [r.name for r in prof.rows] == ["up", "up", "up1d"]
-    assert prof.uncounted["aten::relu"] == 1
+    convolutions = _convolutions(prof)
+    assert [r.name for r in convolutions] == ["up", "up", "up1d"]
+    assert prof.coverage["counted"]["aten::relu"] == 1
     # the second call's output_size raises output_padding to 1: counted with it
-    assert prof.rows[1].output_shape == (1, 2, 10, 12) != prof.rows[0].output_shape
+    assert convolutions[1].output_shape == (1, 2, 10, 12) != convolutions[0].output_shape
     resized = analytic.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1)
-    assert prof.rows[1].counts["exact"] == resized.ops((1, 4, 5, 6), "exact")
-    assert prof.rows[2].counts["exact"] == empirical.ops(model.up1d, (2, 3, 9), "exact")
+    assert convolutions[1].counts["exact"] == resized.ops((1, 4, 5, 6), "exact")
+    assert convolutions[2].counts["exact"] == empirical.ops(model.up1d, (2, 3, 9), "exact")
     # shapes instead of tensors work too
     again = analytic.profile(model, example_inputs=((1, 4, 5, 6), (2, 3, 9)))
     assert again.total == prof.total
     # one shape alone is one input, not four
     single = analytic.profile(models.broken(), example_inputs=(1, 2, 47))  # 2 x 49 outputs: view works
     assert single.total == analytic.profile(models.broken(), (1, 2, 47)).total
-    assert single.rows[0].input_shape == (1, 2, 47)
+    assert _convolutions(single)[0].input_shape == (1, 2, 47)
 
 
 def test_profile_reports_a_failing_forward_and_leaves_the_model_alone():
@@ -197,17 +224,20 @@ def test_profile_exports(hifigan, tmp_path):
     prof = analytic.profile(hifigan, (1, 80, 100))
     document = json.loads(prof.to_json())
     assert document["total"] == prof.total and len(document["rows"]) == len(prof.rows)
-    assert document["uncounted"] == prof.uncounted and document["covers"] == "every operator that computes"
+    assert document["uncounted"] == prof.uncounted == {} and document["covers"] == "every operator that computes"
+    assert document["parameters"] == prof.parameters and document["activation_bytes"] == prof.activation_bytes
     csv_lines = prof.to_csv().splitlines()
     assert csv_lines[0].startswith("layer,type,op,input_shape,output_shape,moduleprofiler")
     assert csv_lines[-1].startswith("total (every operator that computes),")
     assert csv_lines[-1].endswith(f"{prof.total['torchinfo']},{prof.activation_bytes},")
-    assert document["rows"][1]["parameters"] == {"input": [1, 512, 100], "weight": [512, 256, 16], "bias": [256],
-                                                 "stride": [8], "padding": [4], "dilation": [1], "transposed": True,
-                                                 "output_padding": [0], "groups": 1}
+    upsampler = next(i for i, r in enumerate(prof.rows) if r.name == "ups.0")
+    assert document["rows"][upsampler]["parameters"] == {
+        "input": [1, 512, 100], "weight": [512, 256, 16], "bias": [256], "stride": [8], "padding": [4],
+        "dilation": [1], "transposed": True, "output_padding": [0], "groups": 1}
     markdown = prof.to_markdown()
     assert "| ups.0 | ConvTranspose1d | 1×512×100 | 1×256×800 |" in markdown
-    assert "| not counted: aten.leaky_relu | 77 calls |" in markdown
+    assert "| resblocks.0 | ResBlock | 1×256×800 | 1×256×800 |" in markdown  # a leaky ReLU of a residual block
+    assert "| data movement: aten::" not in markdown  # HiFi-GAN moves no data: no view, no copy
     assert "| total (every operator that computes) |" in markdown
     frame = prof.to_pandas()
     assert list(frame["flops"]) == [r.counts["flops"] for r in prof.rows]

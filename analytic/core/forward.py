@@ -23,7 +23,7 @@ from .filters import FilterCounts, exact_counts
 from .geometry import conv_output_length
 from .lattice import lattice_count
 
-__all__ = ["conv_filter_counts", "conv_module_counts", "same_padding"]
+__all__ = ["conv_filter_counts", "conv_module_counts", "same_padding", "window_counts"]
 
 
 def same_padding(kernel_size: int, dilation: int) -> tuple[int, int]:
@@ -43,7 +43,16 @@ def conv_filter_counts(n, k, s, pl, pr, d, zeros: bool = True, G=lattice_count,
     >>> conv_filter_counts(5, 3, 1, 1, 1, 1)  # outputs 0 and 4 have one tap on the padding each
     FilterCounts(output_length=5, taps_kept=13, covered_positions=5)
     """
-    out = conv_output_length(n, k, s, pl, pr, d)
+    return window_counts(n, conv_output_length(n, k, s, pl, pr, d), k, s, pl, d, zeros, G, positive)
+
+
+def window_counts(n, out, k, s, pl, d, zeros: bool = True, G=lattice_count, positive=positive_part) -> FilterCounts:
+    """:func:`conv_filter_counts` of ``out`` windows given (a pooling's output length, which its
+    ``ceil_mode`` may lengthen by one): window ``j``'s tap ``m`` reads input ``j*s + m*d - pl``.
+
+    >>> window_counts(5, 3, 2, 2, 0, 1)  # windows [0, 1], [2, 3], [4, 5]: position 5 is outside
+    FilterCounts(output_length=3, taps_kept=5, covered_positions=3)
+    """
     if not zeros:
         return FilterCounts(out, out * k, out)
     taps = G(pl + n, out, k, s, d) - G(pl, out, k, s, d)

@@ -4,12 +4,34 @@ convention, as a pure function of the call's shapes (ints, or SymPy expressions 
 - :mod:`.registry` — the registry (:data:`FORMULAS`, :func:`register_formula`), the shapes formulas
   receive, and the helpers they share;
 - :mod:`.convolution` — convolutions in both directions, by the tap lattice;
-- :mod:`.matmul` — matrix products and attention.
+- :mod:`.matmul` — matrix products and attention;
+- :mod:`.pointwise` — element-wise arithmetic, comparisons, elementary functions, activations;
+- :mod:`.reductions` — sums, means, variances, norms, extrema, cumulative sums, softmax;
+- :mod:`.normalization` — batch, instance, layer and group norms, weight normalisation;
+- :mod:`.pooling` — maximum and average poolings, plain and adaptive, by the tap lattice;
+- :mod:`.interpolation` — nearest, linear, bilinear, bicubic and trilinear resampling;
+- :mod:`.recurrent` — the CPU's fused LSTM layer, as its steps;
+- :mod:`.spectral` — Fourier transforms; :mod:`.losses` — losses; :mod:`.lookup` — embeddings;
+- :mod:`.movement` — the operators that only move data (zero arithmetic, listed apart);
+- :mod:`.peers` — the peer tools' own rules, by module type; :mod:`.shapes` — helpers on shapes.
 
 Importing this package registers every formula of its modules.
 """
 
-from . import convolution, matmul  # noqa: F401  (registers their formulas)
+from . import (  # noqa: F401  (each registers its formulas)
+    convolution,
+    interpolation,
+    lookup,
+    losses,
+    matmul,
+    movement,
+    normalization,
+    pointwise,
+    pooling,
+    recurrent,
+    reductions,
+    spectral,
+)
 from .registry import (
     ARITHMETIC,
     DATA_MOVEMENT,

@@ -20,11 +20,11 @@ from __future__ import annotations
 from ..core.conventions import CONVENTIONS
 from ..core.filters import combine
 from ..core.forward import conv_filter_counts, conv_module_counts
-from ..core.transposed import module_counts, valid_filter_counts
+from ..core.transposed import collisions_kept, module_counts, valid_filter_counts
 from ..symbolic.arithmetic import arithmetic_of
-from .registry import numel, register_formula
+from .registry import counts, numel, register_formula
 
-__all__ = ["convolution", "convolution_breakdown"]
+__all__ = ["convolution", "convolution_breakdown", "overlap_add"]
 
 
 def convolution_breakdown(x, w, bias, stride, padding, dilation, transposed, output_padding, groups) -> dict:
@@ -49,3 +49,18 @@ def convolution(x, w, bias, stride, padding, dilation, transposed, output_paddin
     """A convolution call in either direction: every convention of its breakdown."""
     breakdown = convolution_breakdown(x, w, bias, stride, padding, dilation, transposed, output_padding, groups)
     return {c: breakdown[c] for c in CONVENTIONS}
+
+
+@register_formula("aten::unfold_backward")
+def overlap_add(frames, input_sizes, dim, size, step, *, out_shape=None):
+    """The overlap-add of frames (``torch.istft``'s, ``Tensor.unfold``'s gradient): ``n`` frames of
+    ``size`` values, ``step`` apart, summed into a line: a transposed convolution of stride ``step``
+    and kernel ``size`` whose taps are the frames' values, so its additions are the collisions of
+    the tap lattice, ``(n - 1)^+ (size - step)^+`` per line."""
+    rank = len(input_sizes)
+    dim = dim % rank
+    count = frames[dim]  # the frames along dim (unfold puts their values in a new last dimension)
+    lines = numel(frames) // (count * size) if isinstance(count * size, int) else numel(frames) / (count * size)
+    arithmetic = arithmetic_of(frames)
+    additions = collisions_kept(count, size, step, 0, 0, 1, G=arithmetic.lattice, positive=arithmetic.positive)
+    return counts(lines * additions, moduleprofiler=0)

@@ -8,10 +8,12 @@ the fused attention kernels, counted by their shapes (:func:`analytic.core.matmu
 
 from __future__ import annotations
 
+import sys
+
 from ..core.matmul import matmul_counts
 from .registry import register_formula
 
-__all__ = ["addmm", "attention", "baddbmm", "bmm", "mm"]
+__all__ = ["addmm", "attention", "baddbmm", "bmm", "causal_pairs", "mm"]
 
 
 @register_formula("aten::mm")
@@ -38,15 +40,37 @@ def baddbmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
     return matmul_counts(a[0], a[1], a[2], b[2], True)
 
 
+def causal_pairs(queries, keys):
+    """The (query, key) pairs a causal mask keeps: query ``i`` sees keys ``0 .. i`` (torch's
+    ``is_causal``, aligned at the top left), ``sum_i min(i + 1, S)``."""
+    if isinstance(queries, int) and isinstance(keys, int):
+        seen = min(queries, keys)
+    else:
+        seen = sys.modules["sympy"].Min(queries, keys)  # SymPy sizes: SymPy is loaded
+    return seen * (seen + 1) // 2 + (queries - seen) * keys
+
+
 @register_formula("aten::_scaled_dot_product_flash_attention_for_cpu", "aten::_scaled_dot_product_flash_attention",
                   "aten::_scaled_dot_product_efficient_attention", "aten::_scaled_dot_product_cudnn_attention")
-def attention(q, k, v, *args, out_shape=None, **kwargs):
-    """A fused attention kernel, ``softmax(q k^T) v`` with ``q`` ``(B, H, L, E)``, ``k``
-    ``(B, H, S, E)``, ``v`` ``(B, H, S, E_v)``: counted as its two batched products, ``q k^T`` and
-    the weights times ``v`` (4 B H L S E flops when ``E_v = E``), whichever kernel runs; the
-    softmax is not counted, as for torch's counter.  (Under the profile torch usually runs the
-    attention as two ``bmm`` calls, counted the same.)"""
+def attention(q, k, v, *args, out_shape=None, is_causal=False, attn_mask=None, **kwargs):
+    """A fused attention kernel, ``softmax(q k^T * scale + mask) v`` with ``q`` ``(B, H, L, E)``,
+    ``k`` ``(B, H, S, E)``, ``v`` ``(B, H, S, E_v)``, whichever kernel runs.
+
+    The conventions count its two batched products as for any matrix product (torch's counter:
+    ``4 B H L S E`` flops when ``E_v = E``, the full ``L x S`` even when causal).  The exact count
+    is what the kernel computes over the pairs ``P`` it keeps (``L S``; a causal mask keeps
+    :func:`causal_pairs`): each score ``2 E - 1``, its scaling ``1`` (and the mask's addition
+    ``1``), each row's softmax ``3 r - 1`` over its ``r`` keys (``3 P - L`` in all), each output
+    ``E_v (2 r - 1)`` (``E_v (2 P - L)``)."""
+    if len(args) >= 2 and isinstance(args[1], bool):  # flash kernels: (dropout_p, is_causal, ...)
+        is_causal = args[1]
     batch = q[0] * q[1]
-    scores = matmul_counts(batch, q[2], q[3], k[2], False)
-    mixed = matmul_counts(batch, q[2], k[2], v[3], False)
-    return {key: scores[key] + mixed[key] for key in scores}
+    queries, keys, width, values = q[2], k[2], q[3], v[3]
+    scores = matmul_counts(batch, queries, width, keys, False)
+    mixed = matmul_counts(batch, queries, keys, values, False)
+    total = {key: scores[key] + mixed[key] for key in scores}
+    pairs = causal_pairs(queries, keys) if is_causal else queries * keys
+    exact = pairs * (2 * width - 1) + pairs * (1 + (attn_mask is not None)) + (3 * pairs - queries) + values * (
+        2 * pairs - queries)
+    total["exact"] = total["moduleprofiler"] = batch * exact
+    return total

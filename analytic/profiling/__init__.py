@@ -44,9 +44,9 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
     copy from the start.  The user's model, its weights and hooks are never touched.
 
     >>> import torch, analytic
-    >>> p = analytic.profile(torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.Linear(4, 2)), (2, 8))
-    >>> [(r.op, r.counts["flops"]) for r in p.rows]
-    [('aten::addmm', 128), ('aten::addmm', 32)]
+    >>> p = analytic.profile(torch.nn.Sequential(torch.nn.Linear(8, 4), torch.nn.ReLU()), (2, 8))
+    >>> [(r.op, r.counts["flops"], r.counts["exact"]) for r in p.rows]  # exact: 8 products, 8 additions
+    [('aten::addmm', 128, 128), ('aten::relu', 0, 8)]
     """
     import torch
 

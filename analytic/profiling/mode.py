@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
@@ -65,6 +66,35 @@ def internal_modules(model) -> set[int]:
     return {id(m) for owner in model.modules() if is_parametrized(owner) for m in owner.parametrizations.modules()}
 
 
+def _fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                     enable_gqa=False):
+    """``F.scaled_dot_product_attention`` as its fused kernel, or ``None`` where that kernel does
+    not apply (grouped heads, not 4-d)."""
+    if enable_gqa or query.dim() != 4 or key.dim() != 4 or key.shape[1] != query.shape[1]:
+        return None
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        return None
+    return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+        query, key, value, dropout_p, is_causal, attn_mask=attn_mask, scale=scale)[0]
+
+
+#: functions that torch runs as a fused kernel on one device and as its parts on another (the
+#: reference path on ``meta``): run as the fused kernel on every device, so that one model has one
+#: count, and the kernel's formula sees what the parts hide (a causal mask)
+FUSED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: _fused_attention}
+
+
+class _Fused(TorchFunctionMode):
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        fused = FUSED_FUNCTIONS.get(func)
+        if fused is not None:
+            out = fused(*args, **kwargs)
+            if out is not None:
+                return out
+        return func(*args, **kwargs)
+
+
 class CountingMode(TorchDispatchMode):
     """Counts every operator call under it into :attr:`rows`, :attr:`data_movement` and
     :attr:`uncounted`, charging each to the modules of ``model`` running at the time."""
@@ -109,7 +139,7 @@ class CountingMode(TorchDispatchMode):
         """One forward pass of the model on ``inputs`` under this mode (no gradients)."""
         handles = [register_module_forward_pre_hook(self._enter), register_module_forward_hook(self._leave)]
         try:
-            with torch.no_grad(), self:
+            with torch.no_grad(), _Fused(), self:
                 return self._model(*inputs)
         finally:
             for handle in handles:

@@ -39,6 +39,6 @@ def arithmetic_of(*values: object) -> Arithmetic:
     """:data:`INTEGERS`, or SymPy's arithmetic when a value is a SymPy expression."""
     if not is_symbolic(*values):
         return INTEGERS
-    from .functions import LatticeCount, PositivePart  # SymPy, only for SymPy values
+    from .functions import IntGcd, LatticeCount, PositivePart  # SymPy, only for SymPy values
 
-    return Arithmetic(LatticeCount, PositivePart, True)
+    return Arithmetic(LatticeCount, PositivePart, True, IntGcd)

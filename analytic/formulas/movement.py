@@ -1,0 +1,42 @@
+"""Operators that only move, view, copy or create data: zero arithmetic, listed apart as data
+movement (``Profile.data_movement``), with the bytes they produce.
+
+An index computation, a copy, a concatenation, a padding, a gather or a random draw does no
+arithmetic on the tensor's values; nor does creating a tensor (``zeros``, ``arange``).
+"""
+
+from __future__ import annotations
+
+from .registry import DATA_MOVEMENT, counts, register_formula
+
+__all__ = ["DATA_MOVEMENT_OPERATORS"]
+
+#: every operator that only moves data (its in-place variant ``name_`` too)
+DATA_MOVEMENT_OPERATORS = (
+    # views and reshapes
+    "view", "_unsafe_view", "reshape", "_reshape_alias", "view_as", "t", "transpose", "permute", "expand",
+    "expand_as", "squeeze", "unsqueeze", "flatten", "unflatten", "view_as_real", "view_as_complex", "as_strided",
+    "slice", "select", "narrow", "split", "split_with_sizes", "unsafe_split", "unsafe_split_with_sizes", "chunk",
+    "unbind", "movedim", "diagonal", "unfold", "alias", "_conj", "conj", "resolve_conj", "resolve_neg", "real",
+    "imag", "numpy_T", "mT", "mH", "adjoint", "swapaxes", "swapdims", "detach", "lift_fresh_copy",
+    # copies and concatenations
+    "clone", "contiguous", "copy", "_to_copy", "to", "_copy_from", "_copy_from_and_resize", "cat", "stack",
+    "hstack", "vstack", "dstack", "repeat", "repeat_interleave", "tile", "roll", "flip", "fliplr", "flipud",
+    "rot90", "tril", "triu", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "complex", "polar_copy",
+    "im2col", "diag", "diag_embed", "one_hot",
+    # padding (constant, reflection, replication, circular): copies of values
+    "constant_pad_nd", "pad", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",
+    "replication_pad2d", "replication_pad3d", "_pad_circular", "_pad_enum",
+    # indexing
+    "index", "index_select", "gather", "take", "take_along_dim", "masked_select", "index_put", "_index_put_impl",
+    "scatter", "slice_scatter", "select_scatter", "diagonal_scatter", "as_strided_scatter", "nonzero",
+    "index_fill", "index_copy",
+    # creation
+    "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like", "new_zeros",
+    "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "scalar_tensor", "arange", "linspace",
+    "logspace", "eye", "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
+    "set", "resize", "resize_as", "_efficientzerotensor",
+)
+
+for _name in DATA_MOVEMENT_OPERATORS:
+    register_formula(f"aten::{_name}", f"aten::{_name}_", kind=DATA_MOVEMENT)(counts)

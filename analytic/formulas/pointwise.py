@@ -114,7 +114,7 @@ PER_ELEMENT: dict[str, Callable[..., int]] = {
     "hardswish": _constant(5),                      # x * hardsigmoid(x)
     "softplus": _softplus,
     "hardshrink": _constant(2),                     # |x| > l ? x : 0
-    "softshrink": _constant(3),                     # x > l ? x - l : (x < -l ? x + l : 0)
+    "softshrink": _constant(4),                     # x > l ? x - l : (x < -l ? x + l : 0)
     "glu": _constant(4),                            # a * sigmoid(b), per output element
 }
 

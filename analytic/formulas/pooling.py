@@ -4,11 +4,13 @@ adaptive, counted by the same tap lattice as a convolution.
 Window ``j`` of a pooling reads input ``j*s + m*d - p`` with kernel tap ``m``: the elements it
 really reads (not the padding) are the real taps of a convolution of the same geometry,
 ``T = G(p + n) - G(p)`` per dimension (:func:`analytic.core.forward.window_counts`, over the
-pooling's own output length, which ``ceil_mode`` may lengthen), and every window reads at least one
-(torch requires ``padding <= kernel_size / 2``).  Exact counts, ``L`` the output positions:
+pooling's own output length, which ``ceil_mode`` may lengthen).  Exact counts, ``L`` the output
+positions:
 
-- maximum: ``T - L`` comparisons (a window of ``w`` elements needs ``w - 1``);
-- average: ``T - L`` additions and ``L`` divisions: ``T`` (the padding's zeros are never added);
+- maximum: ``T - Z`` comparisons (a window of ``w`` elements needs ``w - 1``; ``Z`` the windows
+  that read an element: with a dilation a window may read the padding alone);
+- average: ``T - L`` additions and ``L`` divisions: ``T`` (the padding's zeros are never added;
+  without a dilation every window reads an element);
 - adaptive windows ``[floor(i n / o), ceil((i + 1) n / o))`` hold ``n + o - gcd(n, o)`` elements in
   all per dimension (the windows overlap where ``o`` does not divide ``i n``): the average adds and
   divides that many, the maximum compares that many less the outputs.
@@ -35,17 +37,19 @@ def _each(value, dims):
 
 
 def _real_elements(x, out, kernel, stride, padding, dilation):
-    """The input elements every window of the pooling reads, summed over windows and channels."""
+    """``(T, Z)``: the input elements the windows of the pooling read, and the windows that read
+    at least one, summed over windows and channels."""
     dims = len(kernel) if isinstance(kernel, (tuple, list)) else len(x) - 2
     spatial, outs = x[-dims:], out[-dims:]
     kernel = _each(kernel, dims)
     stride = _each(stride, dims) if stride not in (None, (), []) else kernel
     padding, dilation = _each(padding, dims), _each(dilation, dims)
     arithmetic = arithmetic_of(x, out)
-    taps = 1
+    taps = covered = numel(x[:-dims])
     for n, o, k, s, p, d in zip(spatial, outs, kernel, stride, padding, dilation, strict=True):
-        taps = taps * window_counts(n, o, k, s, p, d, True, arithmetic.lattice, arithmetic.positive).taps_kept
-    return numel(x[:-dims]) * taps
+        counted = window_counts(n, o, k, s, p, d, True, arithmetic.lattice, arithmetic.positive)
+        taps, covered = taps * counted.taps_kept, covered * counted.covered_positions
+    return taps, covered
 
 
 #: the pooling modules of each family, as the tools key them
@@ -70,9 +74,11 @@ def _moduleprofiler_outputs(out, module, undocumented):
 @register_formula("aten::max_pool1d_with_indices", "aten::max_pool2d_with_indices", "aten::max_pool3d_with_indices",
                   "aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d")
 def max_pool(x, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False, *, out_shape=None, module=None):
-    """Maximum pooling: ``T - L`` comparisons."""
+    """Maximum pooling: ``T - Z`` comparisons (a window of ``w`` elements needs ``w - 1``; a window
+    of padding alone, possible with a dilation, none)."""
     out = out_shape[0] if isinstance(out_shape[0], tuple) else out_shape
-    return counts(_real_elements(x, out, kernel_size, stride, padding, dilation) - numel(out),
+    taps, covered = _real_elements(x, out, kernel_size, stride, padding, dilation)
+    return counts(taps - covered,
                   moduleprofiler=_moduleprofiler_outputs(out, module, ("MaxPool3d",)),
                   ptflops=_ptflops(x, module, _MAX_MODULES))
 
@@ -81,7 +87,7 @@ def max_pool(x, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False, 
 def average_pool(x, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None,
                  *, out_shape=None, module=None):
     """Average pooling: ``T`` additions and divisions."""
-    exact = _real_elements(x, out_shape, kernel_size, stride, padding, 1)
+    exact = _real_elements(x, out_shape, kernel_size, stride, padding, 1)[0]
     dims = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else len(x) - 2
     documented = len(x) <= 4  # outputs times the kernel's taps, in 1-d and 2-d
     return counts(exact, moduleprofiler=numel(out_shape) * numel(_each(kernel_size, dims)) if documented else 0,

@@ -69,8 +69,10 @@ def internal_modules(model) -> set[int]:
 def _fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
                      enable_gqa=False):
     """``F.scaled_dot_product_attention`` as its fused kernel, or ``None`` where that kernel does
-    not apply (grouped heads, not 4-d)."""
-    if enable_gqa or query.dim() != 4 or key.dim() != 4 or key.shape[1] != query.shape[1]:
+    not apply (grouped heads, not 4-d, values of another width, a boolean mask)."""
+    if enable_gqa or query.dim() != 4 or key.dim() != 4 or value.dim() != 4 or key.shape[1] != query.shape[1]:
+        return None
+    if value.shape[-1] != query.shape[-1] or key.shape[-1] != query.shape[-1]:
         return None
     if attn_mask is not None and attn_mask.dtype == torch.bool:
         return None

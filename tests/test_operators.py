@@ -1,0 +1,749 @@
+"""The exact count of every operator formula against its defining formula run on counting numbers.
+
+Each reference (tests/counting.py) computes the operator's values from its defining formula, the
+formula the README's table states; the test checks those values against torch's output, so the
+reference is the operator, and checks that the operations it performed — counted by running it —
+equal the exact count tapcount's profile gives the call (through the whole pipeline: the counting
+mode on the meta device, the registry, the formula).
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.nn import functional as F
+
+import analytic
+from tests import counting as c
+from tests.profiles import examples
+
+SQRT2 = math.sqrt(2.0)
+
+
+class Call(torch.nn.Module):
+    """A module that calls one function: the profile sees the operators it runs."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def forward(self, *inputs):
+        return self.function(*inputs)
+
+
+def exact(function, *inputs, device="meta") -> int:
+    """The exact count of ``function(*inputs)`` in tapcount's profile (every row)."""
+    prof = analytic.profile(Call(function), example_inputs=tuple(inputs), device=device)
+    assert not prof.uncounted, prof.uncounted
+    return sum(r.counts["exact"] for r in prof.rows)
+
+
+def reference(definition, *arrays):
+    """``definition`` applied element by element to counting numbers (broadcast): the values and
+    the operations performed."""
+    c.reset()
+    broadcast = np.broadcast_arrays(*(c.counted(a) for a in arrays))
+    out = np.empty(broadcast[0].shape, dtype=object)
+    for index in np.ndindex(out.shape):
+        out[index] = definition(*(b[index] for b in broadcast))
+    return c.values(out), c.count()
+
+
+def _softplus(x, beta=1.0, threshold=20.0):
+    scaled = x if beta == 1.0 else beta * x
+    soft = c.fn.log(1.0 + c.fn.exp(scaled))
+    return c.where(scaled > threshold, x, soft if beta == 1.0 else soft / beta)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + c.fn.exp(-x))
+
+
+def _hardsigmoid(x):
+    return c.minimum(c.maximum(x + 3.0, 0.0), 6.0) / 6.0
+
+
+#: name -> (torch's function, the defining formula on one element, input range)
+UNARY = {
+    "relu": (torch.relu, lambda x: c.maximum(x, 0.0)),
+    "leaky_relu": (lambda x: F.leaky_relu(x, 0.1), lambda x: c.where(x > 0.0, x, 0.1 * x)),
+    "relu6": (F.relu6, lambda x: c.minimum(c.maximum(x, 0.0), 6.0)),
+    "hardtanh": (lambda x: F.hardtanh(x, -0.5, 0.5), lambda x: c.minimum(c.maximum(x, -0.5), 0.5)),
+    "elu": (F.elu, lambda x: c.where(x > 0.0, x, 1.0 * (c.fn.exp(x) - 1.0))),
+    "selu": (torch.selu, lambda x: 1.0507009873554805 * c.where(
+        x > 0.0, x, 1.6732632423543772 * (c.fn.exp(x) - 1.0))),
+    "celu": (lambda x: F.celu(x, 0.5), lambda x: c.where(x > 0.0, x, 0.5 * (c.fn.exp(x / 0.5) - 1.0))),
+    "gelu": (F.gelu, lambda x: x * (1.0 + c.fn.erf(x / SQRT2)) / 2.0),
+    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), lambda x: x / 2.0 * (1.0 + c.fn.tanh(
+        math.sqrt(2.0 / math.pi) * (x + 0.044715 * (x * x * x))))),
+    "sigmoid": (torch.sigmoid, _sigmoid),
+    "silu": (F.silu, lambda x: x * _sigmoid(x)),
+    "mish": (F.mish, lambda x: x * c.fn.tanh(_softplus(x))),
+    "hardsigmoid": (F.hardsigmoid, _hardsigmoid),
+    "hardswish": (F.hardswish, lambda x: x * _hardsigmoid(x)),
+    "softplus": (F.softplus, _softplus),
+    "softplus_beta": (lambda x: F.softplus(x, beta=2.0), lambda x: _softplus(x, beta=2.0)),
+    "logsigmoid": (F.logsigmoid, lambda x: -_softplus(-x)),
+    "hardshrink": (lambda x: F.hardshrink(x, 0.5), lambda x: c.where(c.absolute(x) > 0.5, x, 0.0)),
+    "softshrink": (lambda x: F.softshrink(x, 0.5), lambda x: c.where(x > 0.5, x - 0.5, c.where(x < -0.5, x + 0.5,
+                                                                                                0.0))),
+    "threshold": (lambda x: F.threshold(x, 0.1, 2.0), lambda x: c.where(x > 0.1, x, 2.0)),
+    "tanh": (torch.tanh, c.fn.tanh),
+    "exp": (torch.exp, c.fn.exp),
+    "log1p": (torch.log1p, c.fn.log1p),
+    "sin": (torch.sin, c.fn.sin),
+    "erf": (torch.erf, c.fn.erf),
+    "abs": (torch.abs, c.absolute),
+    "neg": (torch.neg, lambda x: 0.0 - x),
+    "reciprocal": (torch.reciprocal, lambda x: 1.0 / x),
+    "square": (torch.square, lambda x: x * x),
+    "rsqrt_of_abs": (lambda x: torch.rsqrt(x.abs() + 1), lambda x: c.fn.rsqrt(c.absolute(x) + 1.0)),
+    "pow3": (lambda x: x**3, lambda x: c.fn.pow(x, 3.0)),
+    "clamp": (lambda x: x.clamp(-1.0, 1.0), lambda x: c.minimum(c.maximum(x, -1.0), 1.0)),
+    "clamp_min": (lambda x: x.clamp_min(0.5), lambda x: c.maximum(x, 0.5)),
+    "floor": (torch.floor, c.floor),
+    "add_scalar": (lambda x: x + 2.0, lambda x: x + 2.0),
+    "mul_scalar": (lambda x: x * 3.0, lambda x: x * 3.0),
+    "rsub": (lambda x: 1.0 - x, lambda x: 1.0 - x),
+}
+
+#: name -> (torch's function of two tensors, the defining formula on one pair of elements)
+BINARY = {
+    "add": (torch.add, lambda a, b: a + b),
+    "add_alpha": (lambda a, b: torch.add(a, b, alpha=2.0), lambda a, b: a + 2.0 * b),
+    "sub": (torch.sub, lambda a, b: a - b),
+    "mul": (torch.mul, lambda a, b: a * b),
+    "div": (torch.div, lambda a, b: a / b),
+    "div_floor": (lambda a, b: torch.div(a, b, rounding_mode="floor"), lambda a, b: c.floor(a / b)),
+    "maximum": (torch.maximum, c.maximum),
+    "gt": (torch.gt, lambda a, b: float(a > b)),
+    "atan2": (torch.atan2, c.fn.atan2),
+    "hypot": (torch.hypot, lambda a, b: c.fn.sqrt(a * a + b * b)),
+    "xlogy": (torch.xlogy, lambda a, b: a * c.fn.log(b)),
+    "lerp": (lambda a, b: torch.lerp(a, b, 0.3), lambda a, b: a + 0.3 * (b - a)),
+    "addcmul": (lambda a, b: torch.addcmul(a, a, b, value=0.5), lambda a, b: a + 0.5 * (a * b)),
+}
+
+
+shapes = st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple)
+
+
+@st.composite
+def arrays(draw, shape=None, low=-3.0, high=3.0):
+    shape = draw(shapes) if shape is None else shape
+    values = draw(st.lists(st.floats(low, high, allow_nan=False, width=32), min_size=math.prod(shape),
+                           max_size=math.prod(shape)))
+    return np.array(values, dtype=np.float64).reshape(shape)
+
+
+@pytest.mark.parametrize("name", list(UNARY))
+def test_unary_operators_count_their_defining_formula(name):
+    function, definition = UNARY[name]
+
+    @given(arrays())
+    @examples(15, deadline=None)
+    def check(x):
+        if name in ("reciprocal", "log1p"):  # keep away from the poles
+            x = np.abs(x) + 0.5
+        expected, operations = reference(definition, x)
+        produced = function(torch.from_numpy(x)).double().numpy()
+        np.testing.assert_allclose(expected, produced, rtol=1e-6, atol=1e-9)
+        assert exact(function, torch.from_numpy(x)) == operations
+
+    check()
+
+
+@pytest.mark.parametrize("name", list(BINARY))
+def test_binary_operators_count_their_defining_formula_with_broadcasting(name):
+    function, definition = BINARY[name]
+
+    @given(shapes, st.data())
+    @examples(15, deadline=None)
+    def check(shape, data):
+        # a second operand of a broadcastable shape: some sizes 1, maybe fewer dimensions
+        other = tuple(data.draw(st.sampled_from([1, n])) for n in shape)[data.draw(st.integers(0, len(shape) - 1)):]
+        a, b = data.draw(arrays(shape)), data.draw(arrays(other or (1,), 0.5, 3.0))
+        if name.startswith("div"):
+            b = np.abs(b) + 0.5
+        expected, operations = reference(definition, a, b)
+        produced = function(torch.from_numpy(a), torch.from_numpy(b)).double().numpy()
+        np.testing.assert_allclose(expected, produced, rtol=1e-6, atol=1e-9)
+        assert exact(function, torch.from_numpy(a), torch.from_numpy(b)) == operations
+
+    check()
+
+
+def _lines(x: np.ndarray, dims) -> tuple[np.ndarray, tuple]:
+    """``x`` with the reduced dimensions moved last and flattened: one row per output element."""
+    dims = tuple(d % x.ndim for d in dims)
+    kept = [d for d in range(x.ndim) if d not in dims]
+    moved = np.moveaxis(x, dims, tuple(range(x.ndim - len(dims), x.ndim)))
+    return moved.reshape(*(x.shape[d] for d in kept), -1), tuple(x.shape[d] for d in kept)
+
+
+def _mean(row):
+    return c.total(row) / float(len(row))
+
+
+def _var(row, correction=1):
+    mean = _mean(row)
+    deviations = [v - mean for v in row]
+    return c.total([d * d for d in deviations]) / float(len(row) - correction)
+
+
+#: name -> (torch's reduction of x over dims, the defining formula of one output from its row)
+REDUCTIONS = {
+    "sum": (lambda x, d: x.sum(d), c.total),
+    "mean": (lambda x, d: x.mean(d), _mean),
+    "var": (lambda x, d: x.var(d), _var),
+    "var_biased": (lambda x, d: x.var(d, correction=0), lambda r: _var(r, 0)),
+    "std": (lambda x, d: x.std(d), lambda r: c.fn.sqrt(_var(r))),
+    "amax": (lambda x, d: x.amax(d), c.largest),
+    "logsumexp": (lambda x, d: x.logsumexp(d), lambda r: c.fn.log(c.total([c.fn.exp(v) for v in r]))),
+    "norm2": (lambda x, d: torch.linalg.vector_norm(x, 2, d), lambda r: c.fn.sqrt(c.total([v * v for v in r]))),
+    "norm1": (lambda x, d: torch.linalg.vector_norm(x, 1, d), lambda r: c.total([c.absolute(v) for v in r])),
+    "norm_inf": (lambda x, d: torch.linalg.vector_norm(x, float("inf"), d),
+                 lambda r: c.largest([c.absolute(v) for v in r])),
+    "norm3": (lambda x, d: torch.linalg.vector_norm(x, 3, d), lambda r: c.fn.pow(
+        c.total([c.fn.pow(c.absolute(v), 3.0) for v in r]), 1.0 / 3.0)),
+    "prod": (lambda x, d: x.prod(d[0]) if len(d) == 1 else x.flatten().prod(), lambda r: _product(r)),
+}
+
+
+def _product(row):
+    result = row[0]
+    for v in row[1:]:
+        result = result * v
+    return result
+
+
+@st.composite
+def reductions(draw):
+    x = draw(arrays(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))))
+    dims = draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, max_size=x.ndim, unique=True).map(tuple))
+    return x, dims
+
+
+@pytest.mark.parametrize("name", list(REDUCTIONS))
+def test_reductions_count_their_defining_formula(name):
+    function, definition = REDUCTIONS[name]
+
+    @given(reductions())
+    @examples(15, deadline=None)
+    def check(drawn):
+        x, dims = drawn
+        if name == "prod" and len(dims) > 1:
+            dims = tuple(range(x.ndim))
+        if name.startswith("var") or name == "std":
+            if math.prod(x.shape[d] for d in dims) < 2:
+                return  # the corrected variance of one element divides by zero
+        rows, kept = _lines(x, dims)
+        c.reset()
+        out = [definition(list(c.counted(row))) for row in rows.reshape(-1, rows.shape[-1])]
+        operations = c.count()
+        produced = function(torch.from_numpy(x), dims).double().numpy().reshape(-1)
+        np.testing.assert_allclose(c.values(out), produced, rtol=1e-6, atol=1e-9)
+        assert exact(lambda t: function(t, dims), torch.from_numpy(x)) == operations
+
+    check()
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "cumsum"])
+def test_softmax_and_cumulative_sums_count_their_defining_formula(name):
+    @given(reductions())
+    @examples(15, deadline=None)
+    def check(drawn):
+        x, dims = drawn
+        dim = dims[0]
+        rows, _ = _lines(x, (dim,))
+        c.reset()
+        out = []
+        for row in rows.reshape(-1, rows.shape[-1]):
+            row = list(c.counted(row))
+            if name == "softmax":
+                e = [c.fn.exp(v) for v in row]
+                s = c.total(e)
+                out.append([v / s for v in e])
+            elif name == "log_softmax":
+                log_total = c.fn.log(c.total([c.fn.exp(v) for v in row]))
+                out.append([v - log_total for v in row])
+            else:
+                running = [row[0]]
+                for v in row[1:]:
+                    running.append(running[-1] + v)
+                out.append(running)
+        operations = c.count()
+        function = {"softmax": lambda t: torch.softmax(t, dim), "log_softmax": lambda t: torch.log_softmax(t, dim),
+                    "cumsum": lambda t: torch.cumsum(t, dim)}[name]
+        produced = np.moveaxis(function(torch.from_numpy(x)).double().numpy(), dim, -1).reshape(-1)
+        np.testing.assert_allclose(c.values(out).reshape(-1), produced, rtol=1e-6, atol=1e-9)
+        assert exact(function, torch.from_numpy(x)) == operations
+
+    check()
+
+
+def _normalise(rows, eps, weight=None, bias=None):
+    """Each row ``(x - mean) / sqrt(var + eps)``, then ``* weight + bias``: the defining formula."""
+    out = []
+    for row in rows:
+        mean = _mean(row)
+        deviations = [v - mean for v in row]
+        scale = c.fn.sqrt(c.total([d * d for d in deviations]) / float(len(row)) + eps)
+        out.append([d / scale for d in deviations])
+    return out
+
+
+def _affine(values, weight, bias):
+    if weight is not None:
+        values = values * weight
+    if bias is not None:
+        values = values + bias
+    return values
+
+
+@given(st.integers(1, 3), st.integers(1, 4), st.lists(st.integers(1, 3), min_size=0, max_size=2), st.booleans(),
+       st.booleans(), st.data())
+@examples(20, deadline=None)
+def test_batch_norm_in_both_modes_counts_its_defining_formula(n, channels, spatial, affine, training, data):
+    shape = (n, channels, *spatial)
+    if training and n * math.prod(spatial) < 2:
+        return  # torch refuses batch statistics of one value per channel
+    x = data.draw(arrays(shape))
+    module = torch.nn.BatchNorm1d(channels, affine=affine) if len(shape) <= 3 else torch.nn.BatchNorm2d(
+        channels, affine=affine)
+    module = module.double().train(training)
+    with torch.no_grad():
+        module.running_mean.uniform_(-1, 1)
+        module.running_var.uniform_(0.5, 2)
+        if affine:
+            module.weight.uniform_(0.5, 2)
+            module.bias.uniform_(-1, 1)
+    running_mean, running_var = module.running_mean.numpy().copy(), module.running_var.numpy().copy()
+    per_channel = np.moveaxis(x, 1, 0).reshape(channels, -1)
+    c.reset()
+    values = []
+    for channel, row in enumerate(per_channel):
+        row = list(c.counted(row))
+        if training:
+            size = len(row)
+            mean = _mean(row)
+            deviations = [v - mean for v in row]
+            var = c.total([d * d for d in deviations]) / float(size)
+            std = c.fn.sqrt(var + module.eps)
+            normalised = [d / std for d in deviations]
+            # the running statistics: (1 - m) r + m s, the variance unbiased by M / (M - 1)
+            (1 - module.momentum) * c.Counted(running_mean[channel]) + module.momentum * mean
+            (1 - module.momentum) * c.Counted(running_var[channel]) + module.momentum * (var * (size / (size - 1)))
+        else:
+            std = c.fn.sqrt(c.Counted(running_var[channel]) + module.eps)
+            normalised = [(v - c.Counted(running_mean[channel])) / std for v in row]
+        if affine:
+            w, b = c.Counted(module.weight[channel].item()), c.Counted(module.bias[channel].item())
+            normalised = [v * w + b for v in normalised]
+        values.append(normalised)
+    operations = c.count() + training  # the module counts its batches in training: num_batches_tracked += 1
+    with torch.no_grad():
+        produced = np.moveaxis(copy_module(module)(torch.from_numpy(x)).numpy(), 1, 0).reshape(channels, -1)
+    np.testing.assert_allclose(c.values(values), produced, rtol=1e-6, atol=1e-8)
+    assert exact(module, torch.from_numpy(x)) == operations
+
+
+def copy_module(module):
+    import copy
+
+    return copy.deepcopy(module)
+
+
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=2), st.integers(1, 5), st.sampled_from(["both", "weight",
+                                                                                                 "none"]),
+       st.data())
+@examples(20, deadline=None)
+def test_layer_norm_counts_its_defining_formula(leading, width, affine, data):
+    x = data.draw(arrays((*leading, width)))
+    module = torch.nn.LayerNorm(width, elementwise_affine=affine != "none", bias=affine == "both").double()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(0.5, 2)
+    c.reset()
+    rows = _normalise([list(c.counted(row)) for row in x.reshape(-1, width)], module.eps)
+    if affine != "none":
+        w = [c.Counted(v) for v in module.weight.detach().numpy()]
+        b = [c.Counted(v) for v in module.bias.detach().numpy()] if affine == "both" else None
+        rows = [[v * w[i] + (b[i] if b else 0.0) if b else v * w[i] for i, v in enumerate(row)] for row in rows]
+    operations = c.count()
+    with torch.no_grad():
+        produced = module(torch.from_numpy(x)).numpy().reshape(-1, width)
+    np.testing.assert_allclose(c.values(rows), produced, rtol=1e-6, atol=1e-8)
+    assert exact(module, torch.from_numpy(x)) == operations
+
+
+@given(st.integers(1, 2), st.sampled_from([(1, 2), (2, 2), (2, 4), (3, 3)]), st.integers(1, 4), st.booleans(),
+       st.data())
+@examples(15, deadline=None)
+def test_group_norm_counts_its_defining_formula(n, groups_channels, spatial, affine, data):
+    groups, channels = groups_channels
+    if channels // groups * spatial < 2:
+        return  # torch refuses a group of one value
+    x = data.draw(arrays((n, channels, spatial)))
+    module = torch.nn.GroupNorm(groups, channels, affine=affine).double()
+    with torch.no_grad():
+        for p in module.parameters():
+            p.uniform_(0.5, 2)
+    c.reset()
+    rows = _normalise([list(c.counted(row)) for row in x.reshape(n * groups, -1)], module.eps)
+    out = np.array(c.values(rows)).reshape(n, channels, spatial)
+    if affine:
+        w = [c.Counted(v) for v in module.weight.detach().numpy()]
+        b = [c.Counted(v) for v in module.bias.detach().numpy()]
+        flat = [v for row in rows for v in row]
+        per = [flat[i] * w[(i // spatial) % channels] + b[(i // spatial) % channels] for i in range(len(flat))]
+        out = c.values(per).reshape(n, channels, spatial)
+    operations = c.count()
+    with torch.no_grad():
+        produced = module(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(out, produced, rtol=1e-6, atol=1e-8)
+    assert exact(module, torch.from_numpy(x)) == operations
+
+
+@given(st.integers(1, 4), st.integers(1, 3), st.integers(1, 4), st.data())
+@examples(15, deadline=None)
+def test_weight_normalisation_counts_its_defining_formula(out_channels, in_channels, kernel, data):
+    v = data.draw(arrays((out_channels, in_channels, kernel), 0.5, 2.0))
+    g = data.draw(arrays((out_channels, 1, 1), 0.5, 2.0))
+    c.reset()
+    weights = []
+    for slice_, gain in zip(v.reshape(out_channels, -1), g.reshape(-1), strict=True):
+        row = list(c.counted(slice_))
+        norm = c.fn.sqrt(c.total([x * x for x in row]))
+        factor = c.Counted(gain) / norm
+        weights.append([x * factor for x in row])
+    operations = c.count()
+    produced = torch._weight_norm(torch.from_numpy(v), torch.from_numpy(g), 0).numpy().reshape(out_channels, -1)
+    np.testing.assert_allclose(c.values(weights), produced, rtol=1e-6)
+    assert exact(lambda a, b: torch._weight_norm(a, b, 0), torch.from_numpy(v), torch.from_numpy(g)) == operations
+
+
+def _window(start, kernel, step, size):
+    """The input positions window ``start`` reads (``start + m * step``), inside ``[0, size)``."""
+    return [start + m * step for m in range(kernel) if 0 <= start + m * step < size]
+
+
+@st.composite
+def poolings(draw, dilated=True):
+    dims = draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims)) if dilated else (1,) * dims
+    spatial = tuple(draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), 7))
+                    for k, p, d in zip(kernel, padding, dilation, strict=True))
+    x = draw(arrays((draw(st.integers(1, 2)), draw(st.integers(1, 2)), *spatial)))
+    return x, kernel, stride, padding, dilation, draw(st.booleans())
+
+
+def _pool_windows(x, out_shape, kernel, stride, padding, dilation):
+    """Every output position of a pooling with the input indices its window reads."""
+    import itertools
+
+    dims = len(kernel)
+    spatial = x.shape[-dims:]
+    for lead in np.ndindex(*x.shape[:-dims]):
+        for position in np.ndindex(*out_shape[-dims:]):
+            axes = [_window(o * s - p, k, d, n) for o, s, p, k, d, n in
+                    zip(position, stride, padding, kernel, dilation, spatial, strict=True)]
+            yield lead + position, [lead + index for index in itertools.product(*axes)]
+
+
+@given(poolings())
+@examples(25, deadline=None)
+def test_max_pooling_counts_the_comparisons_of_its_real_elements(drawn):
+    x, kernel, stride, padding, dilation, ceil_mode = drawn
+    pool = {1: F.max_pool1d, 2: F.max_pool2d}[len(kernel)]
+
+    def function(t):
+        return pool(t, kernel, stride, padding, dilation, ceil_mode)
+
+    produced = function(torch.from_numpy(x)).numpy()
+    xs = c.counted(x)
+    c.reset()
+    out = np.empty(produced.shape, dtype=object)
+    for position, window in _pool_windows(x, produced.shape, kernel, stride, padding, dilation):
+        # a window of padding alone (a dilation can make one) is -inf, compared with nothing
+        out[position] = c.largest([xs[tuple(i)] for i in window]) if window else c.Counted(-math.inf)
+    operations = c.count()
+    np.testing.assert_allclose(c.values(out), produced)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(poolings(dilated=False), st.booleans())
+@examples(25, deadline=None)
+def test_average_pooling_adds_and_divides_its_real_elements(drawn, include_pad):
+    x, kernel, stride, padding, _, ceil_mode = drawn
+    pool = {1: F.avg_pool1d, 2: F.avg_pool2d}[len(kernel)]
+
+    def function(t):
+        return pool(t, kernel, stride, padding, ceil_mode, include_pad)
+
+    produced = function(torch.from_numpy(x)).numpy()
+    xs = c.counted(x)
+    dims = len(kernel)
+    c.reset()
+    out = np.empty(produced.shape, dtype=object)
+    for position, window in _pool_windows(x, produced.shape, kernel, stride, padding, (1,) * dims):
+        # torch's divisor: the window clipped to the padded input, or to the input without padding
+        extent = 1
+        for o, s, p, k, n in zip(position[-dims:], stride, padding, kernel, x.shape[-dims:], strict=True):
+            start = o * s - p
+            extent *= (min(start + k, n + p) - start) if include_pad else (min(start + k, n) - max(start, 0))
+        out[position] = c.total([xs[tuple(i)] for i in window]) / float(extent)
+    operations = c.count()
+    np.testing.assert_allclose(c.values(out), produced, rtol=1e-6)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(st.integers(1, 2), st.lists(st.tuples(st.integers(1, 9), st.integers(1, 5)), min_size=1, max_size=2),
+       st.booleans(), st.data())
+@examples(25, deadline=None)
+def test_adaptive_poolings_count_their_overlapping_windows(n, sizes, maximum, data):
+    spatial = tuple(size for size, _ in sizes)
+    outputs = tuple(out for _, out in sizes)
+    x = data.draw(arrays((n, 2, *spatial)))
+    dims = len(spatial)
+    pool = {(1, False): F.adaptive_avg_pool1d, (2, False): F.adaptive_avg_pool2d,
+            (1, True): F.adaptive_max_pool1d, (2, True): F.adaptive_max_pool2d}[dims, maximum]
+
+    def function(t):
+        return pool(t, outputs)
+
+    produced = function(torch.from_numpy(x)).numpy()
+    xs = c.counted(x)
+    c.reset()
+    out = np.empty(produced.shape, dtype=object)
+    for lead in np.ndindex(*x.shape[:-dims]):
+        for position in np.ndindex(*outputs):
+            axes = [range(i * size // o, -(-(i + 1) * size // o)) for i, size, o in zip(position, spatial, outputs,
+                                                                                         strict=True)]
+            window = [xs[lead + index] for index in np.ndindex(*(len(a) for a in axes))
+                      for index in [tuple(a[j] for a, j in zip(axes, index, strict=True))]]
+            out[lead + position] = c.largest(window) if maximum else c.total(window) / float(len(window))
+    operations = c.count()
+    np.testing.assert_allclose(c.values(out), produced, rtol=1e-6)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+def _source(dst, scale, align_corners, size, out_size, cubic=False):
+    """torch's source coordinate of output ``dst`` (index arithmetic, plain floats)."""
+    if align_corners:
+        return dst * (size - 1) / (out_size - 1) if out_size > 1 else 0.0
+    source = (dst + 0.5) * (size / out_size) - 0.5
+    return source if cubic else max(source, 0.0)
+
+
+def _lerp(a, b, t):
+    return a + t * (b - a)
+
+
+def _linear_axis(dst, size, out_size, align_corners):
+    source = _source(dst, None, align_corners, size, out_size)
+    low = min(int(math.floor(source)), size - 1)
+    return low, min(low + 1, size - 1), source - low
+
+
+def _cubic_weights(t, a=-0.75):
+    def near(x):
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x):
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+
+
+def _cubic(values, weights):
+    """``w0 a + w1 b + w2 c + w3 d``: four multiplications, three additions."""
+    return c.total([w * v for w, v in zip(weights, values, strict=True)])
+
+
+@given(st.sampled_from(["nearest", "linear", "bilinear", "bicubic", "trilinear"]), st.booleans(), st.data())
+@examples(25, deadline=None)
+def test_interpolation_counts_its_nested_one_dimensional_interpolations(mode, align_corners, data):
+    dims = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode, data.draw(st.integers(1, 2)))
+    spatial = tuple(data.draw(st.integers(1, 4)) for _ in range(dims))
+    outputs = tuple(data.draw(st.integers(1, 7)) for _ in range(dims))
+    x = data.draw(arrays((1, 2, *spatial)))
+    corners = None if mode == "nearest" else align_corners
+
+    def function(t):
+        return F.interpolate(t, size=outputs, mode=mode, align_corners=corners)
+
+    produced = function(torch.from_numpy(x)).numpy()
+    xs = c.counted(x)
+    c.reset()
+    out = np.empty(produced.shape, dtype=object)
+    for lead in np.ndindex(1, 2):
+        for position in np.ndindex(*outputs):
+            if mode == "nearest":
+                index = tuple(min(int(math.floor(o * (n / m))), n - 1) for o, n, m in zip(position, spatial, outputs,
+                                                                                       strict=True))
+                out[lead + position] = xs[lead + index]
+            elif mode == "bicubic":
+                rows = []
+                axes = []
+                for o, n, m in zip(position, spatial, outputs, strict=True):
+                    source = _source(o, None, align_corners, n, m, cubic=True)
+                    low = int(math.floor(source))
+                    axes.append(([min(max(low - 1 + k, 0), n - 1) for k in range(4)], _cubic_weights(source - low)))
+                (ys, wy), (xs_, wx) = axes
+                rows = [_cubic([xs[lead + (y, xx)] for xx in xs_], wx) for y in ys]
+                out[lead + position] = _cubic(rows, wy)
+            else:  # linear family: a lerp along the last axis, then along each earlier one
+                axes = [_linear_axis(o, n, m, align_corners) for o, n, m in zip(position, spatial, outputs,
+                                                                                 strict=True)]
+
+                def blend(axis, prefix):
+                    low, high, t = axes[axis]
+                    if axis == dims - 1:
+                        return _lerp(xs[lead + prefix + (low,)], xs[lead + prefix + (high,)], t)
+                    return _lerp(blend(axis + 1, prefix + (low,)), blend(axis + 1, prefix + (high,)), t)
+
+                out[lead + position] = blend(0, ())
+    operations = c.count()
+    np.testing.assert_allclose(c.values(out), produced, rtol=1e-6, atol=1e-9)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(st.sampled_from(["mean", "sum", "none"]), st.data())
+@examples(15, deadline=None)
+def test_mean_squared_error_counts_its_defining_formula(reduction, data):
+    x = data.draw(arrays())
+    y = data.draw(arrays(x.shape))
+    c.reset()
+    squares = [d * d for d in (a - b for a, b in zip(c.counted(x).ravel(), c.counted(y).ravel(), strict=True))]
+    value = squares if reduction == "none" else c.total(squares)
+    if reduction == "mean":
+        value = value / float(len(squares))
+    operations = c.count()
+
+    def function(a, b):
+        return F.mse_loss(a, b, reduction=reduction)
+
+    produced = function(torch.from_numpy(x), torch.from_numpy(y)).numpy().ravel()
+    np.testing.assert_allclose(c.values(np.atleast_1d(np.array(value, dtype=object))), produced, rtol=1e-6)
+    assert exact(function, torch.from_numpy(x), torch.from_numpy(y)) == operations
+
+
+@given(st.integers(1, 2), st.integers(1, 2), st.integers(1, 5), st.integers(1, 5), st.integers(1, 3),
+       st.sampled_from(["none", "causal", "mask"]), st.data())
+@examples(25, deadline=None)
+def test_attention_counts_the_pairs_its_kernel_keeps(batch, heads, queries, keys, width, mask, data):
+    values = width  # the fused kernel's heads: values as wide as queries and keys
+    if mask == "causal":
+        keys = max(keys, queries)  # torch's causal mask leaves no query without keys then
+    q = data.draw(arrays((batch, heads, queries, width)))
+    k = data.draw(arrays((batch, heads, keys, width)))
+    v = data.draw(arrays((batch, heads, keys, values)))
+    additive = data.draw(arrays((queries, keys))) if mask == "mask" else None
+    scale = 1.0 / math.sqrt(width)
+    c.reset()
+    out = np.empty((batch, heads, queries, values), dtype=object)
+    qs, ks, vs = c.counted(q), c.counted(k), c.counted(v)
+    for b, h, i in np.ndindex(batch, heads, queries):
+        seen = range(i + 1) if mask == "causal" else range(keys)
+        scores = []
+        for j in seen:
+            score = c.total([qs[b, h, i, e] * ks[b, h, j, e] for e in range(width)]) * scale
+            scores.append(score + c.Counted(additive[i, j]) if mask == "mask" else score)
+        exps = [c.fn.exp(s) for s in scores]
+        norm = c.total(exps)
+        weights = [e / norm for e in exps]
+        for e in range(values):
+            out[b, h, i, e] = c.total([w * vs[b, h, j, e] for w, j in zip(weights, seen, strict=True)])
+    operations = c.count()
+    mask_tensor = None if additive is None else torch.from_numpy(additive)
+
+    def function(*tensors):
+        return F.scaled_dot_product_attention(*tensors[:3], attn_mask=tensors[3] if len(tensors) > 3 else None,
+                                              is_causal=mask == "causal")
+
+    tensors = [torch.from_numpy(a) for a in (q, k, v)] + ([mask_tensor] if mask_tensor is not None else [])
+    np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations
+    assert exact(function, *tensors, device="cpu") == operations  # the fused kernel a real forward runs
+
+
+def _fft(items):
+    """A radix-2 Cooley-Tukey FFT of complex counting numbers ``(re, im)``: per butterfly a complex
+    multiplication by the twiddle (4 multiplications, 2 additions) and two complex additions."""
+    n = len(items)
+    if n == 1:
+        return items
+    even, odd = _fft(items[0::2]), _fft(items[1::2])
+    out = [None] * n
+    for j in range(n // 2):
+        wr, wi = math.cos(-2 * math.pi * j / n), math.sin(-2 * math.pi * j / n)
+        (er, ei), (o_r, oi) = even[j], odd[j]
+        tr, ti = wr * o_r - wi * oi, wr * oi + wi * o_r
+        out[j], out[j + n // 2] = (er + tr, ei + ti), (er - tr, ei - ti)
+    return out
+
+
+@given(st.integers(1, 3), st.integers(0, 4), st.data())
+@examples(10, deadline=None)
+def test_a_complex_fourier_transform_counts_a_radix_2_fft(lines, log_length, data):
+    length = 2**log_length
+    re, im = data.draw(arrays((lines, length))), data.draw(arrays((lines, length)))
+    c.reset()
+    spectra = [_fft(list(zip(c.counted(r), c.counted(i), strict=True))) for r, i in zip(re, im, strict=True)]
+    operations = c.count()
+    x = torch.complex(torch.from_numpy(re), torch.from_numpy(im))
+    produced = torch.fft.fft(x).numpy()
+    np.testing.assert_allclose(np.array([[complex(float(a), float(b)) for a, b in s] for s in spectra]),
+                               produced, rtol=1e-6, atol=1e-9)
+    assert operations == 5 * lines * length * log_length  # the textbook count, run
+    assert exact(torch.fft.fft, x) == operations
+
+
+@given(st.integers(1, 6), st.integers(1, 4), st.integers(1, 4), st.integers(1, 2), st.data())
+@examples(15, deadline=None)
+def test_overlap_add_counts_the_collisions_of_its_frames(frames, size, step, lines, data):
+    x = data.draw(arrays((lines, frames, size)))
+    length = (frames - 1) * step + size
+    c.reset()
+    out = [[None] * length for _ in range(lines)]
+    for line, frame, m in np.ndindex(lines, frames, size):
+        value = c.counted(x)[line, frame, m]
+        position = frame * step + m
+        out[line][position] = value if out[line][position] is None else out[line][position] + value
+    operations = c.count()
+
+    def function(t):
+        return torch.ops.aten.unfold_backward(t, [lines, length], 1, size, step)
+
+    produced = function(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(c.values([[v if v is not None else 0.0 for v in row] for row in out]), produced,
+                               rtol=1e-6, atol=1e-9)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(st.integers(1, 2), st.booleans(), st.booleans(), st.booleans(), st.integers(1, 4), st.integers(1, 3))
+@examples(10, deadline=None)
+def test_the_fused_lstm_kernel_counts_what_its_steps_count(layers, bidirectional, bias, batch_first, steps, batch):
+    torch.manual_seed(0)
+    model = torch.nn.LSTM(3, 4, num_layers=layers, bidirectional=bidirectional, bias=bias, batch_first=batch_first)
+    shape = (batch, steps, 3) if batch_first else (steps, batch, 3)
+    on_meta = analytic.profile(model, shape)  # torch runs the layer step by step
+    on_cpu = analytic.profile(model, shape, device="cpu")  # one fused kernel per layer and direction
+    assert "aten::mkldnn_rnn_layer" in on_cpu.coverage["counted"]
+    assert "aten::mkldnn_rnn_layer" not in on_meta.coverage["counted"]
+    assert on_cpu.total == on_meta.total and not on_cpu.uncounted and not on_meta.uncounted
+
+
+def test_an_embedding_is_a_lookup():
+    model = torch.nn.Embedding(100, 8)
+    prof = analytic.profile(model, (2, 5), dtypes=[torch.long])
+    (row,) = prof.rows
+    assert row.op == "aten::embedding" and row.counts["exact"] == 0
+    assert row.counts["torchinfo"] == 2 * 100 * 8  # its rule for a module with a weight

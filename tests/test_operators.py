@@ -237,10 +237,9 @@ def test_reductions_count_their_defining_formula(name):
         x, dims = drawn
         if name == "prod" and len(dims) > 1:
             dims = tuple(range(x.ndim))
-        if name.startswith("var") or name == "std":
-            if math.prod(x.shape[d] for d in dims) < 2:
-                return  # the corrected variance of one element divides by zero
-        rows, kept = _lines(x, dims)
+        if (name.startswith("var") or name == "std") and math.prod(x.shape[d] for d in dims) < 2:
+            return  # the corrected variance of one element divides by zero
+        rows, _kept = _lines(x, dims)
         c.reset()
         out = [definition(list(c.counted(row))) for row in rows.reshape(-1, rows.shape[-1])]
         operations = c.count()
@@ -548,7 +547,7 @@ def _lerp(a, b, t):
 
 def _linear_axis(dst, size, out_size, align_corners):
     source = _source(dst, None, align_corners, size, out_size)
-    low = min(int(math.floor(source)), size - 1)
+    low = min(math.floor(source), size - 1)
     return low, min(low + 1, size - 1), source - low
 
 
@@ -586,7 +585,7 @@ def test_interpolation_counts_its_nested_one_dimensional_interpolations(mode, al
     for lead in np.ndindex(1, 2):
         for position in np.ndindex(*outputs):
             if mode == "nearest":
-                index = tuple(min(int(math.floor(o * (n / m))), n - 1) for o, n, m in zip(position, spatial, outputs,
+                index = tuple(min(math.floor(o * (n / m)), n - 1) for o, n, m in zip(position, spatial, outputs,
                                                                                        strict=True))
                 out[lead + position] = xs[lead + index]
             elif mode == "bicubic":
@@ -594,20 +593,20 @@ def test_interpolation_counts_its_nested_one_dimensional_interpolations(mode, al
                 axes = []
                 for o, n, m in zip(position, spatial, outputs, strict=True):
                     source = _source(o, None, align_corners, n, m, cubic=True)
-                    low = int(math.floor(source))
+                    low = math.floor(source)
                     axes.append(([min(max(low - 1 + k, 0), n - 1) for k in range(4)], _cubic_weights(source - low)))
                 (ys, wy), (xs_, wx) = axes
-                rows = [_cubic([xs[lead + (y, xx)] for xx in xs_], wx) for y in ys]
+                rows = [_cubic([xs[(*lead, y, xx)] for xx in xs_], wx) for y in ys]
                 out[lead + position] = _cubic(rows, wy)
             else:  # linear family: a lerp along the last axis, then along each earlier one
                 axes = [_linear_axis(o, n, m, align_corners) for o, n, m in zip(position, spatial, outputs,
                                                                                  strict=True)]
 
-                def blend(axis, prefix):
+                def blend(axis, prefix, axes=axes, lead=lead):
                     low, high, t = axes[axis]
                     if axis == dims - 1:
                         return _lerp(xs[lead + prefix + (low,)], xs[lead + prefix + (high,)], t)
-                    return _lerp(blend(axis + 1, prefix + (low,)), blend(axis + 1, prefix + (high,)), t)
+                    return _lerp(blend(axis + 1, (*prefix, low)), blend(axis + 1, (*prefix, high)), t)
 
                 out[lead + position] = blend(0, ())
     operations = c.count()

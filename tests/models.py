@@ -235,3 +235,226 @@ class SpectrogramMasker(nn.Module):
 def spectrogram_masker():
     torch.manual_seed(0)
     return SpectrogramMasker()
+
+
+class BasicBlock(nn.Module):
+    """ResNet's basic block (He et al., 2016): two 3 x 3 convolutions with batch norm, a ReLU
+    between and after the residual sum, a strided 1 x 1 projection where the shape changes."""
+
+    def __init__(self, c_in, c_out, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.downsample = (nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+                           if stride != 1 or c_in != c_out else None)
+
+    def forward(self, x):
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += identity
+        return self.relu(out)
+
+
+class ResNet(nn.Module):
+    """ResNet-18's layout (a 7 x 7 stem with max pooling, four stages of two basic blocks, global
+    average pooling, a linear classifier), at a quarter of its widths."""
+
+    def __init__(self, widths=(16, 32, 64, 128), blocks=(2, 2, 2, 2), classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, widths[0], 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        stages, c_in = [], widths[0]
+        for i, (width, count) in enumerate(zip(widths, blocks, strict=True)):
+            stages.append(nn.Sequential(*(BasicBlock(c_in if j == 0 else width, width, 2 if i and j == 0 else 1)
+                                          for j in range(count))))
+            c_in = width
+        self.layers = nn.Sequential(*stages)
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(widths[-1], classes)
+
+    def forward(self, x):
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.avgpool(self.layers(x))
+        return self.fc(torch.flatten(x, 1))
+
+
+def resnet():
+    torch.manual_seed(0)
+    return ResNet().eval()
+
+
+class InvertedResidual(nn.Module):
+    """MobileNetV2's block (Sandler et al., 2018): a 1 x 1 expansion, a 3 x 3 depthwise convolution,
+    a linear 1 x 1 projection, batch norm and ReLU6 between, a residual sum where shapes allow; with
+    ``squeeze`` a MobileNetV3 squeeze-and-excitation (Howard et al., 2019) with hard-sigmoid gates
+    and hard-swish activations."""
+
+    def __init__(self, c_in, c_out, stride, expand, squeeze=False):
+        super().__init__()
+        hidden = c_in * expand
+        act = nn.Hardswish if squeeze else nn.ReLU6
+        layers = [] if expand == 1 else [nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden), act()]
+        layers += [nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden), act()]
+        self.expand = nn.Sequential(*layers)
+        self.squeeze = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(hidden, hidden // 4, 1), nn.ReLU(),
+                                     nn.Conv2d(hidden // 4, hidden, 1), nn.Hardsigmoid()) if squeeze else None
+        self.project = nn.Sequential(nn.Conv2d(hidden, c_out, 1, bias=False), nn.BatchNorm2d(c_out))
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x):
+        y = self.expand(x)
+        if self.squeeze is not None:
+            y = y * self.squeeze(y)
+        y = self.project(y)
+        return x + y if self.residual else y
+
+
+class MobileNet(nn.Module):
+    """MobileNetV2's layout at reduced width (32 -> 16 -> 24 -> 32 channels, expansion 6), a
+    squeeze-and-excitation block of V3's, global pooling, dropout and a linear classifier."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6(inplace=True))
+        self.blocks = nn.Sequential(InvertedResidual(32, 16, 1, 1), InvertedResidual(16, 24, 2, 6),
+                                    InvertedResidual(24, 24, 1, 6), InvertedResidual(24, 32, 2, 6, squeeze=True))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(32, classes))
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.pool(self.blocks(self.stem(x))), 1))
+
+
+def mobilenet():
+    torch.manual_seed(0)
+    return MobileNet().eval()
+
+
+class InterpolatingUNet(nn.Module):
+    """A U-Net whose decoder upsamples by bilinear interpolation (``nn.Upsample``, as in most
+    segmentation and diffusion decoders) instead of transposed convolutions, with instance norm
+    and LeakyReLU in its blocks and an average-pooled encoder."""
+
+    def __init__(self, base=8, depth=3):
+        super().__init__()
+
+        def block(c_in, c_out):
+            return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.InstanceNorm2d(c_out, affine=True),
+                                 nn.LeakyReLU(0.2))
+
+        widths = [base * 2**i for i in range(depth + 1)]
+        self.down = nn.ModuleList([block(1, widths[0])] + [block(widths[i], widths[i + 1]) for i in range(depth)])
+        self.pool = nn.AvgPool2d((2, 2))  # a pair: moduleprofiler 0.0.4 fails on an int kernel_size
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.merge = nn.ModuleList(block(widths[i + 1] + widths[i], widths[i]) for i in reversed(range(depth)))
+        self.out = nn.Sequential(nn.Conv2d(widths[0], 1, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(x if i == 0 else self.pool(x))
+            skips.append(x)
+        for merge, skip in zip(self.merge, reversed(skips[:-1]), strict=True):
+            x = merge(torch.cat([skip, self.up(x)], dim=1))
+        return self.out(x)
+
+
+def interpolating_unet():
+    torch.manual_seed(0)
+    return InterpolatingUNet().eval()
+
+
+class TransformerBlock(nn.Module):
+    """A GPT-2 block (Radford et al., 2019): pre-norm causal self-attention and a GELU MLP of four
+    times the width, each with a residual sum.  ``fused`` runs the attention through
+    ``F.scaled_dot_product_attention``, otherwise as written out (scores, mask, softmax)."""
+
+    def __init__(self, width, heads, fused):
+        super().__init__()
+        self.heads, self.fused = heads, fused
+        self.ln1, self.ln2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+
+    def attention(self, x):
+        b, t, w = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        if self.fused:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            scores = q @ k.transpose(-2, -1) / (w // self.heads) ** 0.5
+            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
+            y = torch.softmax(scores.masked_fill(~mask, float("-inf")), -1) @ v
+        return self.proj(y.transpose(1, 2).reshape(b, t, w))
+
+    def forward(self, x):
+        x = x + self.attention(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class LanguageModel(nn.Module):
+    """A GPT-2-style language model on token ids: token and position embeddings, transformer
+    blocks, a final layer norm and a linear head over the vocabulary (at reduced sizes)."""
+
+    def __init__(self, vocab=500, width=64, heads=4, layers=2, context=128, fused=True):
+        super().__init__()
+        self.tokens, self.positions = nn.Embedding(vocab, width), nn.Embedding(context, width)
+        self.blocks = nn.ModuleList(TransformerBlock(width, heads, fused) for _ in range(layers))
+        self.ln, self.head = nn.LayerNorm(width), nn.Linear(width, vocab, bias=False)
+
+    def forward(self, ids):
+        x = self.tokens(ids) + self.positions(torch.arange(ids.shape[1], device=ids.device))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln(x))
+
+
+def language_model():
+    torch.manual_seed(0)
+    return LanguageModel().eval()
+
+
+def language_model_eager():
+    torch.manual_seed(0)
+    return LanguageModel(fused=False).eval()
+
+
+class Recurrent(nn.Module):
+    """A two-layer bidirectional LSTM over frames of features (a speech or tagging encoder),
+    then a linear layer per frame."""
+
+    def __init__(self, features=40, hidden=64, classes=20):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, num_layers=2, bidirectional=True, batch_first=True)
+        self.out = nn.Linear(2 * hidden, classes)
+
+    def forward(self, x):
+        return self.out(self.lstm(x)[0])
+
+
+def recurrent():
+    torch.manual_seed(0)
+    return Recurrent().eval()
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention as in a transformer block (Vaswani et al., 2017): projections,
+    ``F.scaled_dot_product_attention``, output projection."""
+
+    def __init__(self, width=32, heads=4):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+
+    def forward(self, x):
+        b, t, w = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v)
+        return self.out(y.transpose(1, 2).reshape(b, t, w))

@@ -15,7 +15,7 @@ import pytest
 import analytic
 from analytic import symbolic
 from analytic.cli import main
-from tests.test_derivations import _pdflatex
+from tests.helpers import pdflatex as _pdflatex
 
 ROOT = Path(__file__).resolve().parents[1]
 HIFI = ["--in-channels", "512", "--out-channels", "256", "--kernel-size", "16", "--stride", "8",

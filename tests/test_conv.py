@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 import analytic
 import empirical
 from analytic.core.forward import conv_filter_counts
+from tests.helpers import fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
 from tests.profiles import examples
-from tests.test_peers import fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
 
 TORCH = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
 SPEC = {1: analytic.Conv1d, 2: analytic.Conv2d, 3: analytic.Conv3d}

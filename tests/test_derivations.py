@@ -1,7 +1,5 @@
 """derivations/ is what the generator makes now, its numbers match torch, and the LaTeX compiles."""
 
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,7 +7,7 @@ import pytest
 import analytic
 import empirical
 from analytic import documents, symbolic
-from tests.tools import require
+from tests.helpers import pdflatex
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,31 +33,16 @@ def test_worked_examples_match_torch(row):
     assert counts["taps_kept"] == analytic.filter_counts(**config).taps_kept
 
 
-def _pdflatex(tmp_path: Path, name: str, source: str) -> str:
-    exe = require("pdflatex")
-    (tmp_path / f"{name}.tex").write_text(source)
-    result = subprocess.run(
-        [exe, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )
-    log = (tmp_path / f"{name}.log").read_text(errors="replace")
-    assert result.returncode == 0, log[-3000:]
-    problems = re.findall(r"^!.*$|Undefined control sequence|LaTeX Error.*$", log, flags=re.M)
-    assert not problems, problems
-    assert (tmp_path / f"{name}.pdf").stat().st_size > 1000
-    return log
-
-
 def test_generated_derivation_document_compiles(tmp_path):
-    _pdflatex(tmp_path, "derivation", (ROOT / "derivations" / "derivation.tex").read_text())
+    pdflatex(tmp_path, "derivation", (ROOT / "derivations" / "derivation.tex").read_text())
 
 
 def test_generated_figure_source_compiles(tmp_path):
-    _pdflatex(tmp_path, "figure1", (ROOT / "derivations" / "figure1.tex").read_text())
+    pdflatex(tmp_path, "figure1", (ROOT / "derivations" / "figure1.tex").read_text())
 
 
 def test_standalone_document_compiles(tmp_path):
-    _pdflatex(tmp_path, "standalone", symbolic.standalone_document())
+    pdflatex(tmp_path, "standalone", symbolic.standalone_document())
 
 
 def test_every_exported_equation_compiles(tmp_path):
@@ -78,4 +61,4 @@ def test_every_exported_equation_compiles(tmp_path):
     )
     source = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx}\n\\begin{document}\n"
               f"{symbolic.align_block()}\n{symbolic.align_block(starred=True)}\n{body}\n\\end{{document}}\n")
-    _pdflatex(tmp_path, "equations", source)
+    pdflatex(tmp_path, "equations", source)

@@ -19,8 +19,9 @@ from analytic.symbolic import from_json
 from analytic.symbolic.asymptotic import collapse, simplify_conditions
 from analytic.symbolic.functions import LatticeCount
 from tests import models
+from tests.helpers import torch_flops as _torch_flops
+from tests.models import SelfAttention
 from tests.profiles import examples
-from tests.test_profile import SelfAttention, _torch_flops
 from tests.tools import require
 
 #: model factory, symbolic input shape, and a strategy of sizes (small enough for a real forward)
@@ -306,7 +307,7 @@ def test_exports_python_c_json_latex(tmp_path):
 
 
 def test_formula_latex_compiles(tmp_path):
-    from tests.test_derivations import _pdflatex
+    from tests.helpers import pdflatex as _pdflatex
 
     latex = _formula("MelGAN (reflection padding)").simplified().to_latex_formulas("exact")
     _pdflatex(tmp_path, "formula", "\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"

@@ -17,9 +17,9 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch.utils.flop_counter import FlopCounterMode
 
 import analytic
+from tests.helpers import fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
 from tests.profiles import examples
 from tests.strategies import module_configs, nd_module_configs
 
@@ -43,51 +43,12 @@ def layers(draw, batched=None):
     return dims, layer, shape
 
 
-def _quietly(function, *args, **kwargs):
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        return function(*args, **kwargs)
-
-
 def _module(dims, layer):
     return TORCH[dims](**layer)
 
 
 def _ours(dims, layer, shape, convention):
     return SPEC[dims](**layer).ops(shape, convention)
-
-
-def fvcore_total(module, shape):
-    def run():
-        analysis = fvcore_nn.FlopCountAnalysis(module, (torch.ones(shape),))
-        analysis.unsupported_ops_warnings(False)
-        analysis.uncalled_modules_warnings(False)
-        return analysis.total()
-
-    return _quietly(run)
-
-
-def ptflops_total(module, shape, backend):
-    macs, _ = _quietly(ptflops.get_model_complexity_info, module, tuple(shape[1:]), as_strings=False,
-                       print_per_layer_stat=False, input_constructor=lambda _: torch.ones(shape), backend=backend)
-    return macs
-
-
-def thop_total(module, shape):
-    macs, _ = _quietly(thop.profile, module, inputs=(torch.ones(shape),), verbose=False)
-    assert float(macs).is_integer()
-    return int(macs)
-
-
-def torchinfo_total(module, shape):
-    return _quietly(torchinfo.summary, module, input_size=shape, verbose=0).total_mult_adds
-
-
-def torch_flops(module, shape):
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        module(torch.ones(shape))
-    return counter.get_total_flops()
 
 
 def _batched(dims, shape):

@@ -7,12 +7,13 @@ import warnings
 
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
 import analytic
 import empirical
 from tests import models
-from tests.test_derivations import _pdflatex
+from tests.helpers import pdflatex as _pdflatex
+from tests.helpers import torch_flops as _torch_flops
+from tests.models import SelfAttention
 
 #: the models of tests/models.py, from their papers' configurations, with an input each
 MODELS = {
@@ -23,12 +24,6 @@ MODELS = {
     "filterbank decoder (F.conv_transpose1d, a trimming subclass)": (models.filterbank_decoder, (1, 512, 50)),
     "spectrogram masker (torch.istft, no meta kernel)": (models.spectrogram_masker, (1, 2, 257, 20)),
 }
-
-
-def _torch_flops(model, shape):
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.randn(shape))
-    return counter.get_total_flops()
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -243,23 +238,6 @@ def test_profile_exports(hifigan, tmp_path):
     assert list(frame["flops"]) == [r.counts["flops"] for r in prof.rows]
     _pdflatex(tmp_path, "profile", "\\documentclass{article}\n\\usepackage[a3paper,landscape]{geometry}\n"
               "\\usepackage{booktabs}\n\\begin{document}\n\\tiny\n" + prof.to_latex() + "\n\\end{document}\n")
-
-
-class SelfAttention(torch.nn.Module):
-    """Multi-head self-attention as in a transformer block (Vaswani et al., 2017): projections,
-    ``F.scaled_dot_product_attention``, output projection."""
-
-    def __init__(self, width=32, heads=4):
-        super().__init__()
-        self.heads = heads
-        self.qkv = torch.nn.Linear(width, 3 * width)
-        self.out = torch.nn.Linear(width, width)
-
-    def forward(self, x):
-        b, t, w = x.shape
-        q, k, v = self.qkv(x).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
-        y = torch.nn.functional.scaled_dot_product_attention(q, k, v)
-        return self.out(y.transpose(1, 2).reshape(b, t, w))
 
 
 class FusedAttention(torch.nn.Module):

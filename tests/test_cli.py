@@ -372,6 +372,23 @@ def test_derive_refuses_the_configurations_torch_refuses(values, message):
     assert result.returncode == 2 and message in result.stderr, result.stderr
 
 
+def test_profile_command_prints_totals_per_module_to_a_depth():
+    target = f"{ROOT / 'tests' / 'models.py'}:resnet"
+    text = tapcount("profile", target, "--input-shape", "1,3,32,32", "--depth", "1").stdout.splitlines()
+    from tests.models import resnet
+
+    expected = analytic.profile(resnet(), (1, 3, 32, 32)).by_module(1)
+    assert text[0].split()[:3] == ["module", "type", "moduleprofiler"]
+    assert [line.split()[0] for line in text[2:]] == ["(model)"] + [m.name for m in expected[1:]]
+    assert f"{expected[0].counts['flops']:,}" in text[2]
+    markdown = tapcount("profile", target, "--input-shape", "1,3,32,32", "--depth", "2", "--format", "markdown").stdout
+    assert "| layers.0 | Sequential |" in markdown
+    for options, message in ((("--depth", "-1"), "must be a non-negative int"),
+                             (("--depth", "1", "--format", "json"), "--format table, markdown or latex")):
+        result = tapcount("profile", target, "--input-shape", "1,3,32,32", *options, check=False)
+        assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
 def test_profile_command_falls_back_to_the_cpu_with_a_one_line_warning():
     target = f"{ROOT / 'tests' / 'models.py'}:spectrogram_masker"
     result = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json")

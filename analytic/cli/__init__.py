@@ -1,4 +1,4 @@
-"""The ``tapcount`` command line: ``count``, ``derive``, ``verify``, ``figure``.
+"""The ``tapcount`` command line: ``count``, ``derive``, ``verify``, ``figure``, ``profile``.
 
 Invalid values print one line naming the option and the rule and exit with status 2.
 """
@@ -33,7 +33,8 @@ EXAMPLES = {
   tapcount verify --stride 8 --kernel-size 16 --length 1:64 --padding 0:8 --exhaustive""",
     "profile": """examples:
   tapcount profile tests/models.py:hifigan_generator --input-shape 1,80,100
-  tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs""",
+  tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs
+  tapcount profile tests/models.py:resnet --input-shape 1,3,224,224 --depth 2   # totals per module""",
     "figure": """examples:
   tapcount figure --length 2 --kernel-size 3 --out taps.png       # the tap diagram of the documentation's example
   tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
@@ -109,8 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     figure = _sub(sub, "figure", "Draw the tap diagram of a configuration (TikZ, PNG or SVG).")
     _filter_options(figure, required=True)
     figure.add_argument("--out", required=True, metavar="FILE", help=".tex (TikZ document), .png or .svg")
-    prof = _sub(sub, "profile", "Count every convolution and matrix product of a model built by a factory in a"
-                                " Python file.")
+    prof = _sub(sub, "profile", "Count every operator a model runs (built by a factory in a Python file), under"
+                                " every convention, per call or per module.")
     prof.add_argument("target", metavar="FILE.py:FACTORY", help="a file and a function of it returning the model")
     prof.add_argument("--input-shape", action="append", required=True, metavar="N,C,L",
                       help="shape of the model's input (a name, e.g. 1,80,L, makes the size symbolic: the counts"
@@ -127,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with named sizes: the simplified form for multiples of Q (its floors become linear)")
     prof.add_argument("--hint", action="append", default=[], metavar="NAME=VALUE",
                       help="the example value of a named size where the model branches on it (default 40320)")
+    prof.add_argument("--depth", type=int, default=None, metavar="N",
+                      help="totals per module down to N levels below the model (with table, markdown, latex)")
     return parser
 
 
@@ -212,6 +215,12 @@ def _profile(args) -> str:
         result = profile(model, example_inputs=tuple(shapes), device=args.device, hints=hints or None)
     for warning in caught:  # the meta-kernel fallback: one line each, no source location
         print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
+    if args.depth is not None:
+        if args.depth < 0:
+            raise ValueError(f"--depth ({args.depth}) must be a non-negative int")
+        if named or args.format not in ("table", "markdown", "latex"):
+            raise ValueError("--depth gives totals per module of a numeric profile: --format table, markdown or latex")
+        return result.module_table(args.depth, "text" if args.format == "table" else args.format)
     if named:
         return _formulas(result, args.format, convention, args.form, multiples).rstrip("\n")
     return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,

@@ -179,9 +179,10 @@ class Profile:
 
     def module_table(self, depth: int | None = 1, fmt: str = "text") -> str:
         """:meth:`by_module` as a table (``text``, ``markdown`` or ``latex``): each module's counts,
-        its parameters and the bytes its calls produced, indented by depth."""
+        its parameters and the bytes its calls produced (in text, names indented by depth)."""
         headers = ["module", "type", *self.conventions, "parameters", "output bytes"]
-        rows = [["  " * m.depth + (m.name or "(model)"), m.type, *(m.counts[c] for c in self.conventions),
+        indent = "  " if fmt == "text" else ""
+        rows = [[indent * m.depth + (m.name or "(model)"), m.type, *(m.counts[c] for c in self.conventions),
                  m.parameters, m.output_bytes] for m in self.by_module(depth)]
         return table(headers, rows, fmt)
 

@@ -192,9 +192,9 @@ class PaddedCodec(torch.nn.Module):
 
 
 class Recurrent(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, kind=torch.nn.GRU):
         super().__init__()
-        self.rnn = torch.nn.LSTM(8, 16, batch_first=True)
+        self.rnn = kind(8, 16, batch_first=True)
 
     def forward(self, x):
         return self.rnn(x)[0]
@@ -274,6 +274,17 @@ def test_a_model_that_fixes_its_size_is_told_so_quickly(model, shape):
     with pytest.raises(RuntimeError, match="the model fixes"):
         analytic.profile(model, shape)
     assert time.perf_counter() - start < 60  # not one step per example value of the size
+
+
+def test_an_lstm_is_a_formula_of_its_steps():
+    # an LSTM runs as one fused layer kernel per layer and direction, on the CPU as on meta: its
+    # length is a symbolic size like any other (a GRU, run step by step, fixes it: refused above)
+    model = models.recurrent()
+    formula = analytic.profile(model, (2, "T", 40))
+    assert formula.conditions == (sympy.Ge(sympy.Symbol("T", integer=True, positive=True), 2),)
+    for steps in (2, 7, 31):
+        assert formula.evaluate(T=steps).total == analytic.profile(model, (2, steps, 40), device="cpu").total
+    assert sympy.degree(formula.simplified().formula("flops"), formula.sizes[0]) == 1
 
 
 def test_several_inputs_share_a_named_size():

@@ -28,6 +28,9 @@ def addmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
     return matmul_counts(1, a[0], a[1], b[1], True)
 
 
+addmm.input_argument = 1  # the row's input is the matrix a, not the bias
+
+
 @register_formula("aten::bmm")
 def bmm(a, b, out_shape=None):
     """``a @ b`` for a batch of matrices."""
@@ -38,6 +41,9 @@ def bmm(a, b, out_shape=None):
 def baddbmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
     """``bias + a @ b`` for a batch of matrices."""
     return matmul_counts(a[0], a[1], a[2], b[2], True)
+
+
+baddbmm.input_argument = 1
 
 
 def causal_pairs(queries, keys):

@@ -23,6 +23,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
+from .outputs import fast_outputs
 from .result import ProfileRow
 
 __all__ = ["CountingMode", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_parameters"]
@@ -80,10 +81,49 @@ def _fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal
         query, key, value, dropout_p, is_causal, attn_mask=attn_mask, scale=scale)[0]
 
 
+def _fused_lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """``nn.LSTM``'s ``torch.lstm`` on the meta device as the CPU runs it: one fused layer kernel
+    (``aten::mkldnn_rnn_layer``) per layer and direction, instead of torch's reference path, a loop
+    over the steps; ``None`` where the CPU would not fuse it either (projections, packed sequences)
+    or off the meta device (the CPU chooses for itself)."""
+    if not isinstance(input, torch.Tensor) or input.device.type != "meta" or not isinstance(hx, (tuple, list)):
+        return None
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_layer:  # projections (proj_size) add a weight
+        return None
+    unbatched = input.dim() == 2
+    x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if batch_first else input)
+    h0, c0 = ((h.unsqueeze(1) for h in hx) if unbatched else hx)
+    hidden = params[1].shape[1]
+    hs, cs = [], []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            index = layer * directions + direction
+            weights = params[index * per_layer:(index + 1) * per_layer]
+            w_ih, w_hh = weights[0], weights[1]
+            b_ih, b_hh = (weights[2], weights[3]) if has_biases else (w_ih, w_hh)
+            out, h, c, _ = torch.ops.aten.mkldnn_rnn_layer(x, w_ih, w_hh, b_ih, b_hh, h0[index], c0[index],
+                                                          direction == 1, [], 2, hidden, num_layers, has_biases,
+                                                          bidirectional, False, train)
+            outputs.append(out)
+            hs.append(h)
+            cs.append(c)
+        x = torch.cat(outputs, -1) if directions == 2 else outputs[0]
+        if train and dropout > 0 and layer < num_layers - 1:
+            x = torch.nn.functional.dropout(x, dropout, True)
+    output = x.squeeze(1) if unbatched else (x.transpose(0, 1) if batch_first else x)
+    h_n, c_n = torch.stack(hs), torch.stack(cs)
+    return output, (h_n.squeeze(1) if unbatched else h_n), (c_n.squeeze(1) if unbatched else c_n)
+
+
 #: functions that torch runs as a fused kernel on one device and as its parts on another (the
 #: reference path on ``meta``): run as the fused kernel on every device, so that one model has one
-#: count, and the kernel's formula sees what the parts hide (a causal mask)
-FUSED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: _fused_attention}
+#: count, the kernel's formula sees what the parts hide (a causal mask), and a loop over the steps
+#: of a sequence (an LSTM's) is one call whose size may be symbolic
+FUSED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: _fused_attention,
+                   torch.lstm: _fused_lstm}  # (nn.LSTM calls it as torch._VF.lstm, the same function)
 
 
 class _Fused(TorchFunctionMode):
@@ -97,17 +137,51 @@ class _Fused(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+def _composite(func) -> bool:
+    """Whether torch can decompose the operator into others (a CompositeImplicitAutograd kernel)."""
+    try:
+        return torch._C._dispatch_has_kernel_for_dispatch_key(func.name(),
+                                                                 torch._C.DispatchKey.CompositeImplicitAutograd)
+    except RuntimeError:  # an operator the dispatcher does not know by that name
+        return False
+
+
+class _Operator:
+    """What the mode needs to know of an operator overload, read once from its schema."""
+
+    __slots__ = ("arguments", "composite", "formula", "fresh", "makes_tensors", "name")
+
+    def __init__(self, func, registry: Registry):
+        schema = func._schema
+        self.name = schema.name
+        self.formula = registry.get(schema.name)
+        self.makes_tensors = _makes_tensors(schema)
+        self.arguments = tuple(a.name for a in schema.arguments)
+        # outputs that are new tensors (not views, not an input written in place): their bytes count,
+        # and on the meta device a repeated call's outputs can be made from their shapes alone
+        self.fresh = tuple(not func.is_view and r.alias_info is None for r in schema.returns)
+        self.composite = self.formula is None and self.makes_tensors and _composite(func)
+
+
 class CountingMode(TorchDispatchMode):
     """Counts every operator call under it into :attr:`rows`, :attr:`data_movement` and
-    :attr:`uncounted`, charging each to the modules of ``model`` running at the time."""
+    :attr:`uncounted`, charging each to the modules of ``model`` running at the time.
+
+    ``reuse`` (the numeric pass on the meta device): a call identical to an earlier one (the same
+    operator, input shapes, strides, dtypes and arguments, in a module of the same type) gets its
+    outputs made from the earlier call's shapes and its row from the earlier row, without running
+    the operator's meta kernel or its formula again, as torch's fake-tensor dispatch cache does;
+    and the outputs of frequent operators are made from their inputs' shapes
+    (:mod:`analytic.profiling.outputs`) instead of by torch's meta kernels."""
 
     def __init__(self, model, registry: Registry = FORMULAS, strategy: Strategy | None = None,
-                 conventions: Sequence[str] | None = None, cache: dict | None = None):
+                 conventions: Sequence[str] | None = None, cache: dict | None = None, reuse: bool = False):
         super().__init__()
         self.registry = registry
         self.strategy = strategy or Strategy()
         self.conventions = tuple(conventions) if conventions is not None else None
         self.cache = cache
+        self.reuse = reuse
         self.rows: list[ProfileRow] = []
         self.data_movement: Counter[str] = Counter()
         self.uncounted: Counter[str] = Counter()
@@ -116,26 +190,27 @@ class CountingMode(TorchDispatchMode):
         self._model = model
         self._names = {id(m): name for name, m in model.named_modules()}
         self._internal = internal_modules(model)
-        self._stack: list[torch.nn.Module] = []
-        #: operator overload -> (qualified name, formula or None, whether it makes tensors)
+        #: the modules running, as (name, type name) of each, outermost first
+        self._stack: list[tuple[str, str]] = []
         self._ops: dict = {}
+        self._calls: dict = {}
 
     # -- modules ------------------------------------------------------------------------------------
     def _enter(self, module, args) -> None:
-        if id(module) in self._names and id(module) not in self._internal:
-            self._stack.append(module)
+        name = self._names.get(id(module))
+        if name is not None and id(module) not in self._internal:
+            # weight_norm makes a dynamic subclass (ParametrizedConv1d): name the module's own class
+            kind = type(module).__bases__[0] if torch.nn.utils.parametrize.is_parametrized(module) else type(module)
+            self._stack.append((name, kind.__name__, module))
 
     def _leave(self, module, args, output) -> None:
-        if self._stack and self._stack[-1] is module:
+        if self._stack and self._stack[-1][2] is module:
             self._stack.pop()
 
     def _owner(self) -> tuple[str, str]:
         if not self._stack:
             return "", type(self._model).__name__
-        module = self._stack[-1]
-        # weight_norm makes a dynamic subclass (ParametrizedConv1d): name the module's own class
-        kind = type(module).__bases__[0] if torch.nn.utils.parametrize.is_parametrized(module) else type(module)
-        return self._names[id(module)], kind.__name__
+        return self._stack[-1][:2]
 
     def run(self, *inputs):
         """One forward pass of the model on ``inputs`` under this mode (no gradients)."""
@@ -161,16 +236,14 @@ class CountingMode(TorchDispatchMode):
             return str(value)
         return value
 
-    def _bytes(self, func, out) -> object:
+    def _bytes(self, operator: _Operator, out) -> object:
         """Bytes of the tensors a call produced: none for a view or an in-place call (its outputs
         alias an input)."""
-        if func.is_view:
-            return 0
-        returns = func._schema.returns
         outputs = out if isinstance(out, (tuple, list)) else (out,)
+        fresh = operator.fresh
         total = 0
         for i, t in enumerate(outputs):
-            if isinstance(t, torch.Tensor) and not (i < len(returns) and returns[i].alias_info is not None):
+            if isinstance(t, torch.Tensor) and (fresh[i] if i < len(fresh) else fresh[-1]):
                 size = t.element_size()
                 for v in t.shape:
                     size = size * self.strategy.size(v)
@@ -180,25 +253,38 @@ class CountingMode(TorchDispatchMode):
     # -- dispatch -----------------------------------------------------------------------------------
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        known = self._ops.get(func)
-        if known is None:
-            schema = func._schema
-            known = self._ops[func] = (schema.name, self.registry.get(schema.name), _makes_tensors(schema))
-        op, formula, makes_tensors = known
-        if not makes_tensors:
+        operator = self._ops.get(func)
+        if operator is None:
+            operator = self._ops[func] = _Operator(func, self.registry)
+        op, formula = operator.name, operator.formula
+        if not operator.makes_tensors:
             try:
                 return func(*args, **kwargs)
             except NotImplementedError as error:  # a query that needs values (aten::equal on meta)
                 raise MissingKernel(op, self._owner()[0], error) from error
-        if formula is None and torch._C._dispatch_has_kernel_for_dispatch_key(
-                func.name(), torch._C.DispatchKey.CompositeImplicitAutograd):  # a composite: count its parts
+        if operator.composite:  # no formula, and torch can decompose it: count its parts
             decomposed = func.decompose(*args, **kwargs)
             if decomposed is not NotImplemented:
                 return decomposed
         self.calls += 1
         self.strategy.before(op, func, args, kwargs, self.calls)
+        stack = tuple(entry[0] for entry in self._stack)
+        key = None
+        if self.reuse and all(operator.fresh):
+            name, kind = self._owner()
+            key = _call_key(func, args, kwargs, kind if formula is not None and formula.wants_module else None)
+            known = self._calls.get(key) if key is not None else None
+            if known is not None:  # an identical call ran before: its outputs' shapes and its row
+                specs, row = known
+                out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
+                            for shape, stride, dtype in specs)
+                out = out[0] if len(out) == 1 and not isinstance(specs, list) else out
+                self._record(op, formula, row, stack, name, kind)
+                return out
         try:
-            out = func(*args, **kwargs)
+            out = fast_outputs(func, op, args, kwargs) if self.reuse else None
+            if out is None:
+                out = func(*args, **kwargs)
         except NotImplementedError as error:
             raise MissingKernel(op, self._owner()[0], error) from error
         except RuntimeError as error:
@@ -209,23 +295,30 @@ class CountingMode(TorchDispatchMode):
                 raise
             with self:
                 return replacement(*args, **kwargs)
-        stack = tuple(self._names[id(m)] for m in self._stack)
-        if formula is None:
-            self.uncounted[op] += 1
-            self.movement_bytes[stack] += self._bytes(func, out)
-            return out
-        if formula.kind == DATA_MOVEMENT:
-            self.data_movement[op] += 1
-            self.movement_bytes[stack] += self._bytes(func, out)
-            return out
+        row = self._row(operator, func, args, kwargs, out)
+        if key is not None:
+            specs = _output_specs(out)
+            if specs is not None:
+                self._calls[key] = (specs, row)
         name, kind = self._owner()
+        self._record(op, formula, row, stack, name, kind)
+        return out
+
+    def _row(self, operator: _Operator, func, args, kwargs, out):
+        """What a call counts: ``None`` for an operator without a formula or one that moves data
+        (then only its bytes), else its row without its place (module, stack)."""
+        output_bytes = self._bytes(operator, out)
+        formula = operator.formula
+        if formula is None or formula.kind == DATA_MOVEMENT:
+            return output_bytes
+        kind = self._owner()[1]
         shapes = tuple(self._read(a) for a in args)
         options = {k: self._read(v) for k, v in kwargs.items()}
         out_shape = self._read(out)
         key = None
         if self.cache is not None:
-            key = (op, kind if formula.wants_module else None, _dtyped(shapes), tuple(sorted(options.items())),
-                   _dtyped(out_shape if isinstance(out_shape, tuple) else (out_shape,)))
+            key = (operator.name, kind if formula.wants_module else None, _dtyped(shapes),
+                   tuple(sorted(options.items())), _dtyped(out_shape if isinstance(out_shape, tuple) else (out_shape,)))
             counts = self.cache.get(key)
         if key is None or counts is None:
             counts = formula(*shapes, out_shape=out_shape, module=kind, **options)
@@ -236,10 +329,58 @@ class CountingMode(TorchDispatchMode):
         first = next((s for s in shapes if isinstance(s, Shape)), None)
         output = out_shape[0] if isinstance(out_shape, tuple) and out_shape and isinstance(
             out_shape[0], Shape) else out_shape
-        parameters = _parameters(func._schema, shapes, options)
-        self.rows.append(ProfileRow(name, kind, op, _tuple(_input(formula, shapes, first)), _tuple(output), counts,
-                                    parameters, stack, self._bytes(func, out)))
-        return out
+        values = dict(zip(operator.arguments, shapes, strict=False))
+        values.update(options)
+        parameters = {k: _plain(v) for k, v in values.items()}
+        return ProfileRow("", "", operator.name, _tuple(_input(formula, shapes, first)), _tuple(output), counts,
+                          parameters, (), output_bytes)
+
+    def _record(self, op: str, formula, row, stack: tuple[str, ...], name: str, kind: str) -> None:
+        if formula is None:
+            self.uncounted[op] += 1
+            self.movement_bytes[stack] += row
+        elif formula.kind == DATA_MOVEMENT:
+            self.data_movement[op] += 1
+            self.movement_bytes[stack] += row
+        else:
+            self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, row.counts,
+                                        row.parameters, stack, row.output_bytes))
+
+
+_HASHABLE = (int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout)
+
+
+def _argument_key(value):
+    """A hashable summary of one argument (a tensor's shape, strides and dtype), or raises
+    ``TypeError`` for one that has none."""
+    if isinstance(value, torch.Tensor):
+        if value.device.type != "meta":
+            raise TypeError("not a meta tensor")
+        return (tuple(value.shape), value.stride(), value.dtype)
+    if isinstance(value, (list, tuple)):
+        return tuple(_argument_key(v) for v in value)
+    if isinstance(value, _HASHABLE):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+def _call_key(func, args, kwargs, kind) -> tuple | None:
+    """What determines a call's outputs and counts on the meta device, or ``None`` if something
+    in it cannot be summarised."""
+    try:
+        return (func, kind, _argument_key(args), tuple(sorted((k, _argument_key(v)) for k, v in kwargs.items())))
+    except TypeError:
+        return None
+
+
+def _output_specs(out):
+    """``(shape, stride, dtype)`` of each output tensor (a tuple; a list for a list of them), or
+    ``None`` for outputs that are not all tensors."""
+    outputs = out if isinstance(out, (tuple, list)) else (out,)
+    if not all(isinstance(t, torch.Tensor) for t in outputs):
+        return None
+    specs = [(tuple(t.shape), t.stride(), t.dtype) for t in outputs]
+    return specs if isinstance(out, list) else tuple(specs)
 
 
 def _dtyped(values: tuple) -> tuple:
@@ -256,14 +397,6 @@ def _input(formula, shapes, first):
     return shapes[index] if index is not None and index < len(shapes) else first
 
 
-def _parameters(schema, shapes, options) -> dict[str, object]:
-    """The call's arguments by their names in the operator's schema (shapes as tuples)."""
-    names = [a.name for a in schema.arguments]
-    values = dict(zip(names, shapes, strict=False))
-    values.update(options)
-    return {k: _plain(v) for k, v in values.items()}
-
-
 def _plain(value):
     if isinstance(value, Shape):
         return tuple(value)
@@ -273,10 +406,10 @@ def _plain(value):
 
 
 def count_calls(model, inputs, conventions: Sequence[str], registry: Registry = FORMULAS,
-                strategy: Strategy | None = None, cache: dict | None = None) -> CountingMode:
+                strategy: Strategy | None = None, cache: dict | None = None, reuse: bool = False) -> CountingMode:
     """One forward pass of ``model`` on ``inputs`` under a :class:`CountingMode`; the mode, with
     what it counted."""
-    mode = CountingMode(model, registry, strategy, conventions, cache)
+    mode = CountingMode(model, registry, strategy, conventions, cache, reuse)
     mode.run(*inputs)
     return mode
 

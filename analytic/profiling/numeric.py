@@ -59,7 +59,7 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
         copied = meta_copy(model) if attempt == "meta" else copy.deepcopy(model).to("cpu")
         given = inputs if attempt == "meta" else _real(inputs)
         try:
-            mode = count_calls(copied, given, conventions, registry, cache={})
+            mode = count_calls(copied, given, conventions, registry, cache={}, reuse=attempt == "meta")
         except MissingKernel as missing:
             if attempt == "meta":
                 warnings.warn(f"{missing.op} has no meta kernel (in module {missing.module or '(model)'!r}):"

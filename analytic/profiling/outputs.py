@@ -1,0 +1,122 @@
+"""The outputs of frequent operators on the meta device, made from their inputs' shapes without
+running torch's meta kernels (written in Python for many operators, they cost hundreds of
+microseconds a call where a real kernel on a small tensor costs a few).
+
+Each function returns the operator's outputs as new meta tensors of the shapes, strides and dtypes
+torch's meta kernel gives (the tests hold every one equal to torch's on drawn shapes, dtypes and
+memory formats), or ``None`` where the case is not one it knows: then torch's kernel runs.
+
+- element-wise operators (torch's ``pointwise`` tag) on floating-point tensors of one shape,
+  strides and dtype, and Python numbers: an output like the first tensor (a boolean one for a
+  comparison); an in-place one returns the tensor it writes;
+- batch, layer and group normalisation on float32 and float64: an output like the input, and the
+  statistics torch returns beside it.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["fast_outputs"]
+
+_FLOATS = (torch.float32, torch.float64)
+#: element-wise operators whose result is a boolean tensor
+_BOOLEAN = frozenset(("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
+                      "isnan", "isinf", "isfinite", "signbit", "isneginf", "isposinf"))
+#: element-wise operators that change a shape, a dtype or read more than values (not summarised here)
+_EXCLUDED = frozenset(("where", "masked_fill", "lerp", "polar", "complex", "angle", "bernoulli", "copy", "_to_copy",
+                       "clone", "fill", "zero", "nan_to_num", "float_power", "frexp", "to"))
+
+
+def _strides(shape, memory_format) -> tuple[int, ...]:
+    """The strides torch lays a new tensor of ``shape`` out with in ``memory_format``."""
+    order = {torch.channels_last: (1, 3, 2, 0), torch.channels_last_3d: (1, 4, 3, 2, 0)}.get(
+        memory_format, tuple(range(len(shape) - 1, -1, -1)))  # innermost dimension first
+    strides = [0] * len(shape)
+    step = 1
+    for d in order:
+        strides[d] = step
+        step *= max(shape[d], 1)
+    return tuple(strides)
+
+
+def _format(t: torch.Tensor):
+    """The memory format whose exact strides ``t`` has (an element-wise result takes them), or
+    ``None`` (other strides: torch's own rules, left to its kernel)."""
+    formats = [torch.contiguous_format] + ([torch.channels_last] if t.dim() == 4 else []) + (
+        [torch.channels_last_3d] if t.dim() == 5 else [])
+    stride = t.stride()
+    return next((f for f in formats if _strides(t.shape, f) == stride), None)
+
+
+def _like(t: torch.Tensor, dtype=None) -> torch.Tensor:
+    """A new tensor of ``t``'s shape and strides."""
+    return torch.empty_strided(t.shape, t.stride(), dtype=dtype or t.dtype, device="meta")
+
+
+def _elementwise(base: str, inplace: bool, args, kwargs):
+    tensors = [a for a in args if isinstance(a, torch.Tensor)] + [v for v in kwargs.values()
+                                                                  if isinstance(v, torch.Tensor)]
+    first = tensors[0]
+    if first.dtype not in _FLOATS or _format(first) is None:
+        return None
+    for t in tensors[1:]:
+        if t.shape != first.shape or t.stride() != first.stride() or t.dtype != first.dtype:
+            return None
+    for value in (*args, *kwargs.values()):
+        if not isinstance(value, (torch.Tensor, int, float, bool, str, type(None))) or isinstance(value, complex):
+            return None
+    if inplace:
+        return args[0]
+    return _like(first, torch.bool if base in _BOOLEAN else None)
+
+
+def _statistics(count, dtype):
+    return torch.empty((count,), dtype=dtype, device="meta")
+
+
+def _batch_norm(x, *rest, **kwargs):
+    if x.dim() < 2 or x.dtype not in _FLOATS or _format(x) is None:
+        return None
+    return _like(x), _statistics(x.shape[1], x.dtype), _statistics(x.shape[1], x.dtype)
+
+
+def _layer_norm(x, normalized_shape, *rest, **kwargs):
+    if x.dtype not in _FLOATS or _format(x) is not torch.contiguous_format:
+        return None
+    kept = x.shape[:x.dim() - len(normalized_shape)]
+    shape = (*kept, *(1,) * len(normalized_shape))
+    return (_like(x), torch.empty(shape, dtype=x.dtype, device="meta"), torch.empty(shape, dtype=x.dtype,
+                                                                                    device="meta"))
+
+
+def _group_norm(x, weight, bias, batch, channels, spatial, group, eps, **kwargs):
+    if x.dtype not in _FLOATS or _format(x) is not torch.contiguous_format or not isinstance(batch, int):
+        return None
+    return (_like(x), torch.empty((batch, group), dtype=x.dtype, device="meta"),
+            torch.empty((batch, group), dtype=x.dtype, device="meta"))
+
+
+#: operator name -> its outputs' maker (the element-wise ones are found by their tag)
+MAKERS = {"aten::native_batch_norm": _batch_norm, "aten::_native_batch_norm_legit_no_training": _batch_norm,
+          "aten::native_layer_norm": _layer_norm, "aten::native_group_norm": _group_norm}
+
+
+def fast_outputs(func, name: str, args, kwargs):
+    """``func(*args, **kwargs)``'s outputs made from the inputs' metadata, or ``None`` where this
+    module does not know the case (then run the operator)."""
+    maker = MAKERS.get(name)
+    if maker is not None:
+        if not all(a.device.type == "meta" for a in args if isinstance(a, torch.Tensor)):
+            return None
+        return maker(*args, **kwargs)
+    if torch.Tag.pointwise not in func.tags or not args or not isinstance(args[0], torch.Tensor):
+        return None
+    if args[0].device.type != "meta":
+        return None
+    base = name.partition("::")[2]
+    inplace = base.endswith("_")
+    base = base.rstrip("_")
+    if base in _EXCLUDED or (inplace and func._schema.returns[0].alias_info is None):
+        return None
+    return _elementwise(base, inplace, args, kwargs)

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import timeit
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -94,26 +95,67 @@ def main() -> None:
     t = median_seconds(lambda: analytic.sweep(**config, on_invalid="mask"), number=1, repeat=5)
     row("analytic.sweep, 10**6 random configurations", f"{size / t:,.0f} configs/s", ">= 10**6/s")
 
-    # 5. a whole model: the operator-level profile (meta device, warm) against a real forward pass,
-    # for HiFi-GAN V1 as run for inference (weight norm removed) and as published (weight-normalised)
+    # 5. the model level: per operator call against torch's own counter on a real forward (5,000
+    # additions of small tensors, where the call's overhead is all there is), then a whole-model
+    # profile (meta device, warm) against a real forward, for every model of tests/models.py at
+    # the sizes it is run at (the published widths where the test model is reduced)
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root))
-    from tests.models import hifigan_generator, hifigan_generator_weight_norm
+    from torch.utils.flop_counter import FlopCounterMode
 
-    x = torch.randn(1, 80, 100)
+    from tests import models
+
+    class Additions(torch.nn.Module):
+        def forward(self, x):
+            for _ in range(5000):
+                x = x + 1
+            return x
+
+    adds, small = Additions(), torch.ones(4, 4)
+
+    def counted():
+        with FlopCounterMode(display=False), torch.no_grad():
+            adds(small)
+
+    analytic.profile(adds, (4, 4))
+    ours = median_seconds(lambda: analytic.profile(adds, (4, 4)), number=1, repeat=5) / 5000
+    theirs = median_seconds(counted, number=1, repeat=5) / 5000
+    row("per operator call: analytic.profile (meta) / FlopCounterMode (real forward)",
+        f"{ours * 1e6:,.1f} µs / {theirs * 1e6:,.1f} µs ({ours / theirs:.2f})", "<= 2")
     torch.set_num_threads(2)
-    for label, model in (("HiFi-GAN V1", hifigan_generator()),
-                         ("HiFi-GAN V1, weight-normalised", hifigan_generator_weight_norm())):
-        analytic.profile(model, (1, 80, 100))  # the first meta operation of a process costs more: see below
-        profile_s = median_seconds(lambda model=model: analytic.profile(model, (1, 80, 100)), number=1, repeat=7)
+    cases = [
+        ("HiFi-GAN V1", models.hifigan_generator(), (1, 80, 100), None),
+        ("HiFi-GAN V1, weight-normalised", models.hifigan_generator_weight_norm(), (1, 80, 100), None),
+        ("MelGAN", models.melgan_generator(), (1, 80, 100), None),
+        ("DCGAN generator", models.dcgan_generator(), (16, 100, 1, 1), None),
+        ("U-Net (ConvTranspose2d)", models.unet(), (1, 1, 256, 256), None),
+        ("filterbank decoder", models.filterbank_decoder(), (1, 512, 2000), None),
+        ("ResNet-18", models.ResNet(widths=(64, 128, 256, 512)).eval(), (1, 3, 224, 224), None),
+        ("MobileNet (test widths)", models.mobilenet(), (1, 3, 224, 224), None),
+        ("U-Net (bilinear upsampling)", models.InterpolatingUNet(base=32).eval(), (1, 1, 256, 256), None),
+        ("language model (4 x 256, fused attention)", models.LanguageModel(5000, 256, 4, 4, 1024).eval(), (1, 512),
+         torch.long),
+        ("bidirectional LSTM", models.recurrent(), (1, 500, 40), None),
+        ("spectrogram masker (istft: CPU pass)", models.spectrogram_masker(), (1, 2, 257, 100), None),
+    ]
+    for label, model, shape, dtype in cases:
+        x = torch.zeros(shape, dtype=dtype) if dtype is not None else torch.randn(shape)
+        dtypes = [dtype] if dtype is not None else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the masker's fallback to the CPU
+            analytic.profile(model, shape, dtypes=dtypes)  # the first meta operation of a process costs more
+            profile_s = median_seconds(lambda model=model, shape=shape, dtypes=dtypes: analytic.profile(
+                model, shape, dtypes=dtypes), number=1, repeat=5)
 
-        def forward(model=model):
+        def forward(model=model, x=x):
             with torch.no_grad():
                 model(x)
 
+        forward(model)
         forward_s = median_seconds(forward, number=1, repeat=5)
-        row(f"analytic.profile({label}, 1x80x100), warm / real CPU forward",
-            f"{profile_s * 1e3:,.0f} ms / {forward_s * 1e3:,.0f} ms ({profile_s / forward_s:.2f})", "<= 1/3")
+        size = "x".join(map(str, shape))
+        row(f"analytic.profile({label}, {size}), warm / real CPU forward",
+            f"{profile_s * 1e3:,.1f} ms / {forward_s * 1e3:,.1f} ms ({profile_s / forward_s:.2f})", "<= 1/3")
     torch.set_num_threads(1)
     # the command line in a fresh process: torch's import and its first meta operation included
     command = [sys.executable, "-m", "analytic", "profile", f"{root / 'tests' / 'models.py'}:hifigan_generator",

@@ -92,3 +92,86 @@ def test_normalisation_outputs_are_torch_meta_outputs(n, channels, spatial, trai
         made = fast_outputs(aten.native_group_norm.default, "aten::native_group_norm", args, {})
         if made is not None:
             assert _spec(made) == _spec(aten.native_group_norm(*args))
+
+
+@given(tensors(), st.data())
+@examples(200, deadline=None)
+def test_reduction_and_product_outputs_are_torch_meta_outputs(x, data):
+    dims = data.draw(st.lists(st.integers(-x.dim(), x.dim() - 1), max_size=x.dim(), unique_by=lambda d: d % x.dim()))
+    keepdim = data.draw(st.booleans())
+    cases = [(aten.mean.dim, (x, dims, keepdim)), (aten.sum.dim_IntList, (x, dims, keepdim)),
+             (aten.mean.default, (x,)), (aten.sum.default, (x,))]
+    n, k, m, batch = (data.draw(st.integers(1, 4)) for _ in range(4))
+    dtype = x.dtype
+    a, b = torch.empty(n, k, dtype=dtype, device="meta"), torch.empty(k, m, dtype=dtype, device="meta")
+    bias = torch.empty(data.draw(st.sampled_from([(m,), (n, m), (1, m)])), dtype=dtype, device="meta")
+    ba, bb = torch.empty(batch, n, k, dtype=dtype, device="meta"), torch.empty(batch, k, m, dtype=dtype, device="meta")
+    cases += [(aten.mm.default, (a, b)), (aten.addmm.default, (bias, a, b)), (aten.bmm.default, (ba, bb)),
+              (aten.baddbmm.default, (torch.empty(batch, n, m, dtype=dtype, device="meta"), ba, bb))]
+    for func, args in cases:
+        try:
+            expected = func(*args)
+        except (RuntimeError, TypeError, ValueError):
+            continue
+        made = fast_outputs(func, func._schema.name, args, {})
+        if made is not None:
+            assert _spec(made) == _spec(expected), func
+
+
+@given(st.integers(1, 3), st.booleans(), st.integers(1, 2), st.data())
+@examples(200, deadline=None)
+def test_convolution_outputs_are_torch_meta_outputs(dims, transposed, groups, data):
+    c_in, c_out = groups * data.draw(st.integers(1, 3)), groups * data.draw(st.integers(1, 3))
+    kernel = [data.draw(st.integers(1, 4)) for _ in range(dims)]
+    stride = [data.draw(st.integers(1, 3)) for _ in range(dims)]
+    padding = [data.draw(st.integers(0, 3)) for _ in range(dims)]
+    dilation = [data.draw(st.integers(1, 2)) for _ in range(dims)]
+    output_padding = ([data.draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)]
+                      if transposed else [0] * dims)
+    x = torch.empty(data.draw(st.integers(1, 2)), c_in, *(data.draw(st.integers(1, 6)) for _ in range(dims)),
+                    device="meta", dtype=data.draw(st.sampled_from([torch.float32, torch.float64])))
+    weight = (c_in, c_out // groups, *kernel) if transposed else (c_out, c_in // groups, *kernel)
+    w = torch.empty(weight, dtype=x.dtype, device="meta")
+    bias = torch.empty(c_out, dtype=x.dtype, device="meta") if data.draw(st.booleans()) else None
+    args = (x, w, bias, stride, padding, dilation, transposed, output_padding, groups)
+    func = aten.convolution.default
+    try:
+        expected = func(*args)
+    except (RuntimeError, TypeError, ValueError):
+        return
+    made = fast_outputs(func, "aten::convolution", args, {})
+    if made is None:  # left to torch: an empty output, which its kernel judges
+        assert 0 in expected.shape
+    else:
+        assert _spec(made) == _spec(expected)
+
+
+def test_what_torch_refuses_is_left_to_torch():
+    # the shortcut never makes outputs for a call torch's kernel would refuse: the error is torch's
+    x = torch.empty(1, 2, 10, device="meta")
+    refused = [
+        (aten.convolution.default, (x, torch.empty(4, 2, 5, device="meta"), torch.empty(3, device="meta"), [1],
+                                    [0], [1], False, [0], 1)),
+        (aten.convolution.default, (x, torch.empty(2, 4, 5, device="meta"), None, [2], [0], [1], True, [2], 1)),
+        (aten.mm.default, (torch.empty(2, 3, device="meta"), torch.empty(4, 5, device="meta"))),
+        (aten.addmm.default, (torch.empty(7, device="meta"), torch.empty(2, 3, device="meta"),
+                              torch.empty(3, 5, device="meta"))),
+        (aten.native_batch_norm.default, (x, torch.empty(3, device="meta"), None, None, None, True, 0.1, 1e-5)),
+        (aten.native_layer_norm.default, (x, [9], None, None, 1e-5)),
+    ]
+    for func, args in refused:
+        assert fast_outputs(func, func._schema.name, args, {}) is None, func
+
+
+def test_a_wrong_channel_count_is_refused_as_the_cpu_refuses_it():
+    import pytest
+
+    import analytic
+
+    # torch's meta kernel of a transposed convolution does not check the input's channels; the CPU does
+    for module, shape in ((torch.nn.ConvTranspose1d(1, 1, 3), (1, 2, 5)), (torch.nn.Conv1d(4, 4, 3), (1, 3, 10)),
+                          (torch.nn.ConvTranspose2d(3, 2, 3, groups=1), (1, 2, 5, 5))):
+        with pytest.raises(RuntimeError, match="channels"):
+            module(torch.zeros(shape))
+        with pytest.raises(RuntimeError, match="channels"):
+            analytic.profile(module, shape)

@@ -4,13 +4,17 @@ microseconds a call where a real kernel on a small tensor costs a few).
 
 Each function returns the operator's outputs as new meta tensors of the shapes, strides and dtypes
 torch's meta kernel gives (the tests hold every one equal to torch's on drawn shapes, dtypes and
-memory formats), or ``None`` where the case is not one it knows: then torch's kernel runs.
+memory formats), or ``None`` where the case is not one it knows: then torch's kernel runs.  A call
+the CPU's kernel refuses is refused with its message, also where torch's meta kernel would accept
+it (a transposed convolution's input channels).
 
 - element-wise operators (torch's ``pointwise`` tag) on floating-point tensors of one shape,
   strides and dtype, and Python numbers: an output like the first tensor (a boolean one for a
   comparison); an in-place one returns the tensor it writes;
 - batch, layer and group normalisation on float32 and float64: an output like the input, and the
-  statistics torch returns beside it.
+  statistics torch returns beside it;
+- means and sums over dimensions, matrix products and convolutions of contiguous floating-point
+  tensors.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _FLOATS = (torch.float32, torch.float64)
 #: element-wise operators whose result is a boolean tensor
 _BOOLEAN = frozenset(("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
                       "isnan", "isinf", "isfinite", "signbit", "isneginf", "isposinf"))
+#: element-wise operators torch does not tag ``pointwise``
+_UNTAGGED = frozenset(("hardswish", "hardswish_"))
 #: element-wise operators that change a shape, a dtype or read more than values (not summarised here)
 _EXCLUDED = frozenset(("where", "masked_fill", "lerp", "polar", "complex", "angle", "bernoulli", "copy", "_to_copy",
                        "clone", "fill", "zero", "nan_to_num", "float_power", "frexp", "to"))
@@ -75,19 +81,84 @@ def _statistics(count, dtype):
     return torch.empty((count,), dtype=dtype, device="meta")
 
 
-def _batch_norm(x, *rest, **kwargs):
+def _batch_norm(x, weight=None, bias=None, running_mean=None, running_var=None, *rest, **kwargs):
     if x.dim() < 2 or x.dtype not in _FLOATS or _format(x) is None:
         return None
-    return _like(x), _statistics(x.shape[1], x.dtype), _statistics(x.shape[1], x.dtype)
+    channels = x.shape[1]
+    if any(t is not None and (not isinstance(t, torch.Tensor) or tuple(t.shape) != (channels,))
+           for t in (weight, bias, running_mean, running_var)):
+        return None  # torch refuses it: its kernel says why
+    return _like(x), _statistics(channels, x.dtype), _statistics(channels, x.dtype)
 
 
-def _layer_norm(x, normalized_shape, *rest, **kwargs):
+def _layer_norm(x, normalized_shape, weight=None, bias=None, *rest, **kwargs):
     if x.dtype not in _FLOATS or _format(x) is not torch.contiguous_format:
+        return None
+    normalized = tuple(normalized_shape)
+    if not normalized or tuple(x.shape[x.dim() - len(normalized):]) != normalized or any(
+            t is not None and tuple(t.shape) != normalized for t in (weight, bias)):
         return None
     kept = x.shape[:x.dim() - len(normalized_shape)]
     shape = (*kept, *(1,) * len(normalized_shape))
     return (_like(x), torch.empty(shape, dtype=x.dtype, device="meta"), torch.empty(shape, dtype=x.dtype,
                                                                                     device="meta"))
+
+
+def _reduction(x, dims=None, keepdim=False, *, dtype=None, **kwargs):
+    """A mean or sum over ``dims`` of a contiguous floating-point tensor: contiguous, its dtype."""
+    if x.dtype not in _FLOATS or _format(x) is not torch.contiguous_format or dtype not in (None, x.dtype):
+        return None
+    rank = x.dim()
+    reduced = set(range(rank)) if not dims else {d % rank for d in dims}
+    shape = [1 if d in reduced else n for d, n in enumerate(x.shape) if keepdim or d not in reduced]
+    return torch.empty(shape, dtype=x.dtype, device="meta")
+
+
+def _matrix_product(*tensors, beta=1, alpha=1):
+    """``mm``/``bmm`` (two matrices) or ``addmm``/``baddbmm`` (a bias, then two): contiguous."""
+    a, b = tensors[-2], tensors[-1]
+    if a.dtype not in _FLOATS or any(t.dtype != a.dtype for t in tensors) or a.dim() != b.dim() or a.dim() not in (
+            2, 3) or a.shape[-1] != b.shape[-2] or a.shape[:-2] != b.shape[:-2]:
+        return None  # torch refuses it (or it is not a product this knows): its kernel says why
+    out = (*a.shape[:-1], b.shape[-1])
+    if len(tensors) == 3:  # the bias must broadcast to the product
+        try:
+            if torch.broadcast_shapes(tensors[0].shape, out) != torch.Size(out):
+                return None
+        except RuntimeError:
+            return None
+    return torch.empty(out, dtype=a.dtype, device="meta")
+
+
+def _convolution(x, w, bias, stride, padding, dilation, transposed, output_padding, groups, *rest):
+    """A convolution of contiguous floating-point input and weight: a contiguous output of the size
+    torch's output-size formulas give (in both directions)."""
+    if x.dtype not in _FLOATS or w.dtype != x.dtype or x.dim() < 3 or x.dim() != w.dim() or any(
+            _format(t) is not torch.contiguous_format for t in (x, w)):
+        return None
+    dims = x.dim() - 2
+    if groups < 1 or any(len(v) != dims for v in (stride, padding, dilation, output_padding)):
+        return None
+    channels = w.shape[1] * groups if transposed else w.shape[0]
+    reads = w.shape[0] if transposed else w.shape[1] * groups
+    if x.shape[1] != reads:  # the CPU kernel refuses it; torch's meta kernel of a transposed one does not
+        raise RuntimeError(f"Given transposed={int(transposed)}, weight of size {list(w.shape)}, expected input"
+                           f"{list(x.shape)} to have {reads} channels, but got {x.shape[1]} channels instead")
+    if (w.shape[0] % groups) or (bias is not None and tuple(bias.shape) != (channels,)):
+        return None  # torch refuses it: its kernel says why
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0 or (transposed and any(
+            o >= max(s, d) or o < 0 for o, s, d in zip(output_padding, stride, dilation, strict=True))):
+        return None
+    spatial = []
+    for i, n in enumerate(x.shape[2:]):
+        k, s, p, d = w.shape[2 + i], stride[i], padding[i], dilation[i]
+        if transposed:
+            spatial.append((n - 1) * s - 2 * p + d * (k - 1) + output_padding[i] + 1)
+        else:
+            spatial.append((n + 2 * p - d * (k - 1) - 1) // s + 1)
+    if min(spatial) < 1:
+        return None  # torch refuses it: its kernel says why
+    return torch.empty((x.shape[0], channels, *spatial), dtype=x.dtype, device="meta")
 
 
 def _group_norm(x, weight, bias, batch, channels, spatial, group, eps, **kwargs):
@@ -99,7 +170,10 @@ def _group_norm(x, weight, bias, batch, channels, spatial, group, eps, **kwargs)
 
 #: operator name -> its outputs' maker (the element-wise ones are found by their tag)
 MAKERS = {"aten::native_batch_norm": _batch_norm, "aten::_native_batch_norm_legit_no_training": _batch_norm,
-          "aten::native_layer_norm": _layer_norm, "aten::native_group_norm": _group_norm}
+          "aten::native_layer_norm": _layer_norm, "aten::native_group_norm": _group_norm,
+          "aten::mean": _reduction, "aten::sum": _reduction, "aten::mm": _matrix_product,
+          "aten::addmm": _matrix_product, "aten::bmm": _matrix_product, "aten::baddbmm": _matrix_product,
+          "aten::convolution": _convolution}
 
 
 def fast_outputs(func, name: str, args, kwargs):
@@ -110,11 +184,10 @@ def fast_outputs(func, name: str, args, kwargs):
         if not all(a.device.type == "meta" for a in args if isinstance(a, torch.Tensor)):
             return None
         return maker(*args, **kwargs)
-    if torch.Tag.pointwise not in func.tags or not args or not isinstance(args[0], torch.Tensor):
-        return None
-    if args[0].device.type != "meta":
-        return None
     base = name.partition("::")[2]
+    if (torch.Tag.pointwise not in func.tags and base not in _UNTAGGED) or not args or not isinstance(
+            args[0], torch.Tensor) or args[0].device.type != "meta":
+        return None
     inplace = base.endswith("_")
     base = base.rstrip("_")
     if base in _EXCLUDED or (inplace and func._schema.returns[0].alias_info is None):

@@ -78,6 +78,15 @@ def moduleprofiler_total(module, shape_or_inputs) -> int:
     return sum(int(entry["ops"]) for entry in report.values() if entry["ops"] is not None)
 
 
+def deepspeed_total(module, shape_or_inputs) -> int:
+    """The FLOPs DeepSpeed's ``get_model_profile`` reports (its flops profiler, on the CPU)."""
+    profiler = pytest.importorskip("deepspeed.profiling.flops_profiler")
+    inputs = _inputs(shape_or_inputs)
+    flops, _, _ = quietly(profiler.get_model_profile, module, args=list(inputs), print_profile=False,
+                          detailed=False, as_string=False, warm_up=0)
+    return int(flops)
+
+
 def pdflatex(tmp_path, name: str, source: str) -> str:
     """Compile ``source`` with pdflatex and return its log: no error, no undefined control sequence,
     a PDF (skipped, or failed under TAPCOUNT_REQUIRE_TOOLS=1, when pdflatex is missing)."""

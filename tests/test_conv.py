@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import analytic
 import empirical
 from analytic.core.forward import conv_filter_counts
-from tests.helpers import fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
+from tests.helpers import deepspeed_total, fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
 from tests.profiles import examples
 
 TORCH = {1: torch.nn.Conv1d, 2: torch.nn.Conv2d, 3: torch.nn.Conv3d}
@@ -131,6 +131,9 @@ def test_conventions_equal_the_tools(case):
     assert ptflops_total(TORCH[dims](**layer), batched, "pytorch") * batched[0] == ours["ptflops"]
     assert thop_total(TORCH[dims](**layer), batched) == ours["thop"]
     assert torchinfo_total(TORCH[dims](**layer), batched) == ours["torchinfo"]
+    # DeepSpeed reads a string padding its own way ('same' as d*(k-1)//2 on both sides)
+    if not string:
+        assert deepspeed_total(TORCH[dims](**layer), batched) == ours["deepspeed"]
 
 
 moduleprofiler = pytest.importorskip("moduleprofiler")

@@ -33,6 +33,7 @@ TOOLS = {
     "ptflops": helpers.ptflops_total,
     "thop": helpers.thop_total,
     "torchinfo": helpers.torchinfo_total,
+    "deepspeed": helpers.deepspeed_total,
 }
 
 

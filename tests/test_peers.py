@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import analytic
-from tests.helpers import fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
+from tests.helpers import deepspeed_total, fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
 from tests.profiles import examples
 from tests.strategies import module_configs, nd_module_configs
 
@@ -96,6 +96,14 @@ def test_torchinfo_is_torchinfo(case):
     # torchinfo's total_mult_adds; like thop it reads the first dimension as the batch
     dims, layer, shape = case
     assert torchinfo_total(_module(dims, layer), _batched(dims, shape)) == _ours(dims, layer, shape, "torchinfo")
+
+
+@examples(150)
+@given(case=layers())
+def test_deepspeed_is_deepspeed(case):
+    # DeepSpeed's flops profiler patches F.conv_transpose*d: twice the macs, plus the bias per output
+    dims, layer, shape = case
+    assert deepspeed_total(_module(dims, layer), _batched(dims, shape)) == _ours(dims, layer, shape, "deepspeed")
 
 
 def test_unbatched_input_is_misread_by_ptflops_thop_and_torchinfo():

@@ -40,6 +40,8 @@ TABLE: tuple[Convention, ...] = (
     Convention("ptflops", "ptflops", "what ptflops reports (its aten backend: the whole call)"),
     Convention("thop", "thop 0.1.1", "what thop's module hooks report"),
     Convention("torchinfo", "torchinfo 1.8", "torchinfo's total_mult_adds: parameterized layers only"),
+    Convention("deepspeed", "DeepSpeed's flops profiler", "the FLOPs DeepSpeed's get_model_profile reports: the"
+               " functions of torch.nn.functional and the matrix products it patches"),
 )
 
 #: the names of :data:`TABLE`, in order

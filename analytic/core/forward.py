@@ -95,4 +95,5 @@ def conv_module_counts(*, batch: int, in_channels: int, out_channels: int, group
         "ptflops": macs + bias_adds,
         "thop": macs,
         "torchinfo": macs + bias_adds,
+        "deepspeed": 2 * macs + bias_adds,
     }

@@ -15,7 +15,8 @@ def matmul_counts(batch, m, k, n, bias) -> dict[str, int]:
     ``k - 1`` additions, one more with the bias.  The conventions are those the tools give an
     ``nn.Linear`` of these sizes on a 2-d input (``macs``: fvcore and thop; ``flops``: torch's
     counter, which ignores the bias; ``moduleprofiler``: its Linear formula; ``ptflops`` and
-    ``torchinfo``: the macs plus one addition per output for the bias)."""
+    ``torchinfo``: the macs plus one addition per output for the bias; ``deepspeed``: twice the
+    macs, its ``F.linear`` rule)."""
     b = bias + 0
     macs = batch * m * k * n
     exact = batch * m * n * (2 * k - 1 + b)
@@ -27,4 +28,5 @@ def matmul_counts(batch, m, k, n, bias) -> dict[str, int]:
         "ptflops": macs + b * batch * m * n,
         "thop": macs,
         "torchinfo": macs + b * batch * m * n,
+        "deepspeed": 2 * macs,  # F.linear's rule: the bias is not counted
     }

@@ -209,4 +209,5 @@ def module_counts(
         "ptflops": macs + bias_adds,
         "thop": thop,
         "torchinfo": thop + bias_adds,
+        "deepspeed": 2 * macs + bias_adds,
     }

@@ -42,7 +42,7 @@ def interpolation(name: str, exact: int, thop: int):
         # (the output's elements), which the module calls
         ptflops = outputs * (2 if module_is(module, *_UPSAMPLE_MODULES) else 1)
         return counts(exact * outputs, moduleprofiler=0, macs=_FVCORE.get(name, 0) * outputs, ptflops=ptflops,
-                      thop=thop * outputs)
+                      thop=thop * outputs, deepspeed=outputs)
 
     formula.__name__ = name
     formula.__doc__ = f"``aten::{name}``: {exact} operations per output element."

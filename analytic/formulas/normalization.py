@@ -65,10 +65,10 @@ def batch_norm(x, weight, bias, running_mean=None, running_var=None, training=Fa
     affine = weight is not None
     # moduleprofiler documents BatchNorm1d and BatchNorm2d (not 3d, not instance norm)
     documented = not module_is(module, "BatchNorm3d", *_INSTANCE_NORMS) and len(x) <= 4
+    estimate = elements * ((5 if affine else 4) if training else (2 if affine else 1))  # fvcore's and DeepSpeed's
     return counts(exact, moduleprofiler=channels * ((7 if affine else 5) * size + 4) if documented else 0,
-                  macs=elements * ((5 if affine else 4) if training else (2 if affine else 1)),
-                  ptflops=elements * (2 if affine else 1), thop=2 * elements * (2 if affine else 1),
-                  torchinfo=_torchinfo(x, weight, bias))
+                  macs=estimate, ptflops=elements * (2 if affine else 1), thop=2 * elements * (2 if affine else 1),
+                  torchinfo=_torchinfo(x, weight, bias), deepspeed=estimate)
 
 
 @register_formula("aten::_native_batch_norm_legit_no_training")
@@ -89,7 +89,8 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5, *, out_sha
     return counts(exact, moduleprofiler=rows * ((5 + (weight is not None) + (bias is not None)) * size + 4),
                   macs=elements * (5 if affine else 4),
                   ptflops=elements,  # ptflops reads `affine`, which LayerNorm has not: never doubled
-                  thop=2 * elements * (2 if affine else 1), torchinfo=_torchinfo(x, weight, bias))
+                  thop=2 * elements * (2 if affine else 1), torchinfo=_torchinfo(x, weight, bias),
+                  deepspeed=elements * (5 if affine else 4))
 
 
 @register_formula("aten::native_group_norm")
@@ -99,7 +100,8 @@ def group_norm(x, weight, bias, batch, channels, spatial, group, eps=1e-5, *, ou
     exact = _statistics(batch * group, ratio(elements, batch * group)) + _affine(elements, weight, bias)
     affine = weight is not None
     return counts(exact, moduleprofiler=0, macs=elements * (5 if affine else 4),
-                  ptflops=elements * (2 if affine else 1), torchinfo=_torchinfo(x, weight, bias))
+                  ptflops=elements * (2 if affine else 1), torchinfo=_torchinfo(x, weight, bias),
+                  deepspeed=elements * (5 if affine else 4))
 
 
 @register_formula("aten::_weight_norm_interface")

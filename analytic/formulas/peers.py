@@ -33,6 +33,11 @@ PTFLOPS_ELEMENTWISE = {"relu": ("ReLU", True), "_prelu_kernel": ("PReLU", True),
                        "silu": (None, True)}
 #: modules that run one of those operators for another activation, which ptflops does not count
 PTFLOPS_UNSEEN = {"elu": ("SELU", "CELU"), "hardtanh": ("Hardtanh",)}
+#: DeepSpeed's flops profiler: the element-wise operators of the functions it patches (F.relu,
+#: F.prelu, F.elu, F.leaky_relu, F.relu6, F.silu, F.gelu); the modules that run one of them through
+#: a function it does not patch
+DEEPSPEED_ELEMENTWISE = ("relu", "_prelu_kernel", "elu", "leaky_relu", "hardtanh", "silu", "gelu")
+DEEPSPEED_UNSEEN = {"hardtanh": ("ReLU6", "Hardtanh"), "elu": ("SELU", "CELU")}
 #: moduleprofiler's documented activations: operator -> (module type, operations per element);
 #: aten::elu is also SELU's, documented apart
 MODULEPROFILER_ACTIVATIONS = {"relu": ("ReLU", 1), "leaky_relu": ("LeakyReLU", 4), "elu": ("ELU", 3),
@@ -64,4 +69,8 @@ def activation(op: str, module: str | None, out_elements, in_elements, args) -> 
         moduleprofiler = MODULEPROFILER_ACTIVATIONS[op][1] * in_elements
     # torchinfo: a module with a `weight` parameter, here PReLU's, counts the output's first size times it
     torchinfo = args[0][0] * numel(args[1]) if op == "_prelu_kernel" and len(args) > 1 and args[0] else 0
-    return {"moduleprofiler": moduleprofiler, "ptflops": ptflops, "thop": thop, "torchinfo": torchinfo}
+    # DeepSpeed: the input's elements, for the functions of torch.nn.functional it patches (nn.ReLU6
+    # calls F.hardtanh, which it does not)
+    deepspeed = in_elements if op in DEEPSPEED_ELEMENTWISE and module not in DEEPSPEED_UNSEEN.get(op, ()) else 0
+    return {"moduleprofiler": moduleprofiler, "ptflops": ptflops, "thop": thop, "torchinfo": torchinfo,
+            "deepspeed": deepspeed}

@@ -80,7 +80,7 @@ def max_pool(x, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False, 
     taps, covered = _real_elements(x, out, kernel_size, stride, padding, dilation)
     return counts(taps - covered,
                   moduleprofiler=_moduleprofiler_outputs(out, module, ("MaxPool3d",)),
-                  ptflops=_ptflops(x, module, _MAX_MODULES))
+                  ptflops=_ptflops(x, module, _MAX_MODULES), deepspeed=numel(x))
 
 
 @register_formula("aten::avg_pool1d", "aten::avg_pool2d", "aten::avg_pool3d")
@@ -91,7 +91,7 @@ def average_pool(x, kernel_size, stride=(), padding=0, ceil_mode=False, count_in
     dims = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else len(x) - 2
     documented = len(x) <= 4  # outputs times the kernel's taps, in 1-d and 2-d
     return counts(exact, moduleprofiler=numel(out_shape) * numel(_each(kernel_size, dims)) if documented else 0,
-                  ptflops=_ptflops(x, module, _AVG_MODULES), thop=numel(out_shape))
+                  ptflops=_ptflops(x, module, _AVG_MODULES), thop=numel(out_shape), deepspeed=numel(x))
 
 
 def _adaptive_elements(x, out):
@@ -123,7 +123,7 @@ def adaptive_average(x, output_size, *, out_shape=None, module=None):
     documented = dims == 2 and not adaptive_1d  # moduleprofiler documents AdaptiveAvgPool2d only
     return counts(exact, moduleprofiler=numel(out_shape) if documented else 0,
                   macs=fvcore, ptflops=_ptflops(x, module, _ADAPTIVE_AVG_MODULES),
-                  thop=_thop_adaptive(x, out_shape, dims))
+                  thop=_thop_adaptive(x, out_shape, dims), deepspeed=numel(x))
 
 
 @register_formula("aten::adaptive_max_pool2d", "aten::adaptive_max_pool3d", "aten::adaptive_max_pool1d")
@@ -133,4 +133,4 @@ def adaptive_maximum(x, output_size, *, out_shape=None, module=None):
     dims = len(output_size)
     return counts(_adaptive_elements(x, tuple(out[-dims:])) - numel(out),
                   moduleprofiler=numel(out) if module_is(module, "AdaptiveMaxPool1d") else 0,
-                  ptflops=_ptflops(x, module, _ADAPTIVE_MAX_MODULES))
+                  ptflops=_ptflops(x, module, _ADAPTIVE_MAX_MODULES), deepspeed=numel(x))

@@ -98,7 +98,7 @@ def softmax(x, dim, *args, out_shape=None, module=None, **kwargs):
     length = x[dim % len(x)] if x else 1
     rows = ratio(numel(x), length)
     return counts(rows * (3 * length - 1), moduleprofiler=rows * (4 * length - 1), ptflops=numel(x),
-                  thop=rows * (3 * length - 1))
+                  thop=rows * (3 * length - 1), deepspeed=numel(x))
 
 
 @register_formula("aten::_safe_softmax")

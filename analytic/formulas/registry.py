@@ -63,12 +63,13 @@ def numel(shape) -> object:
     return math.prod(shape)
 
 
-def counts(exact=0, *, moduleprofiler=None, macs=0, flops=0, ptflops=0, thop=0, torchinfo=0) -> dict[str, object]:
+def counts(exact=0, *, moduleprofiler=None, macs=0, flops=0, ptflops=0, thop=0, torchinfo=0,
+           deepspeed=0) -> dict[str, object]:
     """Every convention of one call (keys in the order of ``analytic.CONVENTIONS``); ``moduleprofiler``
     defaults to ``exact``, the peer columns to 0 (a tool that has no rule for the operator counts
     nothing)."""
     return {"moduleprofiler": exact if moduleprofiler is None else moduleprofiler, "exact": exact, "macs": macs,
-            "flops": flops, "ptflops": ptflops, "thop": thop, "torchinfo": torchinfo}
+            "flops": flops, "ptflops": ptflops, "thop": thop, "torchinfo": torchinfo, "deepspeed": deepspeed}
 
 
 def zero(*args, **kwargs) -> dict[str, object]:

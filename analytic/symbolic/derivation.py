@@ -136,6 +136,8 @@ def steps() -> tuple[Step, ...]:
         "thop 0.1.1: $k$ products per output position.", origin=thop_sum)
     add("torchinfo", _q("O_ti", r"O_{\mathrm{torchinfo}}"),
         out[-1].symbol + b * N * C_out * L_out, "torchinfo 1.8: thop plus the bias additions.")
+    add("deepspeed", _q("O_ds", r"O_{\mathrm{deepspeed}}"), 2 * macs + b * N * C_out * L_out,
+        "DeepSpeed's flops profiler: twice the macs plus one bias addition per output element.")
     return tuple(out)
 
 

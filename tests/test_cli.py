@@ -451,3 +451,20 @@ def test_profile_command_prints_the_formula_of_a_named_size():
         shape = "1,80,20" if "named" in message else "1,80,L"
         result = tapcount("profile", target, "--input-shape", shape, *options, check=False)
         assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_derive_states_the_conditions_a_partial_configuration_leaves():
+    # --stride 2 --output-padding 5: torch needs output_padding < max(stride, dilation), so dilation >= 6
+    text = tapcount("derive", "--stride", "2", "--output-padding", "5", "--format", "text").stdout
+    assert text.splitlines()[-1].startswith("# holds where dilation >= 6")
+    latex = tapcount("derive", "--stride", "2", "--output-padding", "5").stdout
+    assert latex.splitlines()[-1].startswith("% holds where dilation >= 6")
+    document = json.loads(tapcount("derive", "--stride", "2", "--output-padding", "5", "--format", "json").stdout)
+    assert document["conditions"][0] == {"op": "GreaterThan", "args": [{"symbol": "dilation"}, {"int": "6"}]}
+    # values that no completion makes valid are refused, one line, status 2
+    for options, message in ((("--stride", "2", "--output-padding", "5", "--dilation", "1"),
+                              "output_padding (5) must be smaller than stride (2) or dilation (1)"),
+                             (("--length", "1", "--kernel-size", "1", "--padding", "5", "--output-padding", "0"),
+                              "whatever stride, dilation")):
+        result = tapcount("derive", *options, check=False)
+        assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1

@@ -65,7 +65,18 @@ def test_no_loop_over_positions_in_the_numeric_path():
     import inspect
 
     from analytic.batch import sweep
-    from analytic.core import arithmetic, filters, forward, geometry, matmul, transposed, validation, vectorized
+    from analytic.core import (
+        arithmetic,
+        coercion,
+        filters,
+        forward,
+        geometry,
+        matmul,
+        rules,
+        transposed,
+        validation,
+        vectorized,
+    )
     from analytic.layers import base
     from analytic.layers import forward as forward_layers
     from analytic.layers import linear as linear_layer
@@ -79,10 +90,18 @@ def test_no_loop_over_positions_in_the_numeric_path():
         ("vectorized", "checked_mul"): "the factors of one product (of an expression's tree)",
         ("vectorized", "checked_lattice_count"): "its five parameters (conversion to arrays)",
         ("validation", "check_input_shape"): "the dimensions of input_shape",
-        ("validation", "_names"): "parameter names",
-        ("validation", "as_tuple"): "the entries of a size tuple",
+
         ("validation", "check_keywords"): "the keyword values given, and the dimensions (at most 3)",
         ("validation", "keywords_ok"): "the keyword values given, and the dimensions (at most 3)",
+        ("validation", "check_kernel"): "the five geometry parameters",
+        ("validation", "check_layer"): "the three channel parameters",
+        ("validation", "check_conv_filter"): "the rules of the table (a handful)",
+        ("validation", "_per_dimension"): "the dimensions (at most 3) and their six keywords",
+        ("rules", "check"): "the rules of a table (a handful) and the keywords of each",
+        ("rules", "holds"): "the rules of a table and the keywords of each",
+        ("rules", "minimum_of"): "the rules of a table",
+        ("rules", "<lambda>"): "the two sides of a padding",
+        ("coercion", "as_tuple"): "the entries of a size tuple",
         ("filters", "combine"): "the dimensions (at most 3)",
         ("base", "_split"): "the entries of a symbolic input shape",
         ("base", "output_shape"): "the spatial dimensions",
@@ -104,6 +123,7 @@ def test_no_loop_over_positions_in_the_numeric_path():
     }
     modules = {"lattice": lattice, "transposed": transposed, "forward": forward, "filters": filters, "matmul": matmul,
                "geometry": geometry, "validation": validation, "vectorized": vectorized, "arithmetic": arithmetic,
+               "rules": rules, "coercion": coercion,
                "base": base, "transposed_layers": transposed_layers, "forward_layers": forward_layers,
                "linear_layer": linear_layer, "sweep": sweep}
     found = set()

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import analytic
 import empirical
+from tests.profiles import examples
 
 small = st.integers(-2, 9)
 
@@ -246,3 +247,46 @@ def test_the_keywords_are_the_symbols():
     from analytic.symbolic import symbols
 
     assert sorted(KEYWORDS) == sorted(symbols.BY_NAME)
+
+
+@given(st.dictionaries(st.sampled_from(["length", "kernel_size", "stride", "padding", "output_padding", "dilation"]),
+                       st.integers(0, 6), min_size=3, max_size=5))
+@examples(150, deadline=None)
+def test_conditions_of_a_partial_configuration_admit_exactly_its_valid_completions(given_values):
+    # the conditions a partial configuration leaves hold for exactly the completions torch's rules
+    # accept (checked over every completion in a small range); values no completion makes valid are
+    # refused
+    import itertools
+
+    import sympy
+
+    from analytic.core import rules
+    from analytic.core.validation import check_keywords
+    from analytic.symbolic import symbols
+    from analytic.symbolic.constraints import conditions
+
+    keys = ["length", "kernel_size", "stride", "padding", "output_padding", "dilation"]
+    free = [k for k in keys if k not in given_values]
+    try:
+        check_keywords(given_values)
+    except ValueError:
+        return  # a value breaks its own rule: the command line refuses it before (tested elsewhere)
+    valid_completions = []
+    for combination in itertools.product(range(0, 8), repeat=len(free)):
+        values = dict(given_values, **dict(zip(free, combination, strict=True)))
+        try:
+            check_keywords(values)
+            valid_completions.append(values)
+        except ValueError:
+            pass
+    try:
+        found = conditions(given_values, (rules.TRANSPOSED,))
+    except ValueError:
+        assert not valid_completions
+        return
+    for combination in itertools.product(range(0, 8), repeat=len(free)):
+        values = dict(given_values, **dict(zip(free, combination, strict=True)))
+        substitution = {symbols.BY_NAME[k]: sympy.Integer(v) for k, v in values.items()}
+        own = all(v >= (0 if "padding" in k else 1) for k, v in values.items())
+        holds = own and all(bool(c.xreplace(substitution)) for c in found)
+        assert holds == (values in valid_completions), (values, found)

@@ -22,16 +22,10 @@ from ..core.conventions import check_convention
 from ..core.tables import latex_escape
 from ..symbolic.asymptotic import Collapser, on_residue, simplify_conditions
 from ..symbolic.export import c_source, expression_tree, latex, python_source, to_c, to_python
-from ..symbolic.export.python import IntegerPythonPrinter
+from ..symbolic.export.python import describe
 from .result import COVERED, Profile, ProfileRow
 
 __all__ = ["SymbolicProfile", "describe", "leaves"]
-
-
-def describe(condition: sympy.Basic) -> str:
-    """A condition as Python writes it: ``L >= 2``, ``H % 16 == 0``."""
-    text = IntegerPythonPrinter().doprint(condition)
-    return text[1:-1] if text.startswith("(") and text.endswith(")") and text.count("(") == 1 else text
 
 
 def leaves(value: object, function) -> object:

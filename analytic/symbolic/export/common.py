@@ -38,7 +38,7 @@ FUNCTIONS = {
 RELATIONS = {
     cls.__name__: cls
     for cls in (sympy.Mod, sympy.Eq, sympy.Ne, sympy.GreaterThan, sympy.StrictGreaterThan, sympy.LessThan,
-                sympy.StrictLessThan, sympy.And)
+                sympy.StrictLessThan, sympy.And, sympy.Or)
 }
 
 

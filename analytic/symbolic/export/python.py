@@ -13,12 +13,28 @@ from ...core.lattice import lattice_count
 from ...core.validation import check_keywords
 from .common import IntegerDivision, check_arguments, exportable, identifier, keyword_signature
 
-__all__ = ["IntegerPythonPrinter", "python_source", "to_python"]
+__all__ = ["IntegerPythonPrinter", "describe", "python_source", "to_python"]
 
 
 class IntegerPythonPrinter(IntegerDivision, PythonCodePrinter):
     """Python's printer with floors and ceilings of quotients as integer divisions (exact for
     any size, where ``math.floor`` of a float quotient is not)."""
+
+
+def describe(condition: sympy.Basic) -> str:
+    """A condition as Python writes it: ``L >= 2``, ``H % 16 == 0``.
+
+    >>> from sympy import Ge, Symbol
+    >>> describe(Ge(Symbol("L"), 2))
+    'L >= 2'
+    """
+    text = IntegerPythonPrinter().doprint(condition)
+    depth = 0
+    for i, character in enumerate(text):  # outer parentheses around the whole text only
+        depth += (character == "(") - (character == ")")
+        if depth == 0 and i < len(text) - 1:
+            return text
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
 
 def to_python(expr: Expr, args: Sequence[Symbol] | None = None, *,

@@ -62,3 +62,20 @@ def test_every_exported_equation_compiles(tmp_path):
     source = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx}\n\\begin{document}\n"
               f"{symbolic.align_block()}\n{symbolic.align_block(starred=True)}\n{body}\n\\end{{document}}\n")
     pdflatex(tmp_path, "equations", source)
+
+
+def test_the_derivation_derives_the_expressions_the_numeric_functions_give():
+    # the public expressions are the integer core's functions evaluated on symbols; the derivation
+    # (SymPy doing the sums, step by step) must arrive at the same expressions: identical after
+    # expansion, the exact quotients C_in/g and C_in*C_out/g read as the fractions they are
+    import sympy
+
+    from analytic.symbolic import derivation
+    from analytic.symbolic.expressions import GENERATED, quantity
+    from analytic.symbolic.functions import ExactQuotient
+
+    for key in GENERATED:
+        derived = derivation.expand(derivation.step(key).symbol)
+        difference = (derived - quantity(key)).replace(lambda e: isinstance(e, ExactQuotient),
+                                                       lambda e: e.args[0] / e.args[1])
+        assert sympy.expand(difference) == 0, key

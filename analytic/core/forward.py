@@ -18,6 +18,8 @@ With a ``padding_mode`` other than ``'zeros'`` every tap reads a real value: ``T
 
 from __future__ import annotations
 
+from operator import floordiv
+
 from .arithmetic import positive_part
 from .filters import FilterCounts, exact_counts
 from .geometry import conv_output_length
@@ -63,7 +65,7 @@ def window_counts(n, out, k, s, pl, d, zeros: bool = True, G=lattice_count, posi
 
 
 def conv_module_counts(*, batch: int, in_channels: int, out_channels: int, groups: int, bias: bool,
-                       kernel_size: int, filter: FilterCounts) -> dict[str, int]:
+                       kernel_size: int, filter: FilterCounts, quotient=floordiv) -> dict[str, int]:
     """Every quantity and every convention of one call of a convolution; ``kernel_size`` and the
     filter counts are products over the spatial dimensions in n-d.  Conventions, as the tools
     report them (the tests run each tool):
@@ -75,7 +77,7 @@ def conv_module_counts(*, batch: int, in_channels: int, out_channels: int, group
       ``ptflops`` and ``torchinfo``: ``macs + N*C_out*L_out*bias``.
     """
     b = bias + 0
-    per_group = in_channels // groups
+    per_group = quotient(in_channels, groups)
     out = filter.output_length
     taps, covered = filter.taps_kept, filter.covered_positions
     exact_mul, exact_add = exact_counts(batch, out_channels, per_group, taps, covered, b)

@@ -12,6 +12,7 @@ validate first (:func:`filter_counts`, :func:`additions_per_filter`, ...) and th
 from __future__ import annotations
 
 from math import gcd
+from operator import floordiv
 
 from .arithmetic import positive_part
 from .filters import FilterCounts, exact_counts
@@ -35,32 +36,33 @@ __all__ = [
 # and ``numpy.gcd``.  ``x * (x > 0)`` is the positive part x+.
 
 
-def taps_kept(n, k, s, p, o, d, G=lattice_count):
+def taps_kept(n, k, s, p, o, d, G=lattice_count, positive=positive_part):
     """Taps landing inside the output window (validated values): ``T = n*k - G(p) - G(q)``."""
     # T = n*k - G(p) - G(q): cropped on the left, and (by t -> F-1-t) on the right, q = (p-o)+
-    q = (p - o) * (p > o)
+    q = positive(p - o)
     return n * k - G(p, n, k, s, d) - G(q, n, k, s, d)
 
 
-def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd, positive=positive_part):
+def collisions_kept(n, k, s, p, o, d, G=lattice_count, gcd=gcd, positive=positive_part, quotient=floordiv):
     """Exact additions per filter (validated values): the colliding tap pairs inside the window."""
     # Taps (i, m) and (i + d', m - s') collide; the pair sits at (i*s + m*d) + lcm(s, d).
     # E = (n-d')+ (k-s')+ - G'(p - l) - G'(q - l), G' = G over the (n-d') x (k-s') grid
     # (G is 0 on an empty grid).
     g = gcd(s, d)
-    s1, d1 = s // g, d // g
+    s1, d1 = quotient(s, g), quotient(d, g)
     n1, k1 = n - d1, k - s1
     lcm = s * d1
-    q = (p - o) * (p > o)
+    q = positive(p - o)
     return positive(n1) * positive(k1) - G(p - lcm, n1, k1, s, d) - G(q - lcm, n1, k1, s, d)
 
 
 def valid_filter_counts(n: int, k: int, s: int, p: int, o: int, d: int, G=lattice_count,
-                        positive=positive_part) -> FilterCounts:
-    """:func:`filter_counts` of already-validated values (ints; SymPy expressions with ``G`` and
-    ``positive`` from :func:`analytic.arithmetic.arithmetic_of`)."""
-    taps = taps_kept(n, k, s, p, o, d, G=G)
-    collisions = collisions_kept(n, k, s, p, o, d, G=G, positive=positive)
+                        positive=positive_part, gcd=gcd, quotient=floordiv) -> FilterCounts:
+    """:func:`filter_counts` of already-validated values (ints; NumPy arrays with the vectorized
+    lattice count; SymPy expressions with SymPy's lattice count, positive part, gcd and exact
+    quotient, :mod:`analytic.symbolic.arithmetic`)."""
+    taps = taps_kept(n, k, s, p, o, d, G=G, positive=positive)
+    collisions = collisions_kept(n, k, s, p, o, d, G=G, gcd=gcd, positive=positive, quotient=quotient)
     return FilterCounts(transposed_output_length(n, k, s, p, o, d), taps, taps - collisions)
 
 
@@ -164,6 +166,7 @@ def module_counts(
     input_size: int,
     kernel_size: int,
     filter: FilterCounts,
+    quotient=floordiv,
 ) -> dict[str, int]:
     """Every intermediate quantity and every convention's total for one call of a module.
 
@@ -179,7 +182,7 @@ def module_counts(
     - ``thop``: ``N*C_out*(C_in/groups)*L_out*k``; ``torchinfo``: ``thop + N*C_out*L_out*bias``.
     """
     b = bias + 0  # 1 or 0, for a bool or an array of bools
-    per_group = in_channels // groups
+    per_group = quotient(in_channels, groups)
     out = filter.output_length
     taps = filter.taps_kept
     covered = filter.covered_positions

@@ -11,10 +11,14 @@ from functools import cache
 
 from sympy import Expr, Integer, Mul
 
-from ..core.conventions import check_convention
+from ..core.conventions import CONVENTIONS, check_convention
 from ..core.validation import check_conv_filter, check_keywords
 from . import symbols
-from .derivation import expand, module_total, step
+from .derivation import expand, step
+from .transposed import FILTER_QUANTITIES, MODULE_QUANTITIES, transposed_module, transposed_quantity
+
+#: the quantities written by the integer core's functions (the others are the derivation's steps)
+GENERATED = (*FILTER_QUANTITIES, *MODULE_QUANTITIES, *CONVENTIONS)
 
 __all__ = [
     "DEFAULTS", "additions_per_filter", "check_keywords", "covered_positions", "evaluate", "exact_additions_per_filter",
@@ -24,7 +28,12 @@ __all__ = [
 
 @cache
 def quantity(key: str) -> Expr:
-    """The fully expanded expression of any step of the derivation, by key (``"psi"``, ...)."""
+    """The expression of a quantity in torch's keywords, by key: a per-filter or module quantity
+    or a convention's total, the integer core's own functions evaluated on the symbols
+    (:mod:`analytic.symbolic.transposed`); any other step of the derivation (``"stride_prime"``,
+    ...) as the derivation gives it, fully expanded."""
+    if key in GENERATED:
+        return transposed_quantity(key)
     return expand(step(key).symbol)
 
 
@@ -121,17 +130,6 @@ def covered_positions(dims: int = 1) -> Expr:
     return filter_quantity("covered_positions", dims)
 
 
-@cache
-def _module_quantity(convention: str, dims: int) -> Expr:
-    if dims == 1:
-        return quantity(convention)
-    def product(base):
-        return Mul(*(symbols.DIM_SYMBOLS[i][base] for i in range(dims)))
-
-    return module_total(convention, output_length(dims), taps_kept(dims), covered_positions(dims),
-                        product(symbols.kernel_size), product(symbols.length))
-
-
 def ops(convention: str = "moduleprofiler", bias: bool | None = True, dims: int = 1) -> Expr:
     """A module's total under ``convention`` (one of ``analytic.CONVENTIONS``).
 
@@ -142,7 +140,7 @@ def ops(convention: str = "moduleprofiler", bias: bool | None = True, dims: int 
     >>> ops("macs")
     batch*kernel_size*length*out_channels*ExactQuotient(in_channels, groups)
     """
-    expr = _module_quantity(check_convention(convention), _check_dims(dims))
+    expr = transposed_module(_check_dims(dims))[check_convention(convention)]
     if bias is None:
         return expr
     if not isinstance(bias, bool):

@@ -34,7 +34,8 @@ EXAMPLES = {
     "profile": """examples:
   tapcount profile tests/models.py:hifigan_generator --input-shape 1,80,100
   tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs
-  tapcount profile tests/models.py:resnet --input-shape 1,3,224,224 --depth 2   # totals per module""",
+  tapcount profile tests/models.py:resnet --input-shape 1,3,224,224 --depth 2   # totals per module
+  tapcount profile tests/models.py:language_model --input-shape 1,T --dtype long   # token ids, a formula in T""",
     "figure": """examples:
   tapcount figure --length 2 --kernel-size 3 --out taps.png       # the tap diagram of the documentation's example
   tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
@@ -128,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with named sizes: the simplified form for multiples of Q (its floors become linear)")
     prof.add_argument("--hint", action="append", default=[], metavar="NAME=VALUE",
                       help="the example value of a named size where the model branches on it (default 40320)")
+    prof.add_argument("--dtype", action="append", default=[], metavar="NAME",
+                      help="the dtype of each input, in the order of --input-shape (long for token ids; default: the"
+                           " model's floating-point dtype)")
     prof.add_argument("--depth", type=int, default=None, metavar="N",
                       help="totals per module down to N levels below the model (with table, markdown, latex)")
     return parser
@@ -210,9 +214,12 @@ def _profile(args) -> str:
     model = _build_model(args.target)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{args.target} returned {type(model).__name__}, not a torch.nn.Module")
+    dtypes = [_dtype(torch, name) for name in args.dtype] or None
+    if dtypes is not None and len(dtypes) != len(shapes):
+        raise ValueError(f"--dtype is given {len(dtypes)} time(s) for {len(shapes)} --input-shape: one per input")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        result = profile(model, example_inputs=tuple(shapes), device=args.device, hints=hints or None)
+        result = profile(model, example_inputs=tuple(shapes), dtypes=dtypes, device=args.device, hints=hints or None)
     for warning in caught:  # the meta-kernel fallback: one line each, no source location
         print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
     if args.depth is not None:
@@ -225,6 +232,14 @@ def _profile(args) -> str:
         return _formulas(result, args.format, convention, args.form, multiples).rstrip("\n")
     return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,
             "csv": result.to_csv, "json": result.to_json}[args.format]().rstrip("\n")
+
+
+def _dtype(torch, name: str):
+    """``long`` -> ``torch.long``: a dtype by torch's name for it."""
+    dtype = getattr(torch, name, None) if name.isidentifier() else None
+    if not isinstance(dtype, torch.dtype):
+        raise ValueError(f"--dtype ({name!r}) must be a torch dtype, e.g. long, int32, float32, float16, bfloat16")
+    return dtype
 
 
 def _shape(text: str) -> tuple[int | str, ...]:

@@ -117,10 +117,11 @@ class Profile:
         return sum(r.output_bytes for r in self.rows) + sum(self.movement_bytes.values())
 
     def by_module(self, depth: int | None = None) -> list[ModuleTotals]:
-        """Totals per module, every call charged to each module running at the time (so a module's
-        totals include its submodules'), as ``torch.utils.flop_counter``'s table does: the model
-        (``""``, depth 0) and the modules down to ``depth`` levels below it (all with ``None``),
-        in the order of the model's modules.
+        """Totals per module, every call charged to each module running at the time and to the
+        containers that hold it (a ``ModuleList`` is never called): a module's totals include its
+        submodules', as ``torch.utils.flop_counter``'s table does.  The model (``""``, depth 0)
+        and the modules down to ``depth`` levels below it (all with ``None``), in the order of the
+        model's modules.
 
         >>> import torch, analytic
         >>> model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Sequential(torch.nn.Linear(3, 2)))
@@ -137,15 +138,26 @@ class Profile:
         for name in self.modules:
             if depth is None or level(name) <= depth:
                 totals[name] = [Counter(), 0, 0]
+        charged: dict[tuple[str, ...], set[str]] = {}  # a stack -> its modules and their containers
+
+        def owners(stack: tuple[str, ...]) -> set[str]:
+            if stack not in charged:
+                names = {""}
+                for name in stack:
+                    parts = name.split(".")
+                    names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                charged[stack] = names
+            return charged[stack]
+
         for r in self.rows:
-            for name in {"", *r.stack}:
+            for name in owners(r.stack):
                 entry = totals.get(name)
                 if entry is not None:
                     entry[0].update(r.counts)
                     entry[1] += 1
                     entry[2] += r.output_bytes
         for stack, size in self.movement_bytes.items():
-            for name in {"", *stack}:
+            for name in owners(stack):
                 if name in totals:
                     totals[name][2] += size
         result = []

@@ -4,14 +4,17 @@ counter on a real forward, compiling LaTeX.  (No test module imports another.)""
 import contextlib
 import copy
 import io
+import os
 import re
 import subprocess
 import warnings
+from types import SimpleNamespace
 
 import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from analytic.cli import main
 from tests.tools import require
 
 
@@ -85,6 +88,26 @@ def deepspeed_total(module, shape_or_inputs) -> int:
     flops, _, _ = quietly(profiler.get_model_profile, module, args=list(inputs), print_profile=False,
                           detailed=False, as_string=False, warm_up=0)
     return int(flops)
+
+
+def tapcount(*args, check=True, cwd=None):
+    """Run ``tapcount ARGS`` in this process; return its exit status, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    previous = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(list(args))
+            except SystemExit as stop:  # argparse (--help, usage errors)
+                status = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    finally:
+        os.chdir(previous)
+    result = SimpleNamespace(returncode=status, stdout=out.getvalue(), stderr=err.getvalue())
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
 
 
 def pdflatex(tmp_path, name: str, source: str) -> str:

@@ -1,45 +1,21 @@
 """The tapcount command line, end to end: this tree's ``analytic.cli.main`` run in-process (and once
 through ``python -m analytic``), never whatever ``tapcount`` happens to be first on PATH."""
 
-import contextlib
-import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 import analytic
 from analytic import symbolic
-from analytic.cli import main
 from tests.helpers import pdflatex as _pdflatex
+from tests.helpers import tapcount
 
 ROOT = Path(__file__).resolve().parents[1]
 HIFI = ["--in-channels", "512", "--out-channels", "256", "--kernel-size", "16", "--stride", "8",
         "--padding", "4", "--length", "100"]
-
-
-def tapcount(*args, check=True, cwd=None):
-    """Run ``tapcount ARGS`` in this process; return its exit status, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    previous = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                status = main(list(args))
-            except SystemExit as stop:  # argparse (--help, usage errors)
-                status = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
-    finally:
-        os.chdir(previous)
-    result = SimpleNamespace(returncode=status, stdout=out.getvalue(), stderr=err.getvalue())
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def test_the_module_entry_point_runs_this_tree():

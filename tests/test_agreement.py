@@ -1,5 +1,6 @@
 """analytic == empirical (torch) over wide grids: per filter and for whole modules."""
 
+import pytest
 import torch
 from hypothesis import example, given
 
@@ -71,6 +72,7 @@ def test_documented_all_ones_snippet_literally():
     assert type(empirical.additions_per_filter(length=2, kernel_size=3)) is int
 
 
+@pytest.mark.slow
 @given(case=module_configs())
 @example(case=({"kernel_size": 3, "stride": 1, "padding": 0, "output_padding": 0, "dilation": 1,
                 "in_channels": 1, "out_channels": 1, "groups": 1, "bias": False}, (1, 2)))
@@ -89,6 +91,7 @@ def test_module_totals_match_a_real_module(case):
     assert module(torch.randn(shape)).shape[-1] == measured["output_length"]
 
 
+@pytest.mark.slow
 @given(case=module_configs())
 def test_exact_total_read_directly_off_the_all_ones_output(case):
     # Independent of module_counts: with ones everywhere each product is 1, so the output's sum is

@@ -151,6 +151,7 @@ def test_verify_passes_and_summarises():
     assert ", 0 mismatches" in exhaustive.stdout
 
 
+@pytest.mark.slow
 def test_verify_reports_a_mismatch_as_pasteable_options():
     # A deliberately wrong closed form (off by one whenever padding > 0) must be caught.
     code = (
@@ -397,6 +398,7 @@ def test_count_layer_files_of_every_type(tmp_path):
     assert result.returncode == 2 and "type ('Conv5d') must be one of ConvTranspose1d, Conv1d, Linear" in result.stderr
 
 
+@pytest.mark.slow
 def test_profile_command_prints_the_formula_of_a_named_size():
     """The Python function the command prints, evaluated, equals torch's counter on a real forward;
     the conditions are checked."""

@@ -115,6 +115,7 @@ def test_validity_agrees_with_torch(k, s, p, d, n, groups, mode):
     assert analytic_accepts() == torch_accepts()
 
 
+@pytest.mark.slow
 @examples(150)
 @given(case=conv_layers())
 def test_conventions_equal_the_tools(case):

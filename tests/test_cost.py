@@ -159,6 +159,7 @@ def _generic_additions(*args):
     return analytic.filter_counts(*args).additions_per_filter
 
 
+@pytest.mark.slow
 def test_hot_path_of_additions_per_filter_equals_the_generic_path_on_every_small_config():
     # additions_per_filter inlines the validation and the formulas for speed; every combination
     # of small ints (about a third of them invalid, so each rule's boundary is crossed) must give

@@ -3,8 +3,6 @@ formula evaluated at sizes Hypothesis draws equals the numeric profile at that s
 FlopCounterMode on a real forward; the conditions it states are the ones torch's forward needs."""
 
 import functools
-import math
-import time
 import warnings
 
 import pytest
@@ -57,6 +55,7 @@ def _shape(name, sizes):
     return tuple(sizes.get(v, v) if isinstance(v, str) else v for v in MODELS[name][1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(MODELS))
 def test_formula_equals_the_numeric_profile_and_torch_flop_counter(name):
     formula = _formula(name)
@@ -269,11 +268,21 @@ def test_multiples_of_a_stride_give_a_polynomial():
 
 
 @pytest.mark.parametrize(("model", "shape"), [(Recurrent(), (2, "T", 8)), (Interpolating(), (1, 2, "H", "W"))])
-def test_a_model_that_fixes_its_size_is_told_so_quickly(model, shape):
-    start = time.perf_counter()
+def test_a_model_that_fixes_its_size_is_told_so_quickly(model, shape, monkeypatch):
+    # stopped after a handful of operator calls, not one step per example value of the size (40,320)
+    from analytic.profiling.symbolic import SymbolicStrategy
+
+    seen = []
+    before = SymbolicStrategy.before
+
+    def counted(self, op, func, args, kwargs, calls):
+        seen.append(calls)
+        return before(self, op, func, args, kwargs, calls)
+
+    monkeypatch.setattr(SymbolicStrategy, "before", counted)
     with pytest.raises(RuntimeError, match="the model fixes"):
         analytic.profile(model, shape)
-    assert time.perf_counter() - start < 60  # not one step per example value of the size
+    assert max(seen) < 100
 
 
 def test_an_lstm_is_a_formula_of_its_steps():
@@ -341,6 +350,7 @@ def linear_lattice(draw):
     return a, b, c, e, k, s, d
 
 
+@pytest.mark.slow
 @given(linear_lattice())
 @examples(300)
 @example((1, 3, 1, 0, 7, 1, 1))  # a forward convolution's taps, padding 3
@@ -357,6 +367,7 @@ def test_collapsed_lattice_count_equals_enumeration_from_its_threshold(config):
             a * v + b, c * v + e, k, s, d)
 
 
+@pytest.mark.slow
 @given(st.lists(st.sampled_from(["ge", "gt", "div", "floor"]), min_size=1, max_size=4),
        st.integers(1, 20), st.sampled_from([2, 3, 4, 8]))
 @examples(200)
@@ -368,7 +379,7 @@ def test_simplified_conditions_hold_for_exactly_the_same_sizes(kinds, bound, q):
     short = simplify_conditions(conditions)
     for v in range(1, 4 * bound + 4 * q):
         assert all(c.subs(L, v) for c in conditions) == all(c.subs(L, v) for c in short)
-    assert math.prod(1 for _ in short) <= len(set(kinds))
+    assert len(short) <= len(set(kinds))  # said once per kind of condition at most
 
 
 def test_a_pass_on_symbolic_sizes_runs_a_bounded_number_of_operator_calls(monkeypatch):

@@ -33,6 +33,7 @@ def test_filter_counts_match_the_nd_all_ones_output(dims, data):
     assert counts["exact_additions_per_filter"] == int((y - 1).clamp(min=0).sum())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dims", [2, 3])
 @examples(300)
 @given(data=st.data())

@@ -19,7 +19,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import analytic
-from tests.helpers import deepspeed_total, fvcore_total, ptflops_total, thop_total, torch_flops, torchinfo_total
+from tests.helpers import (
+    deepspeed_total,
+    fvcore_total,
+    ptflops_total,
+    quietly,
+    thop_total,
+    torch_flops,
+    torchinfo_total,
+)
 from tests.profiles import examples
 from tests.strategies import module_configs, nd_module_configs
 
@@ -172,3 +180,27 @@ def test_linear_conventions_equal_the_tools(case):
     outputs = math.prod(shape[:-1]) * layer["out_features"]
     assert ours["exact"] == sum(layer["in_features"] + (layer["in_features"] - 1) + layer["bias"]
                                 for _ in range(outputs))
+
+
+@examples(300)
+@given(case=layers(batched=True))
+def test_moduleprofiler_package_equals_the_convention_but_where_its_bugs_are_listed(case):
+    # docs/conventions.md: the package (0.0.4) computes its documented model for ConvTranspose1d/2d
+    # but drops output_padding, reads an unbatched input's channels as its batch and sums in float32;
+    # on every other transposed layer it reports tapcount's moduleprofiler column exactly
+    moduleprofiler = pytest.importorskip("moduleprofiler")
+    dims, layer, shape = case
+    if dims == 3 or len(shape) != dims + 2:
+        return  # it has no ConvTranspose3d formula; unbatched input is the listed bug
+    ours = _ours(dims, layer, shape, "moduleprofiler")
+    try:
+        reported = quietly(moduleprofiler.ModuleProfiler().estimate_ops, _module(dims, layer),
+                           torch.ones(shape))["__root__"]["ops"]
+    except RuntimeError:
+        assert any(o > 0 for o in ((layer["output_padding"],) if isinstance(layer["output_padding"], int)
+                                   else layer["output_padding"]))  # the listed crash: output only from it
+        return
+    if any(o > 0 for o in ((layer["output_padding"],) if isinstance(layer["output_padding"], int)
+                           else layer["output_padding"])) or ours > 2**24:
+        return  # the listed departures: output_padding dropped, float32 sums
+    assert reported == ours

@@ -33,6 +33,7 @@ def numeric(config):
     }
 
 
+@pytest.mark.slow
 @symbolic_settings
 @given(config=filter_configs(max_length=10**6, max_kernel=64, max_stride=24, max_dilation=24,
                              max_padding=500))
@@ -65,6 +66,7 @@ def test_public_names_and_symbol_assumptions():
         symbolic.ops("exact", bias=1)
 
 
+@pytest.mark.slow
 @symbolic_settings
 @given(case=module_configs(max_length=200, max_channels_per_group=8, max_groups=6))
 def test_module_expressions_equal_layer_ops(case):
@@ -88,6 +90,7 @@ def test_gcd_stays_an_integer_gcd_on_symbols():
     assert PositivePart(-sy.stride) == 0
 
 
+@pytest.mark.slow
 @examples(300)
 @given(x=st.integers(-5, 80), n=st.integers(-3, 10), k=st.integers(-3, 8), s=st.integers(1, 7),
        d=st.integers(1, 7))
@@ -105,6 +108,7 @@ def test_lattice_function_prints_readably():
 
 # ---- regimes -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @symbolic_settings
 @given(config=filter_configs(max_length=300, max_padding=60), regime=st.sampled_from(sorted(symbolic.REGIMES)))
 def test_regime_formulas_equal_the_general_one_inside_their_regime(config, regime):
@@ -181,6 +185,7 @@ grid_cases = st.lists(module_configs(max_length=200, max_channels_per_group=8, m
                       min_size=1, max_size=40)
 
 
+@pytest.mark.slow
 @examples(60)
 @given(cases=grid_cases)
 def test_lambdified_numpy_and_c_functions_agree_with_the_layer(compiled, cases):
@@ -296,12 +301,9 @@ def test_generated_functions_need_an_identifier(name):
 ])
 def test_from_json_refuses_unbounded_or_malformed_work(document):
     import json
-    import time
 
-    start = time.perf_counter()
     with pytest.raises(ValueError):
         symbolic.from_json(json.dumps({"format": "tapcount-expr", "version": 1, "expr": document}))
-    assert time.perf_counter() - start < 1.0
     nested = '{"format": "tapcount-expr", "version": 1, "expr": ' + '{"op": "Add", "args": [' * 300 + '{"int": "1"}' \
         + "]}" * 300 + "}"
     with pytest.raises(ValueError, match="too large"):

@@ -131,12 +131,13 @@ def main() -> None:
         ("U-Net (ConvTranspose2d)", models.unet(), (1, 1, 256, 256), None),
         ("filterbank decoder", models.filterbank_decoder(), (1, 512, 2000), None),
         ("ResNet-18", models.ResNet(widths=(64, 128, 256, 512)).eval(), (1, 3, 224, 224), None),
+        ("MobileNetV2", models.mobilenet_v2(), (1, 3, 224, 224), None),
         ("MobileNet (test widths)", models.mobilenet(), (1, 3, 224, 224), None),
         ("U-Net (bilinear upsampling)", models.InterpolatingUNet(base=32).eval(), (1, 1, 256, 256), None),
         ("language model (4 x 256, fused attention)", models.LanguageModel(5000, 256, 4, 4, 1024).eval(), (1, 512),
          torch.long),
         ("bidirectional LSTM", models.recurrent(), (1, 500, 40), None),
-        ("spectrogram masker (istft: CPU pass)", models.spectrogram_masker(), (1, 2, 257, 100), None),
+        ("spectrogram masker (istft)", models.spectrogram_masker(), (1, 2, 257, 100), None),
     ]
     for label, model, shape, dtype in cases:
         x = torch.zeros(shape, dtype=dtype) if dtype is not None else torch.randn(shape)
@@ -151,11 +152,17 @@ def main() -> None:
             with torch.no_grad():
                 model(x)
 
+        def torch_counter(model=model, x=x):
+            with FlopCounterMode(display=False), torch.no_grad():
+                model(x)
+
         forward(model)
         forward_s = median_seconds(forward, number=1, repeat=5)
+        counter_s = median_seconds(torch_counter, number=1, repeat=5)
         size = "x".join(map(str, shape))
         row(f"analytic.profile({label}, {size}), warm / real CPU forward",
-            f"{profile_s * 1e3:,.1f} ms / {forward_s * 1e3:,.1f} ms ({profile_s / forward_s:.2f})", "<= 1/3")
+            f"{profile_s * 1e3:,.1f} ms / {forward_s * 1e3:,.1f} ms ({profile_s / forward_s:.2f})",
+            f"<= 1/3; FlopCounterMode on the forward: {counter_s / forward_s:.2f}")
     torch.set_num_threads(1)
     # the command line in a fresh process: torch's import and its first meta operation included
     command = [sys.executable, "-m", "analytic", "profile", f"{root / 'tests' / 'models.py'}:hifigan_generator",

@@ -218,7 +218,8 @@ def filterbank_decoder():
 
 class SpectrogramMasker(nn.Module):
     """A spectrogram-domain enhancer: a 2-d convolutional mask on the real and imaginary parts, then
-    ``torch.istft`` (which has no meta kernel) back to a waveform."""
+    ``torch.istft`` back to a waveform (on the meta device torch's own ``istft`` stops at its check
+    of the window's values)."""
 
     def __init__(self, n_fft=512, hop=128):
         super().__init__()
@@ -235,6 +236,48 @@ class SpectrogramMasker(nn.Module):
 def spectrogram_masker():
     torch.manual_seed(0)
     return SpectrogramMasker()
+
+
+class FrameSelector(nn.Module):
+    """Keeps the frames whose energy exceeds the mean (a boolean index: how many depends on the
+    values, so torch has no meta kernel for it), then mixes the channels of the kept frames."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 8, 3, padding=1)
+        self.out = nn.Conv1d(8, 8, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        energy = y.pow(2).mean(1)
+        return self.out(y[:, :, energy[0] > energy.mean()])
+
+
+def frame_selector():
+    torch.manual_seed(0)
+    return FrameSelector()
+
+
+class EnergyGate(nn.Module):
+    """Runs its second layer only where the signal is loud enough: a Python branch on a tensor's
+    value (``Tensor.item()``, which the meta device cannot answer)."""
+
+    def __init__(self, threshold=0.1):
+        super().__init__()
+        self.threshold = threshold
+        self.conv = nn.Conv1d(4, 8, 3, padding=1)
+        self.out = nn.Conv1d(8, 8, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        if y.pow(2).mean() > self.threshold:
+            y = self.out(y)
+        return y
+
+
+def energy_gate():
+    torch.manual_seed(0)
+    return EnergyGate()
 
 
 class BasicBlock(nn.Module):
@@ -315,17 +358,35 @@ class InvertedResidual(nn.Module):
         return x + y if self.residual else y
 
 
-class MobileNet(nn.Module):
-    """MobileNetV2's layout at reduced width (32 -> 16 -> 24 -> 32 channels, expansion 6), a
-    squeeze-and-excitation block of V3's, global pooling, dropout and a linear classifier."""
+#: MobileNetV2's layout (Sandler et al., 2018, table 2): expansion, output channels, blocks, stride
+MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
+                (6, 320, 1, 1))
 
-    def __init__(self, classes=10):
+
+class MobileNet(nn.Module):
+    """MobileNetV2's structure: a strided 3 x 3 stem, inverted residual blocks by ``settings``
+    (expansion, channels, blocks, stride of each stage; the last stage with V3's
+    squeeze-and-excitation when ``squeeze_last``), a 1 x 1 convolution to ``last`` channels (none if
+    ``None``), global pooling, dropout and a linear classifier.  By default a reduced width
+    (32 -> 16 -> 24 -> 32 channels); :func:`mobilenet_v2` is the published one."""
+
+    def __init__(self, settings=((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 1, 2)), last=None, classes=10,
+                 squeeze_last=True):
         super().__init__()
         self.stem = nn.Sequential(nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU6(inplace=True))
-        self.blocks = nn.Sequential(InvertedResidual(32, 16, 1, 1), InvertedResidual(16, 24, 2, 6),
-                                    InvertedResidual(24, 24, 1, 6), InvertedResidual(24, 32, 2, 6, squeeze=True))
+        blocks, c_in = [], 32
+        for stage, (expand, c_out, count, stride) in enumerate(settings):
+            squeeze = squeeze_last and stage == len(settings) - 1
+            for j in range(count):
+                blocks.append(InvertedResidual(c_in, c_out, stride if j == 0 else 1, expand, squeeze=squeeze))
+                c_in = c_out
+        if last is not None:
+            blocks.append(nn.Sequential(nn.Conv2d(c_in, last, 1, bias=False), nn.BatchNorm2d(last),
+                                        nn.ReLU6(inplace=True)))
+            c_in = last
+        self.blocks = nn.Sequential(*blocks)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(32, classes))
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(c_in, classes))
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.pool(self.blocks(self.stem(x))), 1))
@@ -334,6 +395,12 @@ class MobileNet(nn.Module):
 def mobilenet():
     torch.manual_seed(0)
     return MobileNet().eval()
+
+
+def mobilenet_v2():
+    """MobileNetV2 at its published width (3.4 M parameters, 1000 classes)."""
+    torch.manual_seed(0)
+    return MobileNet(MOBILENET_V2, last=1280, classes=1000, squeeze_last=False).eval()
 
 
 class InterpolatingUNet(nn.Module):

@@ -235,7 +235,7 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
         ("models.py", "1,2", 2, "must be FILE.py:FACTORY"),
         ("models.py:broken", "1,2.5", 2, "must be comma-separated integers or size names"),
         ("models.py:broken", "1,2,L", 2, "forward pass on symbolic sizes failed"),
-        ("models.py:spectrogram_masker", "1,2,257,T", 2, "profile the model at a numeric size instead"),
+        ("models.py:energy_gate", "1,4,T", 2, "profile the model at a numeric size instead"),
     ],
 )
 def test_profile_command_errors(target, shape, status, message):
@@ -367,14 +367,14 @@ def test_profile_command_prints_totals_per_module_to_a_depth():
 
 
 def test_profile_command_falls_back_to_the_cpu_with_a_one_line_warning():
-    target = f"{ROOT / 'tests' / 'models.py'}:spectrogram_masker"
-    result = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json")
+    target = f"{ROOT / 'tests' / 'models.py'}:frame_selector"
+    result = tapcount("profile", target, "--input-shape", "1,4,30", "--format", "json")
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("tapcount profile: warning: aten::")
     assert "has no meta kernel" in result.stderr
     document = json.loads(result.stdout)
     assert document["device"] == "cpu"
-    assert [r["name"] for r in document["rows"] if r["op"] == "aten::convolution"] == ["mask"]
-    direct = tapcount("profile", target, "--input-shape", "1,2,257,20", "--format", "json", "--device", "cpu")
+    assert [r["name"] for r in document["rows"] if r["op"] == "aten::convolution"] == ["conv", "out"]
+    direct = tapcount("profile", target, "--input-shape", "1,4,30", "--format", "json", "--device", "cpu")
     assert direct.stderr == "" and json.loads(direct.stdout)["total"] == document["total"]
 
 

@@ -732,19 +732,19 @@ def test_overlap_add_counts_the_collisions_of_its_frames(frames, size, step, lin
 @examples(10, deadline=None)
 def test_the_fused_lstm_kernel_counts_what_its_steps_count(layers, bidirectional, bias, batch_first, steps, batch,
                                                            unbatched):
-    from analytic.profiling import mode
+    from analytic.profiling import functions
 
     torch.manual_seed(0)
     model = torch.nn.LSTM(3, 4, num_layers=layers, bidirectional=bidirectional, bias=bias, batch_first=batch_first)
     shape = (steps, 3) if unbatched else (batch, steps, 3) if batch_first else (steps, batch, 3)
     fused = analytic.profile(model, shape)  # one kernel per layer and direction, as on the CPU
     on_cpu = analytic.profile(model, shape, device="cpu")
-    routed = dict(mode.FUSED_FUNCTIONS)
+    routed = dict(functions.ROUTED_FUNCTIONS)
     try:  # torch's own path on the meta device: a loop over the steps, every step's operators
-        mode.FUSED_FUNCTIONS.pop(torch.lstm)
+        functions.ROUTED_FUNCTIONS.pop(torch.lstm)
         stepwise = analytic.profile(model, shape)
     finally:
-        mode.FUSED_FUNCTIONS.update(routed)
+        functions.ROUTED_FUNCTIONS.update(routed)
     assert fused.coverage["counted"]["aten::mkldnn_rnn_layer"] == layers * (1 + bidirectional)
     assert "aten::mkldnn_rnn_layer" in on_cpu.coverage["counted"]
     assert "aten::mkldnn_rnn_layer" not in stepwise.coverage["counted"]

@@ -53,12 +53,11 @@ def test_element_wise_outputs_are_torch_meta_outputs(case, first, data):
             return
     else:
         args = (first, *others)
-    name = func._schema.name
     try:
         expected = func(*[a.clone() if isinstance(a, torch.Tensor) else a for a in args])
     except (RuntimeError, TypeError, ValueError):
         return  # torch refuses the call: the shortcut is never asked
-    made = fast_outputs(func, name, args, {})
+    made = fast_outputs(func, args, {})
     if made is None:
         return
     if func._schema.returns[0].alias_info is not None:
@@ -75,7 +74,7 @@ def test_normalisation_outputs_are_torch_meta_outputs(n, channels, spatial, trai
     stats = torch.empty(channels, dtype=dtype, device="meta")
     for func, args in ((aten.native_batch_norm.default, (x, w, w, stats, stats, training, 0.1, 1e-5)),
                        (aten._native_batch_norm_legit_no_training.default, (x, w, w, stats, stats, 0.1, 1e-5))):
-        made = fast_outputs(func, func._schema.name, args, {})
+        made = fast_outputs(func, args, {})
         try:
             expected = func(*args)
         except (RuntimeError, ZeroDivisionError):
@@ -84,12 +83,12 @@ def test_normalisation_outputs_are_torch_meta_outputs(n, channels, spatial, trai
             assert _spec(made) == _spec(expected), func
     width = x.shape[-1]
     ln_w = torch.empty(width, dtype=dtype, device="meta") if affine else None
-    made = fast_outputs(aten.native_layer_norm.default, "aten::native_layer_norm", (x, [width], ln_w, ln_w, 1e-5), {})
+    made = fast_outputs(aten.native_layer_norm.default, (x, [width], ln_w, ln_w, 1e-5), {})
     if made is not None:
         assert _spec(made) == _spec(aten.native_layer_norm(x, [width], ln_w, ln_w, 1e-5))
     for groups in (g for g in (1, 2, channels) if channels % g == 0):
         args = (x, w, w, n, channels, x[0, 0].numel(), groups, 1e-5)
-        made = fast_outputs(aten.native_group_norm.default, "aten::native_group_norm", args, {})
+        made = fast_outputs(aten.native_group_norm.default, args, {})
         if made is not None:
             assert _spec(made) == _spec(aten.native_group_norm(*args))
 
@@ -113,7 +112,7 @@ def test_reduction_and_product_outputs_are_torch_meta_outputs(x, data):
             expected = func(*args)
         except (RuntimeError, TypeError, ValueError):
             continue
-        made = fast_outputs(func, func._schema.name, args, {})
+        made = fast_outputs(func, args, {})
         if made is not None:
             assert _spec(made) == _spec(expected), func
 
@@ -139,7 +138,7 @@ def test_convolution_outputs_are_torch_meta_outputs(dims, transposed, groups, da
         expected = func(*args)
     except (RuntimeError, TypeError, ValueError):
         return
-    made = fast_outputs(func, "aten::convolution", args, {})
+    made = fast_outputs(func, args, {})
     if made is None:  # left to torch: an empty output, which its kernel judges
         assert 0 in expected.shape
     else:
@@ -160,7 +159,7 @@ def test_what_torch_refuses_is_left_to_torch():
         (aten.native_layer_norm.default, (x, [9], None, None, 1e-5)),
     ]
     for func, args in refused:
-        assert fast_outputs(func, func._schema.name, args, {}) is None, func
+        assert fast_outputs(func, args, {}) is None, func
 
 
 def test_a_wrong_channel_count_is_refused_as_the_cpu_refuses_it():

@@ -22,7 +22,7 @@ MODELS = {
     "DCGAN generator": (models.dcgan_generator, (2, 100, 1, 1)),
     "U-Net (ConvTranspose2d)": (models.unet, (1, 1, 64, 64)),
     "filterbank decoder (F.conv_transpose1d, a trimming subclass)": (models.filterbank_decoder, (1, 512, 50)),
-    "spectrogram masker (torch.istft, no meta kernel)": (models.spectrogram_masker, (1, 2, 257, 20)),
+    "spectrogram masker (torch.istft)": (models.spectrogram_masker, (1, 2, 257, 20)),
 }
 
 
@@ -31,7 +31,7 @@ def test_flops_total_equals_torch_flop_counter_on_a_real_forward(name):
     make, shape = MODELS[name]
     model = make()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # the istft model's fallback, tested below
+        warnings.simplefilter("error")  # each runs on the meta device
         prof = analytic.profile(model, shape)
     assert prof.total["flops"] == _torch_flops(model, shape)
     convolutions = _convolutions(prof)
@@ -134,17 +134,73 @@ def test_functional_calls_subclasses_and_trimming_count_as_executed():
 
 
 def test_a_missing_meta_kernel_falls_back_to_a_cpu_forward_with_one_warning():
-    model = models.spectrogram_masker()
-    with pytest.warns(RuntimeWarning, match=r"has no meta kernel \(in module .*\): counting on a real CPU forward"):
-        prof = analytic.profile(model, (1, 2, 257, 20))
-    assert prof.device == "cpu" and [r.name for r in _convolutions(prof)] == ["mask"]
-    mask = analytic.Conv2d(2, 2, 3, padding=1)
-    assert _convolutions(prof)[0].counts == {c: mask.ops((1, 2, 257, 20), c) for c in analytic.CONVENTIONS}
-    assert not prof.uncounted and "aten::_fft_c2r" in prof.coverage["counted"]  # istft's inverse transform
-    assert "aten::istft" not in prof.coverage["counted"]
+    model = models.frame_selector()
+    with pytest.warns(RuntimeWarning, match=r"aten::index has no meta kernel \(in module '\(model\)'\): counting on"
+                                            r" a real CPU forward instead$"):
+        prof = analytic.profile(model, (1, 4, 30))
+    assert prof.device == "cpu" and [r.name for r in _convolutions(prof)] == ["conv", "out"]
+    assert _convolutions(prof)[0].counts == {c: analytic.Conv1d(4, 8, 3, padding=1).ops((1, 4, 30), c)
+                                             for c in analytic.CONVENTIONS}
+    kept = _convolutions(prof)[1].input_shape[2]  # the frames the real forward kept
+    assert 0 < kept < 30 and _convolutions(prof)[1].counts["flops"] == 2 * 8 * 8 * kept
+    x = torch.randn((1, 4, 30), generator=torch.Generator().manual_seed(0))  # the input the fallback draws
+    assert prof.total["flops"] == _torch_flops(model, (x,))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # asked for: no warning
-        assert analytic.profile(model, (1, 2, 257, 20), device="cpu").total == prof.total
+        assert analytic.profile(model, (1, 4, 30), device="cpu").total == prof.total
+
+
+def test_a_branch_on_a_value_falls_back_to_the_cpu_and_says_the_count_may_depend_on_values():
+    model = models.energy_gate()
+    with pytest.warns(RuntimeWarning, match=r"needs tensor values .*: counting on a real CPU forward instead \(the"
+                                            r" count may depend on the values"):
+        prof = analytic.profile(model, (1, 4, 30))
+    x = torch.randn((1, 4, 30), generator=torch.Generator().manual_seed(0))  # the input the fallback draws
+    with torch.no_grad():
+        loud = bool(model.conv(x).pow(2).mean() > model.threshold)
+    assert [r.name for r in _convolutions(prof)] == (["conv", "out"] if loud else ["conv"])
+    assert prof.total["flops"] == _torch_flops(model, (x,))
+
+
+@pytest.mark.parametrize("batched", [True, False])
+@pytest.mark.parametrize(("n_fft", "hop", "win", "center", "normalized", "length", "complex_output"), [
+    (512, 128, None, True, False, None, False),  # a vocoder's inverse transform
+    (16, 4, 10, True, True, 20, False),  # a shorter window, centred by zeros; trimmed to a length
+    (16, 4, None, False, False, None, False),  # not centred
+    (16, 4, None, True, False, 90, True),  # complex output, padded to a longer length
+    (15, 5, 15, True, False, None, False),  # an odd transform
+])
+def test_istft_runs_on_the_meta_device_as_the_cpu_runs_it(batched, n_fft, hop, win, center, normalized, length,
+                                                          complex_output):
+    class Inverse(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("window", torch.hann_window(win or n_fft) + 0.1)
+
+        def forward(self, spec):
+            return torch.istft(spec, n_fft, hop, win or None, self.window, center, normalized,
+                               onesided=not complex_output, length=length, return_complex=complex_output)
+
+    bins = n_fft if complex_output else n_fft // 2 + 1
+    shape = (2, bins, 7) if batched else (bins, 7)
+    spec = torch.randn(shape, dtype=torch.complex64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no fallback to the CPU
+        warnings.filterwarnings("ignore", "The length of signal is shorter")  # torch's, for the padded case
+        on_meta = analytic.profile(Inverse(), example_inputs=spec)
+        on_cpu = analytic.profile(Inverse(), example_inputs=spec, device="cpu")
+    assert on_meta.device == "meta" and on_cpu.device == "cpu"
+    assert [(r.op, r.input_shape, r.output_shape, r.counts) for r in on_meta.rows] == [
+        (r.op, r.input_shape, r.output_shape, r.counts) for r in on_cpu.rows]
+    assert on_meta.data_movement == on_cpu.data_movement and not on_meta.uncounted
+    assert "aten::_fft_c2c" if complex_output else "aten::_fft_c2r" in on_meta.coverage["counted"]
+
+
+def test_a_model_with_istft_has_a_formula_in_its_frames():
+    formula = analytic.profile(models.spectrogram_masker(), (1, 2, 257, "T"))
+    for frames in (2, 5, 20):
+        numeric = analytic.profile(models.spectrogram_masker(), (1, 2, 257, frames))
+        assert formula.evaluate(T=frames).total == numeric.total
 
 
 def test_matrix_products_of_linear_layers_and_matmul():

@@ -16,25 +16,32 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
-from torch.overrides import TorchFunctionMode
+from torch.nn.utils.parametrize import is_parametrized
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
-from .outputs import fast_outputs
+from .functions import RoutedFunctions
+from .outputs import output_maker
 from .result import ProfileRow
 
-__all__ = ["CountingMode", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_parameters"]
+__all__ = ["CountingMode", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_kind",
+           "module_parameters"]
 
 
 class MissingKernel(Exception):
-    """An operator without a kernel for the device of the pass (the meta device, usually)."""
+    """An operator the meta device cannot run: one without a meta kernel, or a query of a tensor's
+    values (``Tensor.item()`` for a Python branch, ``aten::equal``); ``reason`` says which."""
 
-    def __init__(self, op: str, module: str, error: BaseException):
+    NO_KERNEL = "has no meta kernel"
+    NEEDS_VALUES = "needs tensor values"
+
+    def __init__(self, op: str, module: str, error: BaseException, reason: str = NO_KERNEL):
         super().__init__(op)
-        self.op, self.module, self.error = op, module, error
+        self.op, self.module, self.error, self.reason = op, module, error, reason
 
 
 class Strategy:
@@ -46,12 +53,20 @@ class Strategy:
         """A size of a tensor of the pass, as a formula receives it."""
         return int(value)
 
+    def shape(self, sizes: torch.Size) -> tuple:
+        """A tensor's sizes, as a formula receives them (ints: as torch gives them)."""
+        return sizes
+
     def before(self, op: str, func, args, kwargs, calls: int) -> None:
         """Called before each operator call (the ``calls``-th); may stop the pass by raising."""
 
     def kernel_failed(self, func, error: RuntimeError) -> Callable | None:
         """What to run instead of a kernel that failed on this pass's tensors (``None``: re-raise)."""
         return None
+
+    def kernel(self):
+        """The context an operator's kernel runs in."""
+        return nullcontext()
 
 
 def _makes_tensors(schema) -> bool:
@@ -60,81 +75,17 @@ def _makes_tensors(schema) -> bool:
     return any("Tensor" in str(r.type) for r in schema.returns)
 
 
-def internal_modules(model) -> set[int]:
-    """The modules that compute a parametrized weight (weight_norm's): they belong to their layer."""
-    from torch.nn.utils.parametrize import is_parametrized
-
-    return {id(m) for owner in model.modules() if is_parametrized(owner) for m in owner.parametrizations.modules()}
-
-
-def _fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                     enable_gqa=False):
-    """``F.scaled_dot_product_attention`` as its fused kernel, or ``None`` where that kernel does
-    not apply (grouped heads, not 4-d, values of another width, a boolean mask)."""
-    if enable_gqa or query.dim() != 4 or key.dim() != 4 or value.dim() != 4 or key.shape[1] != query.shape[1]:
-        return None
-    if value.shape[-1] != query.shape[-1] or key.shape[-1] != query.shape[-1]:
-        return None
-    if attn_mask is not None and attn_mask.dtype == torch.bool:
-        return None
-    return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
-        query, key, value, dropout_p, is_causal, attn_mask=attn_mask, scale=scale)[0]
+def internal_modules(modules) -> set[int]:
+    """Of ``modules`` (a model's ``named_modules()``), those that compute a parametrized weight
+    (weight_norm's): they belong to their layer."""
+    return {id(m) for _, owner in modules if is_parametrized(owner) for m in owner.parametrizations.modules()}
 
 
-def _fused_lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
-    """``nn.LSTM``'s ``torch.lstm`` on the meta device as the CPU runs it: one fused layer kernel
-    (``aten::mkldnn_rnn_layer``) per layer and direction, instead of torch's reference path, a loop
-    over the steps; ``None`` where the CPU would not fuse it either (projections, packed sequences)
-    or off the meta device (the CPU chooses for itself)."""
-    if not isinstance(input, torch.Tensor) or input.device.type != "meta" or not isinstance(hx, (tuple, list)):
-        return None
-    directions = 2 if bidirectional else 1
-    per_layer = 4 if has_biases else 2
-    if len(params) != num_layers * directions * per_layer:  # projections (proj_size) add a weight
-        return None
-    unbatched = input.dim() == 2
-    x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if batch_first else input)
-    h0, c0 = ((h.unsqueeze(1) for h in hx) if unbatched else hx)
-    hidden = params[1].shape[1]
-    hs, cs = [], []
-    for layer in range(num_layers):
-        outputs = []
-        for direction in range(directions):
-            index = layer * directions + direction
-            weights = params[index * per_layer:(index + 1) * per_layer]
-            w_ih, w_hh = weights[0], weights[1]
-            b_ih, b_hh = (weights[2], weights[3]) if has_biases else (w_ih, w_hh)
-            out, h, c, _ = torch.ops.aten.mkldnn_rnn_layer(x, w_ih, w_hh, b_ih, b_hh, h0[index], c0[index],
-                                                          direction == 1, [], 2, hidden, num_layers, has_biases,
-                                                          bidirectional, False, train)
-            outputs.append(out)
-            hs.append(h)
-            cs.append(c)
-        x = torch.cat(outputs, -1) if directions == 2 else outputs[0]
-        if train and dropout > 0 and layer < num_layers - 1:
-            x = torch.nn.functional.dropout(x, dropout, True)
-    output = x.squeeze(1) if unbatched else (x.transpose(0, 1) if batch_first else x)
-    h_n, c_n = torch.stack(hs), torch.stack(cs)
-    return output, (h_n.squeeze(1) if unbatched else h_n), (c_n.squeeze(1) if unbatched else c_n)
-
-
-#: functions that torch runs as a fused kernel on one device and as its parts on another (the
-#: reference path on ``meta``): run as the fused kernel on every device, so that one model has one
-#: count, the kernel's formula sees what the parts hide (a causal mask), and a loop over the steps
-#: of a sequence (an LSTM's) is one call whose size may be symbolic
-FUSED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: _fused_attention,
-                   torch.lstm: _fused_lstm}  # (nn.LSTM calls it as torch._VF.lstm, the same function)
-
-
-class _Fused(TorchFunctionMode):
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        fused = FUSED_FUNCTIONS.get(func)
-        if fused is not None:
-            out = fused(*args, **kwargs)
-            if out is not None:
-                return out
-        return func(*args, **kwargs)
+def module_kind(module) -> str:
+    """A module's class name; weight_norm's dynamic subclass (``ParametrizedConv1d``) is named by
+    the layer's own class."""
+    kind = type(module).__bases__[0] if is_parametrized(module) else type(module)
+    return kind.__name__
 
 
 def _composite(func) -> bool:
@@ -149,7 +100,7 @@ def _composite(func) -> bool:
 class _Operator:
     """What the mode needs to know of an operator overload, read once from its schema."""
 
-    __slots__ = ("arguments", "composite", "formula", "fresh", "makes_tensors", "name")
+    __slots__ = ("arguments", "composite", "formula", "fresh", "maker", "makes_tensors", "name", "reusable")
 
     def __init__(self, func, registry: Registry):
         schema = func._schema
@@ -160,7 +111,10 @@ class _Operator:
         # outputs that are new tensors (not views, not an input written in place): their bytes count,
         # and on the meta device a repeated call's outputs can be made from their shapes alone
         self.fresh = tuple(not func.is_view and r.alias_info is None for r in schema.returns)
+        self.reusable = all(self.fresh)
         self.composite = self.formula is None and self.makes_tensors and _composite(func)
+        #: its outputs' maker from the inputs' metadata on the meta device (or None: run it)
+        self.maker = output_maker(func)
 
 
 class CountingMode(TorchDispatchMode):
@@ -188,24 +142,32 @@ class CountingMode(TorchDispatchMode):
         self.movement_bytes: Counter[tuple[str, ...]] = Counter()
         self.calls = 0
         self._model = model
-        self._names = {id(m): name for name, m in model.named_modules()}
-        self._internal = internal_modules(model)
-        #: the modules running, as (name, type name) of each, outermost first
-        self._stack: list[tuple[str, str]] = []
+        modules = list(model.named_modules())
+        internal = internal_modules(modules)
+        #: each module of the model (but weight_norm's parts) as the stack holds it
+        self._entries = {id(m): (name, module_kind(m), m) for name, m in modules if id(m) not in internal}
+        #: the modules running, as (name, type name, module) of each, outermost first
+        self._stack: list[tuple[str, str, object]] = []
+        #: the names of the modules running, outermost first (a row's stack)
+        self._path: tuple[str, ...] = ()
         self._ops: dict = {}
         self._calls: dict = {}
 
     # -- modules ------------------------------------------------------------------------------------
     def _enter(self, module, args) -> None:
-        name = self._names.get(id(module))
-        if name is not None and id(module) not in self._internal:
-            # weight_norm makes a dynamic subclass (ParametrizedConv1d): name the module's own class
-            kind = type(module).__bases__[0] if torch.nn.utils.parametrize.is_parametrized(module) else type(module)
-            self._stack.append((name, kind.__name__, module))
+        entry = self._entries.get(id(module))
+        if entry is not None:
+            self._stack.append(entry)
+            self._path = (*self._path, entry[0])
 
     def _leave(self, module, args, output) -> None:
         if self._stack and self._stack[-1][2] is module:
             self._stack.pop()
+            self._path = self._path[:-1]
+
+    def running_module(self) -> str:
+        """The qualified name of the innermost module running (``""``: the model itself)."""
+        return self._owner()[0]
 
     def _owner(self) -> tuple[str, str]:
         if not self._stack:
@@ -216,7 +178,7 @@ class CountingMode(TorchDispatchMode):
         """One forward pass of the model on ``inputs`` under this mode (no gradients)."""
         handles = [register_module_forward_pre_hook(self._enter), register_module_forward_hook(self._leave)]
         try:
-            with torch.no_grad(), _Fused(), self:
+            with torch.no_grad(), RoutedFunctions(), self:
                 return self._model(*inputs)
         finally:
             for handle in handles:
@@ -226,10 +188,13 @@ class CountingMode(TorchDispatchMode):
     def _read(self, value):
         """A call's argument as a formula receives it: a tensor as its :class:`Shape`, a symbolic
         size as the strategy reads it, lists as tuples (hashable)."""
+        kind = type(value)
+        if kind in _ATOMIC:
+            return value
+        if kind is list or kind is tuple:
+            return tuple(map(self._read, value))
         if isinstance(value, torch.Tensor):
-            return Shape(tuple(map(self.strategy.size, value.shape)), str(value.dtype).removeprefix("torch."))
-        if isinstance(value, (list, tuple)):
-            return tuple(self._read(v) for v in value)
+            return Shape(self.strategy.shape(value.shape), _dtype_name(value.dtype))
         if isinstance(value, (torch.SymInt, torch.SymFloat, torch.SymBool)):
             return self.strategy.size(value)
         if isinstance(value, (torch.dtype, torch.device, torch.memory_format, torch.layout)):
@@ -244,10 +209,7 @@ class CountingMode(TorchDispatchMode):
         total = 0
         for i, t in enumerate(outputs):
             if isinstance(t, torch.Tensor) and (fresh[i] if i < len(fresh) else fresh[-1]):
-                size = t.element_size()
-                for v in t.shape:
-                    size = size * self.strategy.size(v)
-                total = total + size
+                total = total + self.strategy.size(t.numel()) * t.element_size()
         return total
 
     # -- dispatch -----------------------------------------------------------------------------------
@@ -260,17 +222,19 @@ class CountingMode(TorchDispatchMode):
         if not operator.makes_tensors:
             try:
                 return func(*args, **kwargs)
-            except NotImplementedError as error:  # a query that needs values (aten::equal on meta)
-                raise MissingKernel(op, self._owner()[0], error) from error
+            except (NotImplementedError, RuntimeError) as error:  # a query of values (item(), aten::equal)
+                if self.strategy.symbolic or not any(isinstance(a, torch.Tensor) and a.is_meta for a in args):
+                    raise
+                raise MissingKernel(op, self._owner()[0], error, MissingKernel.NEEDS_VALUES) from error
         if operator.composite:  # no formula, and torch can decompose it: count its parts
             decomposed = func.decompose(*args, **kwargs)
             if decomposed is not NotImplemented:
                 return decomposed
         self.calls += 1
         self.strategy.before(op, func, args, kwargs, self.calls)
-        stack = tuple(entry[0] for entry in self._stack)
+        stack = self._path
         key = None
-        if self.reuse and all(operator.fresh):
+        if self.reuse and operator.reusable:
             name, kind = self._owner()
             key = _call_key(func, args, kwargs, kind if formula is not None and formula.wants_module else None)
             known = self._calls.get(key) if key is not None else None
@@ -282,19 +246,23 @@ class CountingMode(TorchDispatchMode):
                 self._record(op, formula, row, stack, name, kind)
                 return out
         try:
-            out = fast_outputs(func, op, args, kwargs) if self.reuse else None
+            out = operator.maker(args, kwargs) if self.reuse and operator.maker is not None else None
             if out is None:
-                out = func(*args, **kwargs)
+                with self.strategy.kernel():
+                    out = func(*args, **kwargs)
         except NotImplementedError as error:
             raise MissingKernel(op, self._owner()[0], error) from error
         except RuntimeError as error:
             # on symbolic sizes a kernel may want concrete ones (F.pad by an amount computed from
-            # the size): the strategy runs torch's decomposition instead, its operators counted
+            # the size): the strategy runs torch's decomposition instead; an operator with a formula
+            # is counted by it (its outputs made by the decomposition), one without by its parts
             replacement = self.strategy.kernel_failed(func, error)
             if replacement is None:
                 raise
-            with self:
-                return replacement(*args, **kwargs)
+            if formula is None:
+                with self:
+                    return replacement(*args, **kwargs)
+            out = replacement(*args, **kwargs)
         row = self._row(operator, func, args, kwargs, out)
         if key is not None:
             specs = _output_specs(out)
@@ -312,9 +280,10 @@ class CountingMode(TorchDispatchMode):
         if formula is None or formula.kind == DATA_MOVEMENT:
             return output_bytes
         kind = self._owner()[1]
-        shapes = tuple(self._read(a) for a in args)
-        options = {k: self._read(v) for k, v in kwargs.items()}
-        out_shape = self._read(out)
+        read = self._read
+        shapes = tuple(map(read, args))
+        options = {k: read(v) for k, v in kwargs.items()}
+        out_shape = read(out)
         key = None
         if self.cache is not None:
             key = (operator.name, kind if formula.wants_module else None, _dtyped(shapes),
@@ -347,21 +316,36 @@ class CountingMode(TorchDispatchMode):
                                         row.parameters, stack, row.output_bytes))
 
 
+_ATOMIC = frozenset({int, float, bool, str, type(None)})
 _HASHABLE = (int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout)
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    """torch's name of a dtype, ``"float32"``."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).removeprefix("torch.")
+    return name
 
 
 def _argument_key(value):
     """A hashable summary of one argument (a tensor's shape, strides and dtype), or raises
     ``TypeError`` for one that has none."""
+    kind = type(value)
+    if kind is int or kind is str or value is None:
+        return value
+    if kind is float or kind is bool:  # 1, 1.0 and True are equal keys but make different dtypes
+        return kind, value
+    if kind is list or kind is tuple:
+        return tuple(map(_argument_key, value))
     if isinstance(value, torch.Tensor):
-        if value.device.type != "meta":
+        if not value.is_meta:
             raise TypeError("not a meta tensor")
-        return (tuple(value.shape), value.stride(), value.dtype)
-    if isinstance(value, (list, tuple)):
-        return tuple(_argument_key(v) for v in value)
+        return (value.shape, value.stride(), value.dtype)
     if isinstance(value, _HASHABLE):
         return value
-    raise TypeError(type(value).__name__)
+    raise TypeError(kind.__name__)
 
 
 def _call_key(func, args, kwargs, kind) -> tuple | None:
@@ -417,15 +401,14 @@ def count_calls(model, inputs, conventions: Sequence[str], registry: Registry = 
 def module_parameters(model) -> dict[str, tuple[str, int, int]]:
     """Each module's own parameters (not its submodules'): ``name -> (type, trainable, frozen)``,
     a parameter shared by several modules counted at its first one."""
-    from torch.nn.utils.parametrize import is_parametrized
-
-    internal = internal_modules(model)
+    modules = list(model.named_modules())
+    internal = internal_modules(modules)
     seen: set[int] = set()
     result: dict[str, tuple[str, int, int]] = {}
-    for name, module in model.named_modules():
+    for name, module in modules:
         if id(module) in internal:  # weight_norm's parts: their parameters are the layer's
             continue
-        own = list(module.parameters(recurse=False))
+        own = [p for p in module._parameters.values() if p is not None]
         if is_parametrized(module):
             own += list(module.parametrizations.parameters())
         trainable = frozen = 0
@@ -437,7 +420,5 @@ def module_parameters(model) -> dict[str, tuple[str, int, int]]:
                 trainable += p.numel()
             else:
                 frozen += p.numel()
-        kind = type(module).__bases__[0] if is_parametrized(module) else type(module)
-        result[name] = (kind.__name__, trainable, frozen)
+        result[name] = (module_kind(module), trainable, frozen)
     return result
-

@@ -14,30 +14,12 @@ from collections.abc import Sequence
 import torch
 
 from ..formulas import Registry
+from .copying import meta_copy
 from .inputs import input_tensors
 from .mode import MissingKernel, count_calls, module_parameters
 from .result import Profile
 
-__all__ = ["meta_copy", "numeric_profile"]
-
-
-def meta_copy(model, make=None):
-    """A deep copy of ``model`` whose parameters and buffers are new meta tensors (no data
-    copied), or what ``make`` makes of each tensor (fake tensors, for a symbolic profile)."""
-    def meta(t):
-        return torch.empty_like(t, device="meta")
-
-    make = make or meta
-    memo = {}
-    for p in model.parameters():
-        memo[id(p)] = torch.nn.Parameter(make(p), requires_grad=p.requires_grad)
-    for b in model.buffers():
-        memo[id(b)] = make(b)
-    for module in model.modules():  # plain tensor attributes, e.g. the weight old-style weight_norm computes
-        for value in vars(module).values():
-            if isinstance(value, torch.Tensor) and id(value) not in memo:
-                memo[id(value)] = make(value)
-    return copy.deepcopy(model, memo)
+__all__ = ["numeric_profile"]
 
 
 def _real(inputs) -> tuple:
@@ -56,14 +38,17 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
     inputs = input_tensors(shapes, dtypes, "meta")
     passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
     for attempt in passes:
-        copied = meta_copy(model) if attempt == "meta" else copy.deepcopy(model).to("cpu")
-        given = inputs if attempt == "meta" else _real(inputs)
+        reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
+        copied = meta_copy(model) if reuse else copy.deepcopy(model).to("cpu")
+        given = inputs if reuse else _real(inputs)
         try:
-            mode = count_calls(copied, given, conventions, registry, cache={}, reuse=attempt == "meta")
+            mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse)
         except MissingKernel as missing:
             if attempt == "meta":
-                warnings.warn(f"{missing.op} has no meta kernel (in module {missing.module or '(model)'!r}):"
-                              f" counting on a real CPU forward instead", RuntimeWarning, stacklevel=3)
+                values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"
+                          " zeros)" if missing.reason == MissingKernel.NEEDS_VALUES else "")
+                warnings.warn(f"{missing.op} {missing.reason} (in module {missing.module or '(model)'!r}):"
+                              f" counting on a real CPU forward instead{values}", RuntimeWarning, stacklevel=3)
                 continue
             raise RuntimeError(f"the model's forward pass on the CPU failed at {missing.op} in module"
                                f" {missing.module or '(model)'!r}: {missing.error}") from missing.error

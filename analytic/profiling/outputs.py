@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["fast_outputs"]
+__all__ = ["fast_outputs", "output_maker"]
 
 _FLOATS = (torch.float32, torch.float64)
 #: element-wise operators whose result is a boolean tensor
@@ -176,20 +176,36 @@ MAKERS = {"aten::native_batch_norm": _batch_norm, "aten::_native_batch_norm_legi
           "aten::convolution": _convolution}
 
 
-def fast_outputs(func, name: str, args, kwargs):
-    """``func(*args, **kwargs)``'s outputs made from the inputs' metadata, or ``None`` where this
-    module does not know the case (then run the operator)."""
+def _all_meta(args) -> bool:
+    return all(a.is_meta for a in args if isinstance(a, torch.Tensor))
+
+
+def output_maker(func):
+    """The maker of ``func``'s outputs from its inputs' metadata, read once per operator: a function
+    ``(args, kwargs) -> outputs or None`` (``None``: a case it does not know, run the operator), or
+    ``None`` for an operator this module does not summarise."""
+    name = func._schema.name
     maker = MAKERS.get(name)
     if maker is not None:
-        if not all(a.device.type == "meta" for a in args if isinstance(a, torch.Tensor)):
-            return None
-        return maker(*args, **kwargs)
+        return lambda args, kwargs: maker(*args, **kwargs) if _all_meta(args) else None
     base = name.partition("::")[2]
-    if (torch.Tag.pointwise not in func.tags and base not in _UNTAGGED) or not args or not isinstance(
-            args[0], torch.Tensor) or args[0].device.type != "meta":
+    if torch.Tag.pointwise not in func.tags and base not in _UNTAGGED:
         return None
     inplace = base.endswith("_")
     base = base.rstrip("_")
     if base in _EXCLUDED or (inplace and func._schema.returns[0].alias_info is None):
         return None
-    return _elementwise(base, inplace, args, kwargs)
+
+    def elementwise(args, kwargs):
+        if not args or not isinstance(args[0], torch.Tensor) or not args[0].is_meta:
+            return None
+        return _elementwise(base, inplace, args, kwargs)
+
+    return elementwise
+
+
+def fast_outputs(func, args, kwargs):
+    """``func(*args, **kwargs)``'s outputs made from the inputs' metadata, or ``None`` where this
+    module does not know the case (then run the operator)."""
+    maker = output_maker(func)
+    return None if maker is None else maker(args, kwargs)

@@ -20,14 +20,15 @@ import sympy
 import torch
 from sympy import Symbol
 from torch._decomp import decomposition_table
+from torch._dispatch.python import enable_python_dispatcher
 from torch._subclasses.fake_tensor import FakeTensorMode
 from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
 
 from ..formulas import Registry
 from ..symbolic.asymptotic import simplify_conditions
+from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
 from .mode import CountingMode, Strategy, module_parameters
-from .numeric import meta_copy
 from .result import ProfileRow
 
 __all__ = ["DEFAULT_HINT", "MAX_SYMBOLIC_CALLS", "SymbolicStrategy", "size_symbol", "symbolic_profile"]
@@ -117,6 +118,9 @@ class SymbolicStrategy(Strategy):
             return int(expr) if expr.is_Integer else expr
         return int(value)
 
+    def shape(self, sizes) -> tuple:
+        return tuple(map(self.size, sizes))
+
     def before(self, op, func, args, kwargs, calls) -> None:
         # a size torch fixes to its example value: stop before a loop over it
         if op in _SPLITS and isinstance(args[0], torch.Tensor):
@@ -134,6 +138,10 @@ class SymbolicStrategy(Strategy):
 
     def kernel_failed(self, func, error):
         return decomposition_table.get(func)
+
+    def kernel(self):
+        # torch's Python meta kernels on symbolic sizes (as torch.compile runs them)
+        return enable_python_dispatcher()
 
 
 def _fixed_message(names, hints) -> str:
@@ -183,11 +191,13 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
                            f" model at a numeric size instead") from None
     except Exception as error:  # the user's forward, or an operator that needs values
         kind = type(error).__name__
-        needs_values = "DataDependent" in kind or "Unsupported" in kind
-        raise RuntimeError(f"no formula: the model's forward pass on symbolic sizes failed: {kind}: "
-                           f"{str(error).splitlines()[0] if str(error) else ''}"
-                           + (" (an operator needs tensor values: profile the model at a numeric size instead)"
-                              if needs_values else "")) from error
+        module = counting.running_module() or "(model)"
+        if "DataDependent" in kind or "Unsupported" in kind:
+            raise RuntimeError(f"no formula: the forward pass needs tensor values in module {module!r} (a Python"
+                               f" branch on a tensor, .item(), or a size that depends on values); profile the"
+                               f" model at a numeric size instead") from error
+        raise RuntimeError(f"no formula: the model's forward pass on symbolic sizes failed in module {module!r}:"
+                           f" {kind}: {str(error).splitlines()[0] if str(error) else ''}") from error
     finally:
         quiet.setLevel(level)
 

@@ -1,0 +1,102 @@
+"""Copies of a model on the meta device: the profile never touches the user's model.
+
+:func:`meta_copy` gives what ``copy.deepcopy`` gives, with every parameter, buffer and tensor
+attribute replaced by a new meta tensor (no data copied).  ``copy.deepcopy`` itself walks every
+attribute of every module through ``__reduce_ex__`` (a dozen hook dictionaries each, mostly empty),
+which costs more than a small model's whole meta pass; a module whose class copies the standard way
+is therefore copied attribute by attribute here, with the same result: values that cannot change
+(numbers, strings, tuples of them) shared, empty containers made anew, submodules copied, anything
+else handed to ``copy.deepcopy`` with the same memo.  A class with its own copying or pickling
+(``__deepcopy__``, ``__reduce_ex__``, slots, a state that is not a dictionary) is copied by ``copy.deepcopy``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+
+import torch
+
+__all__ = ["meta_copy"]
+
+_ATOMIC = frozenset({int, float, complex, bool, str, bytes, type(None), torch.dtype, torch.device})
+_EMPTY = frozenset({dict, OrderedDict, list, set})
+_standard: dict[type, bool] = {}
+
+
+def _copies_the_standard_way(cls: type) -> bool:
+    """Whether ``copy.deepcopy`` copies instances of ``cls`` the standard way: a new instance by
+    ``__new__``, then ``__setstate__`` of a deep copy of ``__getstate__()`` (``nn.Module``'s, or a
+    layer's own that mends old checkpoints)."""
+    known = _standard.get(cls)
+    if known is None:
+        known = _standard[cls] = (
+            getattr(cls, "__deepcopy__", None) is None
+            and cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
+            and not any("__slots__" in vars(base) for base in cls.__mro__[:-1]))
+    return known
+
+
+def _immutable(value) -> bool:
+    kind = type(value)
+    return kind in _ATOMIC or (kind is tuple and all(map(_immutable, value)))
+
+
+def _copy(value, memo: dict):
+    kind = type(value)
+    if kind in _ATOMIC:
+        return value
+    if kind in _EMPTY and not value:
+        return kind()
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if isinstance(value, torch.nn.Module) and _copies_the_standard_way(kind):
+        return _copy_module(value, memo)
+    if _immutable(value):
+        return value
+    return copy.deepcopy(value, memo)
+
+
+def _copy_module(module: torch.nn.Module, memo: dict) -> torch.nn.Module:
+    state = module.__getstate__()
+    if type(state) is not dict:
+        return copy.deepcopy(module, memo)
+    new = type(module).__new__(type(module))
+    memo[id(module)] = new
+    for name, value in state.items():
+        if name in ("_parameters", "_buffers", "_modules") and type(value) is dict:
+            state[name] = {key: _copy(v, memo) for key, v in value.items()}
+        else:
+            state[name] = _copy(value, memo)
+    new.__setstate__(state)
+    return new
+
+
+def meta_copy(model: torch.nn.Module, make=None) -> torch.nn.Module:
+    """A deep copy of ``model`` whose parameters, buffers and tensor attributes are new meta
+    tensors (no data copied), or what ``make`` makes of each tensor (fake tensors, for a symbolic
+    profile).
+
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    >>> copied = meta_copy(model)
+    >>> copied[0].weight.device, copied[0].weight.shape, model[0].weight.device.type
+    (device(type='meta'), torch.Size([2, 3]), 'cpu')
+    """
+    def meta(t):
+        return torch.empty_like(t, device="meta")
+
+    make = make or meta
+    memo: dict = {}
+    for module in model.modules():
+        for p in module._parameters.values():
+            if p is not None and id(p) not in memo:
+                memo[id(p)] = torch.nn.Parameter(make(p), requires_grad=p.requires_grad)
+        for b in module._buffers.values():
+            if b is not None and id(b) not in memo:
+                memo[id(b)] = make(b)
+        for value in vars(module).values():  # plain tensor attributes, e.g. what old-style weight_norm computes
+            if isinstance(value, torch.Tensor) and id(value) not in memo:
+                memo[id(value)] = make(value)
+    return _copy(model, memo)

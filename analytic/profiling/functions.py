@@ -1,0 +1,204 @@
+"""torch functions the counting mode runs its own way, so that one model has one count on every
+device and every pass:
+
+- functions torch runs as a fused kernel on the CPU and as their parts on ``meta`` (its reference
+  path): run as the fused kernel on every device, so the kernel's formula sees what the parts hide
+  (a causal mask), and a loop over the steps of a sequence (an LSTM's) is one call whose length may
+  be symbolic;
+- functions whose meta path stops at a check that needs values (``torch.istft``'s test that the
+  windows overlap): run on ``meta`` as torch's own sequence of operators, the check's operators
+  included, its verdict left to the real forward;
+- functions whose entry point reads sizes as integers (``F.interpolate``): on symbolic sizes, the
+  operator they run, called with the output size they compute.
+
+Each replacement returns ``None`` where it does not apply; torch's function runs then.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+__all__ = ["ROUTED_FUNCTIONS", "RoutedFunctions", "fused_attention", "fused_lstm", "interpolate_on_symbolic_sizes",
+           "istft_on_meta"]
+
+
+def fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                     enable_gqa=False):
+    """``F.scaled_dot_product_attention`` as its fused kernel, or ``None`` where that kernel does
+    not apply (grouped heads, not 4-d, values of another width, a boolean mask)."""
+    if enable_gqa or query.dim() != 4 or key.dim() != 4 or value.dim() != 4 or key.shape[1] != query.shape[1]:
+        return None
+    if value.shape[-1] != query.shape[-1] or key.shape[-1] != query.shape[-1]:
+        return None
+    if attn_mask is not None and attn_mask.dtype == torch.bool:
+        return None
+    return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+        query, key, value, dropout_p, is_causal, attn_mask=attn_mask, scale=scale)[0]
+
+
+def fused_lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """``nn.LSTM``'s ``torch.lstm`` on the meta device as the CPU runs it: one fused layer kernel
+    (``aten::mkldnn_rnn_layer``) per layer and direction, instead of torch's reference path, a loop
+    over the steps; ``None`` where the CPU would not fuse it either (projections, packed sequences)
+    or off the meta device (the CPU chooses for itself)."""
+    if not isinstance(input, torch.Tensor) or input.device.type != "meta" or not isinstance(hx, (tuple, list)):
+        return None
+    directions = 2 if bidirectional else 1
+    per_layer = 4 if has_biases else 2
+    if len(params) != num_layers * directions * per_layer:  # projections (proj_size) add a weight
+        return None
+    unbatched = input.dim() == 2
+    x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if batch_first else input)
+    h0, c0 = ((h.unsqueeze(1) for h in hx) if unbatched else hx)
+    hidden = params[1].shape[1]
+    hs, cs = [], []
+    for layer in range(num_layers):
+        outputs = []
+        for direction in range(directions):
+            index = layer * directions + direction
+            weights = params[index * per_layer:(index + 1) * per_layer]
+            w_ih, w_hh = weights[0], weights[1]
+            b_ih, b_hh = (weights[2], weights[3]) if has_biases else (w_ih, w_hh)
+            out, h, c, _ = torch.ops.aten.mkldnn_rnn_layer(x, w_ih, w_hh, b_ih, b_hh, h0[index], c0[index],
+                                                          direction == 1, [], 2, hidden, num_layers, has_biases,
+                                                          bidirectional, False, train)
+            outputs.append(out)
+            hs.append(h)
+            cs.append(c)
+        x = torch.cat(outputs, -1) if directions == 2 else outputs[0]
+        if train and dropout > 0 and layer < num_layers - 1:
+            x = torch.nn.functional.dropout(x, dropout, True)
+    output = x.squeeze(1) if unbatched else (x.transpose(0, 1) if batch_first else x)
+    h_n, c_n = torch.stack(hs), torch.stack(cs)
+    return output, (h_n.squeeze(1) if unbatched else h_n), (c_n.squeeze(1) if unbatched else c_n)
+
+
+def istft_on_meta(input, n_fft, hop_length=None, win_length=None, window=None, center=True, normalized=False,
+                  onesided=None, length=None, return_complex=False):
+    """``torch.istft`` on the meta device: the operators torch's kernel runs (the inverse
+    transform of every frame, the window, the overlap-add of frames and of the squared window, the
+    trim, the check that the window envelope stays above 1e-11 and the division by it), without
+    reading the check's verdict, which needs values: a real forward raises there, and so does not
+    count.  ``None`` off the meta device or for arguments torch refuses (it then says why)."""
+    if not isinstance(input, torch.Tensor) or not input.is_meta or not input.is_complex():
+        return None
+    hop = n_fft // 4 if hop_length is None else hop_length
+    width = n_fft if win_length is None else win_length
+    frames, bins = input.shape[-1], input.shape[-2]
+    sided = bins != n_fft if onesided is None else onesided
+    if input.dim() not in (2, 3) or input.numel() == 0 or not 0 < hop <= width or not 0 < width <= n_fft or (
+            bins != (n_fft // 2 + 1 if sided else n_fft)) or (return_complex and sided) or (
+            window is not None and (not isinstance(window, torch.Tensor) or not window.is_meta or window.dim() != 1
+                                    or window.shape[0] != width or (window.is_complex() and not return_complex))):
+        return None
+    real = torch.view_as_real(input.resolve_conj())
+    window = torch.ones(width, dtype=real.dtype, device=real.device) if window is None else window
+    if width != n_fft:  # centred by zeros on both sides
+        left = (n_fft - width) // 2
+        window = torch.constant_pad_nd(window, (left, n_fft - width - left), 0)
+    if real.dim() == 3:
+        real = real.unsqueeze(0)
+    spectra = torch.view_as_complex(real.transpose(1, 2))  # (channels, frames, bins)
+    normalization = 1 if normalized else 2  # torch's by 1/sqrt(n) or by 1/n
+    if return_complex:
+        frames_out = torch.ops.aten._fft_c2c(spectra, [spectra.dim() - 1], normalization, False)
+    else:
+        if not sided:
+            spectra = spectra.narrow(-1, 0, n_fft // 2 + 1)
+        frames_out = torch.ops.aten._fft_c2r(spectra, [spectra.dim() - 1], normalization, n_fft)
+    expected = n_fft + hop * (frames - 1)
+    y = torch.ops.aten.unfold_backward(frames_out * window.view(1, 1, n_fft), [frames_out.shape[0], expected], 1,
+                                       n_fft, hop)
+    envelope = torch.ops.aten.unfold_backward(window.pow(2).expand(1, frames, n_fft), [1, expected], 1, n_fft, hop)
+    start = n_fft // 2 if center else 0
+    end = start + length if length is not None else (-(n_fft // 2) if center else expected)
+    y = torch.ops.aten.slice(y, 1, start, end)
+    envelope = torch.ops.aten.slice(envelope, 1, start, end)
+    lowest = envelope.abs().min().lt(1e-11)
+    lowest.new_ones(())  # what torch compares the verdict with
+    y = y / envelope
+    if input.dim() == 2:
+        y = y.squeeze(0)
+    if end > expected:
+        y = torch.constant_pad_nd(y, (0, end - expected), 0)
+    return y
+
+
+def _symbolic(values) -> bool:
+    return any(isinstance(v, torch.SymInt) for v in values)
+
+
+_A = torch.ops.aten
+#: (mode, spatial dimensions) -> the operator F.interpolate runs, and whether it takes align_corners
+_UPSAMPLING = {
+    ("nearest", 1): (_A.upsample_nearest1d.default, False), ("nearest", 2): (_A.upsample_nearest2d.default, False),
+    ("nearest", 3): (_A.upsample_nearest3d.default, False),
+    ("nearest-exact", 1): (_A._upsample_nearest_exact1d.default, False),
+    ("nearest-exact", 2): (_A._upsample_nearest_exact2d.default, False),
+    ("nearest-exact", 3): (_A._upsample_nearest_exact3d.default, False),
+    ("linear", 1): (_A.upsample_linear1d.default, True), ("bilinear", 2): (_A.upsample_bilinear2d.default, True),
+    ("trilinear", 3): (_A.upsample_trilinear3d.default, True), ("bicubic", 2): (_A.upsample_bicubic2d.default, True),
+    ("bilinear-aa", 2): (_A._upsample_bilinear2d_aa.default, True),
+    ("bicubic-aa", 2): (_A._upsample_bicubic2d_aa.default, True),
+}
+_AREA = {1: torch.nn.functional.adaptive_avg_pool1d, 2: torch.nn.functional.adaptive_avg_pool2d,
+         3: torch.nn.functional.adaptive_avg_pool3d}
+
+
+def interpolate_on_symbolic_sizes(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                                  recompute_scale_factor=None, antialias=False):
+    """``F.interpolate`` on symbolic sizes: the output size computed as torch computes it (the
+    floor of size times factor, or the size given), then the operator torch's kernel runs, which
+    torch's own entry point cannot reach (it reads the sizes as integers).  ``None`` for concrete
+    sizes, or arguments torch refuses (it says why)."""
+    if not isinstance(input, torch.Tensor) or not (_symbolic(input.shape) or (
+            isinstance(size, (list, tuple)) and _symbolic(size)) or isinstance(size, torch.SymInt)):
+        return None
+    dim = input.dim() - 2
+    key = (f"{mode}-aa" if antialias else mode, dim)
+    if (key not in _UPSAMPLING and mode != "area") or (size is None) == (scale_factor is None) or (
+            mode in ("nearest", "area", "nearest-exact") and align_corners is not None) or (
+            recompute_scale_factor and size is not None) or (antialias and mode == "area"):
+        return None
+    if size is not None:
+        sizes = list(size) if isinstance(size, (list, tuple)) else [size] * dim
+        factors = None
+    else:
+        factors = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else [scale_factor] * dim
+        sizes = None
+    if len(sizes if factors is None else factors) != dim:
+        return None
+    if mode == "area" and sizes is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor:  # the size from the factor, then no factor
+        sizes = [torch.sym_int(n * f) for n, f in zip(input.shape[2:], factors, strict=True)]
+        factors = None
+    if mode == "area":
+        return _AREA[dim](input, sizes) if dim in _AREA else None
+    if sizes is None:  # torch's kernel: the floor of size times factor
+        sizes = [n * int(f) if int(f) == f else torch.sym_int(n * f)
+                 for n, f in zip(input.shape[2:], factors, strict=True)]
+    op, aligned = _UPSAMPLING[key]
+    options = [bool(align_corners)] if aligned else []
+    return op(input, sizes, *options, *(factors if factors is not None else [None] * dim))
+
+
+#: torch function -> its replacement (nn.LSTM calls ``torch._VF.lstm``, the same function as
+#: ``torch.lstm``; ``Tensor.istft`` is a function of its own)
+ROUTED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: fused_attention, torch.lstm: fused_lstm,
+                    torch.istft: istft_on_meta, torch.Tensor.istft: istft_on_meta,
+                    torch.nn.functional.interpolate: interpolate_on_symbolic_sizes}
+
+
+class RoutedFunctions(TorchFunctionMode):
+    """Runs every function of :data:`ROUTED_FUNCTIONS` by its replacement where it applies."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        replacement = ROUTED_FUNCTIONS.get(func)
+        if replacement is not None:
+            out = replacement(*args, **kwargs)
+            if out is not None:
+                return out
+        return func(*args, **kwargs)

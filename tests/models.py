@@ -280,6 +280,35 @@ def energy_gate():
     return EnergyGate()
 
 
+@torch.jit.script
+def snake(x, alpha):
+    """The Snake activation (Ziyin et al., 2020) as DAC's codec scripts it: x + sin²(αx)/α."""
+    shape = x.shape
+    x = x.reshape(shape[0], shape[1], -1)
+    x = x + (alpha + 1e-9).reciprocal() * torch.sin(alpha * x).pow(2)
+    return x.reshape(shape)
+
+
+class SnakeEncoder(nn.Module):
+    """A DAC-style codec encoder block: a strided convolution, the scripted Snake activation, a
+    dilated residual convolution."""
+
+    def __init__(self, channels=8):
+        super().__init__()
+        self.down = nn.Conv1d(1, channels, 8, stride=4, padding=2)
+        self.alpha = nn.Parameter(torch.ones(1, channels, 1))
+        self.residual = nn.Conv1d(channels, channels, 3, padding=3, dilation=3)
+
+    def forward(self, x):
+        y = snake(self.down(x), self.alpha)
+        return y + self.residual(snake(y, self.alpha))
+
+
+def snake_encoder():
+    torch.manual_seed(0)
+    return SnakeEncoder()
+
+
 class BasicBlock(nn.Module):
     """ResNet's basic block (He et al., 2016): two 3 x 3 convolutions with batch norm, a ReLU
     between and after the residual sum, a strided 1 x 1 projection where the shape changes."""

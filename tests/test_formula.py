@@ -341,7 +341,7 @@ def test_a_model_that_fixes_its_size_is_told_so_quickly(model, shape, monkeypatc
         return before(self, op, func, args, kwargs, calls)
 
     monkeypatch.setattr(SymbolicStrategy, "before", counted)
-    with pytest.raises(RuntimeError, match="the model fixes"):
+    with pytest.raises(RuntimeError, match="the model fixes T = 40320, the example value"):
         analytic.profile(model, shape)
     assert max(seen) < 100
 
@@ -449,3 +449,90 @@ def test_a_pass_on_symbolic_sizes_runs_a_bounded_number_of_operator_calls(monkey
     monkeypatch.setattr(analytic.profiling.symbolic, "MAX_SYMBOLIC_CALLS", 2)
     with pytest.raises(RuntimeError, match="more than 2 operator calls"):
         analytic.profile(models.filterbank_decoder(), (1, 512, "T"))
+
+
+@st.composite
+def strided_stacks(draw):
+    """A random stack of 1-d layers whose lengths are floors of the input's: strided and dilated
+    convolutions (padding, a reflection pad), poolings, transposed convolutions, an instance norm
+    (a guard on the length) and activations between."""
+    layers, channels = [], 1
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["conv", "conv", "pool", "transposed", "norm"]))
+        k, s, d = draw(st.integers(1, 5)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        if kind == "conv":
+            out = draw(st.integers(1, 3))
+            mode = draw(st.sampled_from(["zeros", "reflect"]))
+            p = draw(st.integers(0, (d * (k - 1)) // 2 if mode == "reflect" else d * (k - 1)))
+            layers.append(torch.nn.Conv1d(channels, out, k, s, p, d, padding_mode=mode))
+            channels = out
+        elif kind == "pool":
+            layers.append(draw(st.sampled_from([torch.nn.MaxPool1d(k, s, min(draw(st.integers(0, 2)), k // 2)),
+                                                torch.nn.AvgPool1d(k, s)])))
+        elif kind == "transposed":
+            out, p = draw(st.integers(1, 3)), draw(st.integers(0, 2))
+            layers.append(torch.nn.ConvTranspose1d(channels, out, k, s, p, draw(st.integers(0, max(s, d) - 1)),
+                                                   dilation=d))
+            channels = out
+        else:
+            layers.append(torch.nn.InstanceNorm1d(channels))
+        layers.append(draw(st.sampled_from([torch.nn.ReLU(), torch.nn.Identity(), torch.nn.Tanh()])))
+    return torch.nn.Sequential(*layers)
+
+
+@pytest.mark.slow
+@given(strided_stacks())
+@example(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3, 2, 1), torch.nn.Conv1d(2, 2, 3, 2, 1),
+                             torch.nn.InstanceNorm1d(2)))  # floor(floor(L/2)/2): a period of 4, not 2
+@examples(25, deadline=None)
+def test_the_simplified_form_equals_the_numeric_profile_from_its_threshold(model):
+    try:
+        formula = analytic.profile(model, (1, 1, "L"))
+    except RuntimeError:
+        return  # no length works (a kernel longer than any output); the refusal is tested elsewhere
+    simplified = formula.simplified()
+    (size,) = simplified.sizes
+    start = simplified.thresholds[size]
+    for length in range(start, start + 48):
+        numeric = analytic.profile(model, (1, 1, length))
+        assert simplified.evaluate(L=length).total == formula.evaluate(L=length).total == numeric.total, length
+
+
+def test_a_scripted_function_in_the_forward_is_run_as_its_python_source():
+    model = models.snake_encoder()
+    formula = analytic.profile(model, (1, 1, "L"))
+    assert isinstance(models.snake, torch.jit.ScriptFunction)  # put back after the pass
+    (L,) = formula.sizes
+    assert all(c.free_symbols == {L} and not isinstance(c, sympy.Eq) for c in formula.conditions), formula.conditions
+    for length in (8, 13, 100, 1001):
+        numeric = analytic.profile(model, (1, 1, length))
+        assert formula.evaluate(L=length).total == numeric.total
+        assert numeric.total["flops"] == _torch_flops(model, (1, 1, length))
+        assert any(r.op == "aten::sin" for r in numeric.rows)
+
+
+def test_a_scripted_module_is_refused_by_name_and_counted_on_the_cpu():
+    model = torch.jit.script(models.snake_encoder())
+    with pytest.raises(RuntimeError, match=r"module '\(model\)' is TorchScript"):
+        analytic.profile(model, (1, 1, "L"))
+    with pytest.warns(RuntimeWarning, match="is TorchScript, whose tensors do not move to the meta device"):
+        prof = analytic.profile(model, (1, 1, 100))
+    assert prof.device == "cpu" and prof.total["flops"] == _torch_flops(model, (1, 1, 100))
+    # TorchScript inlines both activations and computes their common 1/α once: 16 operations fewer
+    python = analytic.profile(models.snake_encoder(), (1, 1, 100)).total
+    assert prof.total["exact"] == python["exact"] - 2 * 8
+
+
+class Pinning(torch.nn.Module):
+    """Reads an expression of its length as a number (``int()``): torch fixes it to its value at
+    the example length."""
+
+    def forward(self, x):
+        frames = int(x.shape[-1] // 4)
+        return x[..., :4 * frames].reshape(x.shape[0], frames, 4).sum(-1)
+
+
+def test_a_size_expression_read_as_a_number_is_refused_where_the_code_reads_it():
+    with pytest.raises(RuntimeError, match=r"torch fixes floor\(L/4\) = 10080 \(its value at the example size"
+                                           r" L = 40320\) at .*test_formula.py:\d+ in forward"):
+        analytic.profile(Pinning(), (1, "L"))

@@ -9,7 +9,8 @@ formulas of :mod:`analytic.formulas`, as numbers or as formulas of named input s
   kernels, ``istft``), on every device;
 - :mod:`.numeric` — the numeric pass (meta device, CPU fallback);
 - :mod:`.symbolic` — the symbolic pass (fake tensors with symbolic sizes), and :mod:`.formula` —
-  its result, :class:`~analytic.profiling.formula.SymbolicProfile`.
+  its result, :class:`~analytic.profiling.formula.SymbolicProfile`; :mod:`.scripted` — TorchScript
+  functions run as their Python source there.
 
 torch loads when a profile is taken, SymPy when it is a formula.
 """

@@ -8,8 +8,9 @@ device and every pass:
 - functions whose meta path stops at a check that needs values (``torch.istft``'s test that the
   windows overlap): run on ``meta`` as torch's own sequence of operators, the check's operators
   included, its verdict left to the real forward;
-- functions whose entry point reads sizes as integers (``F.interpolate``): on symbolic sizes, the
-  operator they run, called with the output size they compute.
+- functions whose entry point reads sizes as integers (``F.interpolate``, ``torch.stft``,
+  ``torch.max_pool1d``): on symbolic sizes, the operators torch's kernel runs, called with the
+  sizes it computes (a symbolic pass would otherwise fix the size to its example value).
 
 Each replacement returns ``None`` where it does not apply; torch's function runs then.
 """
@@ -19,8 +20,8 @@ from __future__ import annotations
 import torch
 from torch.overrides import TorchFunctionMode
 
-__all__ = ["ROUTED_FUNCTIONS", "RoutedFunctions", "fused_attention", "fused_lstm", "interpolate_on_symbolic_sizes",
-           "istft_on_meta"]
+__all__ = ["ROUTED_FUNCTIONS", "RoutedFunctions", "fused_attention", "fused_lstm", "interpolate", "istft_on_meta",
+           "max_pool1d", "on_symbolic_sizes", "stft"]
 
 
 def fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
@@ -125,10 +126,6 @@ def istft_on_meta(input, n_fft, hop_length=None, win_length=None, window=None, c
     return y
 
 
-def _symbolic(values) -> bool:
-    return any(isinstance(v, torch.SymInt) for v in values)
-
-
 _A = torch.ops.aten
 #: (mode, spatial dimensions) -> the operator F.interpolate runs, and whether it takes align_corners
 _UPSAMPLING = {
@@ -146,14 +143,13 @@ _AREA = {1: torch.nn.functional.adaptive_avg_pool1d, 2: torch.nn.functional.adap
          3: torch.nn.functional.adaptive_avg_pool3d}
 
 
-def interpolate_on_symbolic_sizes(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                                  recompute_scale_factor=None, antialias=False):
-    """``F.interpolate`` on symbolic sizes: the output size computed as torch computes it (the
-    floor of size times factor, or the size given), then the operator torch's kernel runs, which
-    torch's own entry point cannot reach (it reads the sizes as integers).  ``None`` for concrete
-    sizes, or arguments torch refuses (it says why)."""
-    if not isinstance(input, torch.Tensor) or not (_symbolic(input.shape) or (
-            isinstance(size, (list, tuple)) and _symbolic(size)) or isinstance(size, torch.SymInt)):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None,
+                antialias=False):
+    """``F.interpolate`` as torch runs it: the output size computed as torch computes it (the
+    floor of size times factor, or the size given), then the operator its kernel runs.  torch's own
+    entry point reads the sizes as integers, so on symbolic sizes it fixes them.  ``None`` for
+    arguments torch refuses (it says why)."""
+    if not isinstance(input, torch.Tensor):
         return None
     dim = input.dim() - 2
     key = (f"{mode}-aa" if antialias else mode, dim)
@@ -184,11 +180,94 @@ def interpolate_on_symbolic_sizes(input, size=None, scale_factor=None, mode="nea
     return op(input, sizes, *options, *(factors if factors is not None else [None] * dim))
 
 
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """``F.max_pool1d`` as torch runs it off the CPU: the pooling with indices, its values kept
+    unless the indices are asked for.  (On the CPU without gradients torch runs a kernel of its
+    own, counted the same; its entry point reads the length as an integer.)"""
+    if not isinstance(input, torch.Tensor):
+        return None
+    pooled = torch.max_pool1d_with_indices(input, kernel_size, stride if stride is not None else [], padding,
+                                           dilation, ceil_mode)
+    return pooled if return_indices else pooled[0]
+
+
+def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=True, pad_mode="reflect",
+         normalized=False, onesided=None, return_complex=None, align_to_window=None):
+    """``torch.stft`` as torch runs it: the centre padding, the window centred by zeros, the
+    frames (a strided view), the window's product and the transform of every frame.  torch's
+    kernel reads the length as an integer.  ``None`` for arguments torch refuses or warns about
+    (it says why)."""
+    if not isinstance(input, torch.Tensor) or input.dim() not in (1, 2) or return_complex is None or (
+            align_to_window is not None) or not (input.is_floating_point() or input.is_complex()):
+        return None
+    hop = n_fft // 4 if hop_length is None else hop_length
+    width = n_fft if win_length is None else win_length
+    if center:
+        dims = input.dim()
+        pad = n_fft // 2
+        input = torch.nn.functional.pad(input.view([1] * (3 - dims) + list(input.shape)), [pad, pad], pad_mode)
+        input = input.view(input.shape[-dims:])
+    length = input.shape[-1]
+    if not (0 < n_fft <= length and hop > 0 and 0 < width <= n_fft) or (
+            window is not None and (window.dim() != 1 or window.shape[0] != width)) or (
+            not return_complex and (input.is_complex() or (window is not None and window.is_complex()))):
+        return None
+    signal = input.unsqueeze(0) if input.dim() == 1 else input
+    if width < n_fft:  # the window centred by zeros
+        left = (n_fft - width) // 2
+        centred = torch.zeros(n_fft, dtype=(window if window is not None else input).dtype, device=input.device)
+        if window is not None:
+            centred.narrow(0, left, width).copy_(window)
+        else:
+            centred.narrow(0, left, width).fill_(1)
+        window = centred
+    frames = 1 + (length - n_fft) // hop
+    signal = signal.as_strided([signal.shape[0], frames, n_fft],
+                               [signal.stride(0), hop * signal.stride(1), signal.stride(1)])
+    if window is not None:
+        signal = signal.mul(window)
+    sided = (not signal.is_complex()) if onesided is None else onesided
+    normalization = 1 if normalized else 0  # by 1/sqrt(n), or none
+    if signal.is_complex():
+        if sided:
+            return None
+        out = torch.ops.aten._fft_c2c(signal, [signal.dim() - 1], normalization, True)
+    else:
+        out = torch.ops.aten._fft_r2c(signal, [signal.dim() - 1], normalization, sided)
+    out.transpose_(1, 2)
+    if input.dim() == 1:
+        out.squeeze_(0)
+    return out if return_complex else torch.view_as_real(out)
+
+
+def _symbolic_argument(value) -> bool:
+    if isinstance(value, torch.Tensor):
+        return any(isinstance(n, torch.SymInt) for n in value.shape)
+    if isinstance(value, (list, tuple)):
+        return any(map(_symbolic_argument, value))
+    return isinstance(value, torch.SymInt)
+
+
+def on_symbolic_sizes(function):
+    """``function`` where a call's tensors or sizes are symbolic (``None`` elsewhere: torch's own
+    entry point runs)."""
+    def run(*args, **kwargs):
+        if any(map(_symbolic_argument, args)) or any(map(_symbolic_argument, kwargs.values())):
+            return function(*args, **kwargs)
+        return None
+
+    run.__doc__ = function.__doc__
+    return run
+
+
 #: torch function -> its replacement (nn.LSTM calls ``torch._VF.lstm``, the same function as
 #: ``torch.lstm``; ``Tensor.istft`` is a function of its own)
 ROUTED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: fused_attention, torch.lstm: fused_lstm,
                     torch.istft: istft_on_meta, torch.Tensor.istft: istft_on_meta,
-                    torch.nn.functional.interpolate: interpolate_on_symbolic_sizes}
+                    torch.nn.functional.interpolate: on_symbolic_sizes(interpolate),
+                    torch.max_pool1d: on_symbolic_sizes(max_pool1d),
+                    torch.nn.functional.max_pool1d: on_symbolic_sizes(max_pool1d),
+                    torch.stft: on_symbolic_sizes(stft), torch.Tensor.stft: on_symbolic_sizes(stft)}
 
 
 class RoutedFunctions(TorchFunctionMode):

@@ -18,8 +18,16 @@ from .copying import meta_copy
 from .inputs import input_tensors
 from .mode import MissingKernel, count_calls, module_parameters
 from .result import Profile
+from .scripted import scripted_modules
 
 __all__ = ["numeric_profile"]
+
+
+def _cpu_copy(model):
+    """A deep copy of ``model`` on the CPU (moved only if it is elsewhere)."""
+    copied = copy.deepcopy(model)
+    on_cpu = all(t.device.type == "cpu" for t in (*copied.parameters(), *copied.buffers()))
+    return copied if on_cpu else copied.to("cpu")
 
 
 def _real(inputs) -> tuple:
@@ -37,9 +45,14 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
     ``dtypes`` (see :func:`analytic.profile`)."""
     inputs = input_tensors(shapes, dtypes, "meta")
     passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
+    scripted = scripted_modules(model)
+    if scripted and device == "meta":  # a TorchScript module copies its tensors as they are
+        warnings.warn(f"module {scripted[0]!r} is TorchScript, whose tensors do not move to the meta device: counting"
+                      f" on a real CPU forward instead", RuntimeWarning, stacklevel=3)
+        passes = ["cpu"]
     for attempt in passes:
         reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
-        copied = meta_copy(model) if reuse else copy.deepcopy(model).to("cpu")
+        copied = meta_copy(model) if reuse else _cpu_copy(model)
         given = inputs if reuse else _real(inputs)
         try:
             mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse)

@@ -25,11 +25,12 @@ from torch._subclasses.fake_tensor import FakeTensorMode
 from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
 
 from ..formulas import Registry
-from ..symbolic.asymptotic import simplify_conditions
+from ..symbolic.asymptotic import quasi_linear, simplify_conditions
 from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
 from .mode import CountingMode, Strategy, module_parameters
 from .result import ProfileRow
+from .scripted import python_source, scripted_modules
 
 __all__ = ["DEFAULT_HINT", "MAX_SYMBOLIC_CALLS", "SymbolicStrategy", "size_symbol", "symbolic_profile"]
 
@@ -101,6 +102,28 @@ class _Fixed(Exception):
         self.names = names
 
 
+class _Pinned(Exception):
+    """torch fixed an expression of the sizes to the value it has at the example sizes."""
+
+    def __init__(self, condition: sympy.Eq, where: str):
+        super().__init__(condition)
+        self.condition, self.where = condition, where
+
+
+def _pins(condition, hints: Mapping[Symbol, int]) -> bool:
+    """Whether ``condition`` holds for finitely many values of a size (the others at their example
+    values): an equality whose sides differ by a function of the size that grows with it."""
+    if not isinstance(condition, sympy.Eq):
+        return False
+    difference = condition.lhs - condition.rhs
+    for size in difference.free_symbols & set(hints):
+        others = {s: v for s, v in hints.items() if s != size}
+        form = quasi_linear(difference.xreplace(others), size)
+        if form is not None and form[0] != 0:
+            return True
+    return False
+
+
 class SymbolicStrategy(Strategy):
     """Sizes read as SymPy expressions (torch's, of its internal symbols); a pass stopped before a
     loop over a symbolic size or when torch fixes a size; a kernel that wants concrete sizes
@@ -108,9 +131,23 @@ class SymbolicStrategy(Strategy):
 
     symbolic = True
 
-    def __init__(self, env: ShapeEnv, sizes: dict[str, torch.SymInt]):
+    def __init__(self, env: ShapeEnv, sizes: dict[str, torch.SymInt], hints: Mapping[str, int] | None = None):
         self.env = env
         self.sizes = sizes
+        #: torch's symbol of each size -> the user's symbol, and the user's symbol -> its example value
+        self.symbols = {size.node.expr: size_symbol(name) for name, size in sizes.items()}
+        self.hints = {size_symbol(name): (hints or {}).get(name, DEFAULT_HINT) for name in sizes}
+        self._guards = 0
+
+    def check_guards(self) -> None:
+        """Raise :class:`_Pinned` for a guard torch added since the last check that fixes an
+        expression of the sizes to a constant (the formula would hold near the example value only)."""
+        guards = self.env.guards
+        for guard in guards[self._guards:]:
+            condition = _plain(guard.expr).xreplace(self.symbols)
+            if _pins(condition, self.hints):
+                raise _Pinned(condition, str(guard.sloc).strip())
+        self._guards = len(guards)
 
     def size(self, value) -> object:
         if isinstance(value, torch.SymInt):
@@ -122,11 +159,14 @@ class SymbolicStrategy(Strategy):
         return tuple(map(self.size, sizes))
 
     def before(self, op, func, args, kwargs, calls) -> None:
-        # a size torch fixes to its example value: stop before a loop over it
+        self.check_guards()
+        # a size torch fixes to its example value: stop before a loop over it (a split into pieces
+        # of a fixed size; pieces of a size that grows with it, as chunk's, are as many at any size)
         if op in _SPLITS and isinstance(args[0], torch.Tensor):
             dim = (args[2] if len(args) > 2 else kwargs.get("dim", 0)) if op != "aten::unbind" else (
                 args[1] if len(args) > 1 else kwargs.get("dim", 0))
-            if isinstance(args[0].shape[dim], torch.SymInt):
+            piece = None if op == "aten::unbind" else (args[1] if len(args) > 1 else kwargs.get("split_size"))
+            if isinstance(args[0].shape[dim], torch.SymInt) and not isinstance(piece, torch.SymInt):
                 free = args[0].shape[dim].node.expr.free_symbols
                 raise _Fixed([name for name, size in self.sizes.items() if size.node.expr in free] or list(self.sizes))
         if calls % 64 == 0:
@@ -142,6 +182,19 @@ class SymbolicStrategy(Strategy):
     def kernel(self):
         # torch's Python meta kernels on symbolic sizes (as torch.compile runs them)
         return enable_python_dispatcher()
+
+
+def _pinned_message(pinned: _Pinned, module: str, hints: Mapping[str, int]) -> str:
+    where = pinned.where.strip("()")
+    place = f"at {where} (module {module or '(model)'!r})"
+    lhs, rhs = pinned.condition.lhs, pinned.condition.rhs
+    if isinstance(lhs, Symbol) and lhs.name in hints:
+        return (f"no formula: the model fixes {lhs} = {rhs}, the example value, {place}: a Python loop over it or"
+                f" code that reads it as a number; give that size as a number")
+    example = ", ".join(f"{s} = {hints[s.name]}" for s in sorted(pinned.condition.free_symbols, key=str)
+                        if s.name in hints)
+    return (f"no formula: torch fixes {lhs} = {rhs} (its value at the example size {example}) {place}, so a formula"
+            f" would hold near that size only; profile the model at a numeric size instead")
 
 
 def _fixed_message(names, hints) -> str:
@@ -176,13 +229,22 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     # fake meta tensors of static shapes (on the meta device torch's convolutions pick no backend
     # by size, so the pass adds no condition of its own)
     copied = meta_copy(model, lambda t: mode.from_tensor(torch.empty_like(t, device="meta"), static_shapes=True))
-    counting = CountingMode(copied, registry, SymbolicStrategy(env, sizes), conventions, cache={})
+    scripted = scripted_modules(model)
+    if scripted:
+        raise RuntimeError(f"no formula: module {scripted[0]!r} is TorchScript (torch.jit.script or trace), whose"
+                           f" interpreter reads sizes as numbers and keeps no Python source; profile the model at a"
+                           f" numeric size, or with its Python modules")
+    strategy = SymbolicStrategy(env, sizes, hints)
+    counting = CountingMode(copied, registry, strategy, conventions, cache={})
     quiet = logging.getLogger("torch._subclasses.fake_tensor")  # it logs a kernel's failure we recover from
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
     try:
-        with mode:
+        with mode, python_source(copied):
             counting.run(*inputs)
+        strategy.check_guards()
+    except _Pinned as pinned:
+        raise RuntimeError(_pinned_message(pinned, counting.running_module(), hints)) from None
     except _Fixed as error:
         raise RuntimeError(_fixed_message(error.names, hints)) from None
     except _TooManyCalls:

@@ -86,9 +86,17 @@ def _value(expr: Expr, size: Symbol, at: int) -> Fraction:
     return Fraction(math.floor(inner) if isinstance(expr, floor) else math.ceil(inner))
 
 
-def _period(expr: Expr) -> int:
-    """A period of the bounded part of a quasi-linear expression: the lcm of its denominators."""
-    return math.lcm(1, *(int(r.q) for r in expr.atoms(sympy.Rational)))
+def _period(expr: Expr, size: Symbol) -> int:
+    """A period of the bounded part of a quasi-linear expression of ``size``: a floor or ceiling
+    of ``a*size + g`` (``g`` of period ``P``) repeats with period ``lcm(P, denominator of a)``, so
+    ``floor(floor(L/2)/2)`` has period 4 (the denominators alone would say 2)."""
+    if expr.is_Rational or expr == size:
+        return 1
+    if isinstance(expr, (sympy.Add, sympy.Mul)):
+        return math.lcm(1, *(_period(a, size) for a in expr.args))
+    inner = expr.args[0]  # a floor or a ceiling (quasi_linear accepted nothing else)
+    slope = quasi_linear(inner, size)[0]
+    return math.lcm(_period(inner, size), slope.denominator)
 
 
 def _settle(difference: Expr, size: Symbol, floor_size: int,
@@ -114,7 +122,7 @@ def _settle(difference: Expr, size: Symbol, floor_size: int,
     elif b + hi <= 0:
         return -1, floor_size
     else:  # periodic: settled if one period (of the sizes of the class) keeps one sign
-        period = math.lcm(_period(difference), step)
+        period = math.lcm(_period(difference, size), step)
         if period > PERIOD_LIMIT * step:
             return None
         start = first(floor_size)
@@ -268,7 +276,7 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
     out: list[sympy.Basic] = [sympy.Ge(s, v) for s, v in lower.items() if v > 1]
     residues: dict[Symbol, tuple[int, set[int]]] = {}
     for size, differences in periodic.items():
-        period = math.lcm(*(_period(d) for d in differences))
+        period = math.lcm(*(_period(d, size) for d in differences))
         start = lower.get(size, 1)
         good = {(start + j) % period for j in range(min(period, PERIOD_LIMIT))
                 if all(_value(d, size, start + j) == 0 for d in differences)}

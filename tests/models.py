@@ -511,6 +511,32 @@ class LanguageModel(nn.Module):
         return self.head(self.ln(x))
 
 
+class MaskedAttentionLM(nn.Module):
+    """A nanoGPT-style language model: its causal mask a buffer of ``block_size``², sliced to the
+    sequence (at a longer sequence the slice stays ``block_size`` long and the forward fails)."""
+
+    def __init__(self, vocab=300, width=32, heads=2, block_size=96):
+        super().__init__()
+        self.block_size, self.heads = block_size, heads
+        self.tokens, self.positions = nn.Embedding(vocab, width), nn.Embedding(block_size, width)
+        self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
+        self.head = nn.Linear(width, vocab, bias=False)
+        self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size))
+
+    def forward(self, ids):
+        b, t = ids.shape
+        x = self.tokens(ids) + self.positions(torch.arange(t, device=ids.device))
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, -1).permute(2, 0, 3, 1, 4)
+        att = (q @ k.transpose(-2, -1)) * k.shape[-1] ** -0.5
+        att = att.masked_fill(self.bias[:, :, :t, :t] == 0, float("-inf")).softmax(-1)
+        return self.head(x + self.proj((att @ v).transpose(1, 2).reshape(b, t, -1)))
+
+
+def masked_attention_lm():
+    torch.manual_seed(0)
+    return MaskedAttentionLM().eval()
+
+
 def language_model():
     torch.manual_seed(0)
     return LanguageModel().eval()

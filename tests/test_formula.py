@@ -3,6 +3,8 @@ formula evaluated at sizes Hypothesis draws equals the numeric profile at that s
 FlopCounterMode on a real forward; the conditions it states are the ones torch's forward needs."""
 
 import functools
+import itertools
+import warnings
 
 import pytest
 import sympy
@@ -149,8 +151,8 @@ def test_formula_argument_errors():
         formula.evaluate(T=5, L=3)
     with pytest.raises(TypeError, match="T must be an int"):
         formula.evaluate(T=5.0)
-    with pytest.raises(ValueError, match="breaks the condition"):
-        formula.evaluate(T=1)
+    with pytest.raises(ValueError, match="L = 4 breaks the condition L >= 5"):  # torch refuses a kernel of 5 on 4
+        analytic.profile(torch.nn.Conv1d(1, 1, 5), (1, 1, "L")).evaluate(L=4)
     with pytest.raises(ValueError, match="must be positive"):
         formula.evaluate(T=-3)
     with pytest.raises(TypeError, match="evaluate"):
@@ -536,3 +538,96 @@ def test_a_size_expression_read_as_a_number_is_refused_where_the_code_reads_it()
     with pytest.raises(RuntimeError, match=r"torch fixes floor\(L/4\) = 10080 \(its value at the example size"
                                            r" L = 40320\) at .*test_formula.py:\d+ in forward"):
         analytic.profile(Pinning(), (1, "L"))
+
+
+class Summing(torch.nn.Module):
+    def forward(self, a, b):
+        return torch.nn.functional.relu(a + b)
+
+
+def test_two_inputs_whose_sizes_must_match_give_that_condition():
+    formula = analytic.profile(Summing(), example_inputs=((1, 4, "L"), (1, 4, "M")))
+    L, M = formula.sizes
+    assert sympy.Eq(M, L) in formula.conditions
+    with pytest.raises(RuntimeError):  # torch refuses the sum
+        Summing()(torch.ones(1, 4, 5), torch.ones(1, 4, 6))
+    with pytest.raises(ValueError, match="breaks the condition M == L"):
+        formula.evaluate(L=5, M=6)
+    with pytest.raises(ValueError, match="breaks the condition"):
+        formula.to_python("exact")(L=5, M=6)
+    assert formula.evaluate(L=5, M=5).total == analytic.profile(Summing(), example_inputs=((1, 4, 5), (1, 4, 5))).total
+
+
+class FromPythonData(torch.nn.Module):
+    """Tensors made inside the forward from Python data: an index list (the last step, as a
+    language model's head takes it), a constant, and an empty cache (a decoder's first call)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cache = torch.tensor([])
+
+    def forward(self, x):
+        last = x[:, [-1], :] * torch.tensor([1.0, 2.0, 3.0, 4.0])
+        return torch.cat([self.cache.view(1, -1, 4).to(x), x, last], 1).softmax(-1)
+
+
+def test_tensors_made_from_python_data_in_the_forward_are_counted_on_every_pass():
+    model = FromPythonData()
+    formula = analytic.profile(model, (1, "T", 4))
+    for steps in (2, 5, 30):
+        numeric = analytic.profile(model, (1, steps, 4))
+        assert numeric.device == "meta"
+        assert formula.evaluate(T=steps).total == numeric.total == analytic.profile(
+            model, (1, steps, 4), device="cpu").total
+
+
+def _torch_runs(model, inputs) -> bool:
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model(*inputs)
+    except (RuntimeError, ValueError, IndexError):
+        return False
+    return True
+
+
+#: models, symbolic shapes, the sizes scanned, and the dtype of their input
+PERMISSIVENESS = {
+    "ResNet in training mode (batch norm needs two values per channel)": (
+        lambda: models.resnet().train(), (1, 3, "H", "W"), {"H": range(1, 70, 3), "W": range(1, 70, 7)}, None),
+    "ResNet in evaluation mode (any image of one pixel on)": (
+        models.resnet, (1, 3, "H", "W"), {"H": range(1, 40, 3), "W": range(1, 40, 7)}, None),
+    "U-Net with bilinear upsampling (skips need multiples of 8)": (
+        models.interpolating_unet, (1, 1, "H", "W"), {"H": range(1, 40), "W": range(6, 40, 5)}, None),
+    "language model (its positions' table)": (models.language_model, (1, "T"), {"T": range(1, 140)}, torch.long),
+    "language model with a causal mask buffer": (models.masked_attention_lm, (2, "T"), {"T": range(1, 110)},
+                                                 torch.long),
+    "strided 1-d stack with instance norm": (
+        lambda: torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3, 2, 1), torch.nn.Conv1d(2, 2, 3, 2, 1),
+                                    torch.nn.InstanceNorm1d(2)), (1, 1, "L"), {"L": range(1, 40)}, None),
+    "batch of a DCGAN generator (batch norm in training mode)": (
+        lambda: models.dcgan_generator().train(), ("N", 100, 1, 1), {"N": range(1, 6)}, None),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PERMISSIVENESS))
+def test_the_conditions_admit_exactly_the_sizes_torch_runs(name):
+    make, shape, scan, dtype = PERMISSIVENESS[name]
+    torch.manual_seed(0)
+    model = make()
+    formula = analytic.profile(model, shape, dtypes=[dtype] if dtype else None)
+    names = list(scan)
+    for values in itertools.product(*scan.values()):
+        sizes = dict(zip(names, values, strict=True))
+        concrete = tuple(sizes.get(v, v) if isinstance(v, str) else v for v in shape)
+        x = torch.zeros(concrete, dtype=dtype) if dtype else torch.randn(concrete)
+        try:
+            formula.values(**sizes)
+            allowed = True
+        except ValueError:
+            allowed = False
+        assert allowed == _torch_runs(model, (x,)), (sizes, formula.conditions)
+        if allowed and sum(values) % 7 == 0:  # and where allowed, the count is the model's
+            assert formula.evaluate(**sizes).total == analytic.profile(model, concrete, dtypes=[dtype] if dtype
+                                                                        else None).total

@@ -287,8 +287,11 @@ def _formulas(result, fmt: str, convention: str, form: str, multiples: dict[str,
     if fmt in ("markdown", "csv"):
         return chosen.to_markdown() if fmt == "markdown" else chosen.to_csv()
     sizes = ", ".join(s.name for s in result.sizes)
-    lines = [f"formulas of {sizes}; they hold where {', '.join(map(describe, result.conditions)) or 'always'}",
-             "simplified form where " + ", ".join(map(describe, simple.conditions)), ""]
+    def where(conditions) -> str:
+        return f"where {', '.join(map(describe, conditions))}" if conditions else f"for every {sizes}"
+
+    lines = [f"formulas of {sizes}; they hold {where(result.conditions)}",
+             f"simplified form {where(simple.conditions)}", ""]
     def short(expr) -> str:
         text = str(expr)
         return text if len(text) <= 80 else f"({len(expr.args)} terms: --form exact --format latex)"

@@ -63,11 +63,11 @@ class SymbolicProfile(Profile):
     >>> import torch, analytic
     >>> f = analytic.profile(torch.nn.Conv1d(1, 1, 3, padding=1), (1, 1, "L"))
     >>> f.formula("flops"), f.conditions
-    (6*L, (L >= 2,))
+    (6*L, ())
     >>> f.formula("exact")  # the real taps: the two on the zero padding are not counted
     2*LatticeCount(L + 1, L, 3, 1, 1) - 2
     >>> f.simplified().formula("exact"), f.simplified().thresholds
-    (6*L - 4, {L: 2})
+    (6*L - 4, {L: 1})
     >>> f.evaluate(L=5).total["exact"]
     26
     """

@@ -26,6 +26,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
 from .functions import RoutedFunctions
 from .outputs import output_maker
+from .ranges import LOOKUPS, IndexRanges
 from .result import ProfileRow
 
 __all__ = ["CountingMode", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_kind",
@@ -67,6 +68,21 @@ class Strategy:
     def kernel(self):
         """The context an operator's kernel runs in."""
         return nullcontext()
+
+    def check_index(self, highest, rows: int, op: str, module: str) -> None:
+        """An index up to ``highest`` (made from the input's sizes) read from a table of ``rows``:
+        on a numeric pass, ``IndexError`` where a real forward fails."""
+        if highest >= rows:
+            raise IndexError(f"{op} in module {module or '(model)'!r} reads row {highest} of a table of {rows} rows"
+                             f" (positions made from the input's size): index out of range")
+
+    def of_pass(self, tensor: torch.Tensor) -> bool:
+        """Whether ``tensor`` is one of the pass (on the meta device, for the numeric pass there)."""
+        return tensor.is_meta
+
+    def adopt(self, tensor: torch.Tensor) -> torch.Tensor:
+        """A tensor of the pass with ``tensor``'s shape, strides and dtype."""
+        return torch.empty_strided(tensor.shape, tensor.stride(), dtype=tensor.dtype, device="meta")
 
 
 def _makes_tensors(schema) -> bool:
@@ -152,6 +168,7 @@ class CountingMode(TorchDispatchMode):
         self._path: tuple[str, ...] = ()
         self._ops: dict = {}
         self._calls: dict = {}
+        self.ranges = IndexRanges()
 
     # -- modules ------------------------------------------------------------------------------------
     def _enter(self, module, args) -> None:
@@ -232,6 +249,13 @@ class CountingMode(TorchDispatchMode):
                 return decomposed
         self.calls += 1
         self.strategy.before(op, func, args, kwargs, self.calls)
+        lookup = LOOKUPS.get(op)
+        if lookup is not None:
+            highest = self.ranges.highest(args[lookup[1]] if len(args) > lookup[1] else None)
+            if highest is not None:
+                table = args[lookup[0]]
+                self.strategy.check_index(highest, table.shape[lookup[2] if lookup[2] is not None else args[1]], op,
+                                          self._owner()[0])
         stack = self._path
         key = None
         if self.reuse and operator.reusable:
@@ -244,12 +268,14 @@ class CountingMode(TorchDispatchMode):
                             for shape, stride, dtype in specs)
                 out = out[0] if len(out) == 1 and not isinstance(specs, list) else out
                 self._record(op, formula, row, stack, name, kind)
+                if op in IndexRanges.TRACKED:
+                    self.ranges.record(op, args, kwargs, out)
                 return out
         try:
             out = operator.maker(args, kwargs) if self.reuse and operator.maker is not None else None
             if out is None:
                 with self.strategy.kernel():
-                    out = func(*args, **kwargs)
+                    out = self._kernel(func, args, kwargs)
         except NotImplementedError as error:
             raise MissingKernel(op, self._owner()[0], error) from error
         except RuntimeError as error:
@@ -270,7 +296,23 @@ class CountingMode(TorchDispatchMode):
                 self._calls[key] = (specs, row)
         name, kind = self._owner()
         self._record(op, formula, row, stack, name, kind)
+        if op in IndexRanges.TRACKED:
+            self.ranges.record(op, args, kwargs, out)
         return out
+
+    def _kernel(self, func, args, kwargs):
+        """``func(*args, **kwargs)``; where it fails on a tensor that is not of the pass (a CPU
+        tensor the forward made from Python data: ``torch.tensor([...])``, an index list), again with
+        each such tensor made one of the pass (its shape, strides and dtype: what a kernel on the meta
+        device reads)."""
+        try:
+            return func(*args, **kwargs)
+        except (RuntimeError, AssertionError):
+            foreign = [t for t in _tensors((args, kwargs)) if not self.strategy.of_pass(t)]
+            if not foreign or len(foreign) == len(_tensors((args, kwargs))):
+                raise
+            adopted = {id(t): self.strategy.adopt(t) for t in foreign}
+            return func(*_swap(args, adopted), **_swap(kwargs, adopted))
 
     def _row(self, operator: _Operator, func, args, kwargs, out):
         """What a call counts: ``None`` for an operator without a formula or one that moves data
@@ -346,6 +388,28 @@ def _argument_key(value):
     if isinstance(value, _HASHABLE):
         return value
     raise TypeError(kind.__name__)
+
+
+def _tensors(value) -> list:
+    """The tensors in nested arguments."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [t for v in value for t in _tensors(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _tensors(v)]
+    return []
+
+
+def _swap(value, replacements: dict):
+    """Nested arguments with each tensor whose id is a key of ``replacements`` replaced."""
+    if isinstance(value, torch.Tensor):
+        return replacements.get(id(value), value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_swap(v, replacements) for v in value)
+    if isinstance(value, dict):
+        return {k: _swap(v, replacements) for k, v in value.items()}
+    return value
 
 
 def _call_key(func, args, kwargs, kind) -> tuple | None:

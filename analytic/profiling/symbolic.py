@@ -14,14 +14,16 @@ from __future__ import annotations
 import keyword
 import logging
 import re
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import sympy
 import torch
 from sympy import Symbol
 from torch._decomp import decomposition_table
 from torch._dispatch.python import enable_python_dispatcher
-from torch._subclasses.fake_tensor import FakeTensorMode
+from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
 from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
 
 from ..formulas import Registry
@@ -29,6 +31,7 @@ from ..symbolic.asymptotic import quasi_linear, simplify_conditions
 from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
 from .mode import CountingMode, Strategy, module_parameters
+from .numeric import numeric_profile
 from .result import ProfileRow
 from .scripted import python_source, scripted_modules
 
@@ -59,6 +62,7 @@ def size_symbol(name: str) -> Symbol:
 
 
 def _check_hints(hints: Mapping[str, int] | None, names: Sequence[str]) -> dict[str, int]:
+    """The example values the user gave, checked."""
     hints = dict(hints or {})
     unknown = set(hints) - set(names)
     if unknown:
@@ -66,7 +70,7 @@ def _check_hints(hints: Mapping[str, int] | None, names: Sequence[str]) -> dict[
     for name, value in hints.items():
         if not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
             raise ValueError(f"hints[{name!r}] ({value!r}) must be an int >= 2 (torch fixes sizes 0 and 1)")
-    return {name: hints.get(name, DEFAULT_HINT) for name in names}
+    return hints
 
 
 def _mod(x, q):  # x mod q = x - q floor(x / q): floors are what the simplification reads
@@ -110,18 +114,15 @@ class _Pinned(Exception):
         self.condition, self.where = condition, where
 
 
-def _pins(condition, hints: Mapping[Symbol, int]) -> bool:
-    """Whether ``condition`` holds for finitely many values of a size (the others at their example
-    values): an equality whose sides differ by a function of the size that grows with it."""
-    if not isinstance(condition, sympy.Eq):
+def _pins(condition) -> bool:
+    """Whether ``condition`` holds for finitely many values of a size: an equality in one size
+    whose sides differ by a function of it that grows with it.  (An equality between sizes, two
+    inputs that must match, is a relation the formula keeps as a condition.)"""
+    if not isinstance(condition, sympy.Eq) or len(condition.free_symbols) != 1:
         return False
-    difference = condition.lhs - condition.rhs
-    for size in difference.free_symbols & set(hints):
-        others = {s: v for s, v in hints.items() if s != size}
-        form = quasi_linear(difference.xreplace(others), size)
-        if form is not None and form[0] != 0:
-            return True
-    return False
+    (size,) = condition.free_symbols
+    form = quasi_linear(condition.lhs - condition.rhs, size)
+    return form is not None and form[0] != 0
 
 
 class SymbolicStrategy(Strategy):
@@ -131,12 +132,14 @@ class SymbolicStrategy(Strategy):
 
     symbolic = True
 
-    def __init__(self, env: ShapeEnv, sizes: dict[str, torch.SymInt], hints: Mapping[str, int] | None = None):
+    def __init__(self, env: ShapeEnv, sizes: dict[str, torch.SymInt], fake: FakeTensorMode | None = None):
         self.env = env
         self.sizes = sizes
-        #: torch's symbol of each size -> the user's symbol, and the user's symbol -> its example value
+        self.fake = fake
+        #: the bounds of indices made from the sizes (torch's symbols), as conditions
+        self.index_conditions: list[sympy.Basic] = []
+        #: torch's symbol of each size -> the user's symbol
         self.symbols = {size.node.expr: size_symbol(name) for name, size in sizes.items()}
-        self.hints = {size_symbol(name): (hints or {}).get(name, DEFAULT_HINT) for name in sizes}
         self._guards = 0
 
     def check_guards(self) -> None:
@@ -145,7 +148,7 @@ class SymbolicStrategy(Strategy):
         guards = self.env.guards
         for guard in guards[self._guards:]:
             condition = _plain(guard.expr).xreplace(self.symbols)
-            if _pins(condition, self.hints):
+            if _pins(condition):
                 raise _Pinned(condition, str(guard.sloc).strip())
         self._guards = len(guards)
 
@@ -183,6 +186,20 @@ class SymbolicStrategy(Strategy):
         # torch's Python meta kernels on symbolic sizes (as torch.compile runs them)
         return enable_python_dispatcher()
 
+    def check_index(self, highest, rows: int, op: str, module: str) -> None:
+        # at the example sizes as on a numeric pass; for every size, a condition of the formula
+        expr = highest.node.expr if isinstance(highest, torch.SymInt) else sympy.Integer(highest)
+        super().check_index(int(highest.node.hint) if isinstance(highest, torch.SymInt) else int(highest), rows, op,
+                            module)
+        self.index_conditions.append(sympy.Le(expr, rows - 1))
+
+    def of_pass(self, tensor) -> bool:
+        return isinstance(tensor, FakeTensor) and tensor.device.type == "meta"
+
+    def adopt(self, tensor):
+        made = super().adopt(tensor)  # a fake tensor where the fake mode is running
+        return made if isinstance(made, FakeTensor) else self.fake.from_tensor(made, static_shapes=True)
+
 
 def _pinned_message(pinned: _Pinned, module: str, hints: Mapping[str, int]) -> str:
     where = pinned.where.strip("()")
@@ -204,16 +221,151 @@ def _fixed_message(names, hints) -> str:
             f" as a number")
 
 
+#: attributes that hold the longest sequence a model accepts (its positions, its causal mask)
+_LIMITS = ("max_position_embeddings", "n_positions", "n_ctx", "max_len", "max_length", "max_seq_len",
+           "max_seq_length", "max_sequence_length", "block_size", "context_length", "context", "max_positions",
+           "seq_len", "num_positions")
+#: example values tried after the default where a forward fails at it: small multiples of large
+#: powers of two, as real models accept
+_FALLBACK_HINTS = (4096, 1024, 256, 64, 16)
+_ATTEMPTS = 8
+
+
+class _ForwardFailed(Exception):
+    """The forward pass failed at these example values (another may work)."""
+
+
+def _limits(model) -> list[int]:
+    """The sequence lengths a model states it accepts at most: attributes such as ``block_size``
+    or ``max_position_embeddings`` (of a module or its ``config``), and the size of an embedding
+    of positions."""
+    found = []
+    for name, module in model.named_modules():
+        for holder in (module, getattr(module, "config", None)):
+            for attribute in _LIMITS:
+                value = getattr(holder, attribute, None) if holder is not None else None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    found.append(value)
+        if isinstance(module, torch.nn.Embedding) and "pos" in name.rsplit(".", 1)[-1].lower():
+            found.append(module.num_embeddings)
+    return found
+
+
+def _example_values(model, names: Sequence[str], given: Mapping[str, int]) -> list[dict[str, int]]:
+    """The example values to try, in order: the default, the model's own limits (and half of
+    each), then :data:`_FALLBACK_HINTS`; a size the user gave a hint keeps it."""
+    if all(name in given for name in names):
+        return [dict(given)]
+    values = [DEFAULT_HINT]
+    for limit in sorted(set(_limits(model)), reverse=True):  # (at the limit itself torch may fix the size)
+        values += [limit // 2, limit]
+    values += list(_FALLBACK_HINTS)
+    values = [v for v in dict.fromkeys(values) if v >= 2][:_ATTEMPTS]
+    return [{name: given.get(name, v) for name in names} for v in values]
+
+
 def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str], registry: Registry,
                      hints: Mapping[str, int] | None = None) -> SymbolicProfile:
-    """:func:`analytic.profile` when a shape names a size: the counts as formulas of the sizes."""
+    """:func:`analytic.profile` when a shape names a size: the counts as formulas of the sizes.
+
+    The pass runs at example values of the sizes (where the model branches on a size, the branch
+    taken is theirs); where the forward fails at the default, the model's own limits and smaller
+    values are tried before giving up."""
     for spec in specs:
         if not isinstance(spec, tuple):
             raise TypeError(f"with named sizes every input must be a shape, got {type(spec).__name__}")
     names = list(dict.fromkeys(v for spec in specs for v in spec if isinstance(v, str)))
     for name in names:
         _check_name(name)
-    hints = _check_hints(hints, names)
+    given = _check_hints(hints, names)
+    scripted = scripted_modules(model)
+    if scripted:
+        raise RuntimeError(f"no formula: module {scripted[0]!r} is TorchScript (torch.jit.script or trace), whose"
+                           f" interpreter reads sizes as numbers and keeps no Python source; profile the model at a"
+                           f" numeric size, or with its Python modules")
+    first = None
+    tried = []
+    for example in _example_values(model, names, given):
+        try:
+            derived = _derive(model, specs, dtypes, conventions, registry, names, example)
+            return _admitted(derived, model, specs, dtypes, conventions, registry)
+        except _ForwardFailed as failed:
+            first = first or str(failed)
+            tried.append(example)
+    values = "; ".join(", ".join(f"{n} = {v}" for n, v in example.items()) for example in tried)
+    hint = ", ".join(f"{n!r}: ..." for n in names if n not in given) or ", ".join(f"{n!r}: ..." for n in names)
+    raise RuntimeError(f"{first} (example values tried: {values}; hints={{{hint}}} gives sizes the model accepts)")
+
+
+#: how many sizes below its smallest one (and the excluded single sizes) a size is checked at
+_ADMISSION_CHECKS = 32
+
+
+def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes: list, conventions: Sequence[str],
+              registry: Registry) -> SymbolicProfile:
+    """The formula with its conditions widened to the sizes torch's guards leave out but where
+    the model runs and the formula gives its count, each checked by a numeric pass.
+
+    torch specialises sizes 0 and 1 (of the input and of every intermediate size): at example
+    values of thousands it guards that they are not 1, and a batch of one, or an image whose last
+    feature map is 1 wide, is left out.  Each size is checked below its smallest one (other sizes
+    at their example values) and at a single value a guard excludes; where torch runs and the
+    formula (its conditions aside) gives the numeric profile's rows, the guards that point breaks
+    are dropped, unless dropping them would admit a size checked where torch fails.  Guards on
+    several sizes (a product of two) are checked at small sizes all equal."""
+    formula, raw = derived
+    free = replace(formula, conditions=())
+    by_name = {s.name: s for s in formula.sizes}
+    points: list[tuple[dict, bool]] = []
+
+    def check(symbol: Symbol | None, value: int) -> None:  # one size at value, or (None) every size
+        sizes = {name: formula.hints[name] if symbol is not None else value for name in by_name}
+        if symbol is not None:
+            sizes[symbol.name] = value
+        shapes = [tuple(sizes.get(v, v) if isinstance(v, str) else v for v in spec) for spec in specs]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                numeric = numeric_profile(model, shapes, dtypes, conventions, "meta", registry)
+            evaluated = free.evaluate(**sizes)
+            runs = [(r.op, r.counts) for r in evaluated.rows] == [(r.op, r.counts) for r in numeric.rows]
+        except Exception:  # torch refuses the size (or the formula has no value there)
+            runs = False
+        points.append(({by_name[n]: sympy.Integer(v) for n, v in sizes.items()}, runs))
+
+    for condition in formula.conditions:
+        symbols = condition.free_symbols
+        if len(symbols) != 1:
+            continue
+        (symbol,) = symbols
+        if isinstance(condition, sympy.GreaterThan) and condition.lhs == symbol and condition.rhs.is_Integer:
+            lowest = int(condition.rhs)
+            for value in sorted({1, *range(max(1, lowest - _ADMISSION_CHECKS), lowest)}):
+                check(symbol, value)
+        elif isinstance(condition, sympy.Ne) and symbol in (condition.lhs, condition.rhs):
+            value = condition.rhs if condition.lhs == symbol else condition.lhs
+            if value.is_Integer and value >= 1:
+                check(symbol, int(value))
+
+    if len(by_name) > 1 and any(len(c.free_symbols) > 1 for c in formula.conditions):
+        for value in range(1, _ADMISSION_CHECKS + 1):  # small images: guards on products of sizes
+            check(None, value)
+
+    def holds(condition, point) -> bool:
+        return condition.xreplace(point) is sympy.true
+
+    broken = {c for point, runs in points if runs for c in raw if not holds(c, point)}
+    kept = [c for c in raw if c not in broken]
+    if not broken or any(all(holds(c, point) for c in kept) for point, runs in points if not runs):
+        return formula
+    return replace(formula, conditions=simplify_conditions(kept))
+
+
+def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], registry: Registry, names: list[str],
+            hints: dict[str, int]) -> tuple[SymbolicProfile, list]:
+    """One symbolic pass at the example values ``hints``: the formula, and torch's guards as they
+    came (the formula states them simplified); :class:`_ForwardFailed` where the forward fails in
+    a way another example value may avoid, ``RuntimeError`` where none can."""
     env = ShapeEnv(duck_shape=False)
     mode = FakeTensorMode(shape_env=env)
     sizes: dict[str, torch.SymInt] = {}
@@ -229,12 +381,7 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     # fake meta tensors of static shapes (on the meta device torch's convolutions pick no backend
     # by size, so the pass adds no condition of its own)
     copied = meta_copy(model, lambda t: mode.from_tensor(torch.empty_like(t, device="meta"), static_shapes=True))
-    scripted = scripted_modules(model)
-    if scripted:
-        raise RuntimeError(f"no formula: module {scripted[0]!r} is TorchScript (torch.jit.script or trace), whose"
-                           f" interpreter reads sizes as numbers and keeps no Python source; profile the model at a"
-                           f" numeric size, or with its Python modules")
-    strategy = SymbolicStrategy(env, sizes, hints)
+    strategy = SymbolicStrategy(env, sizes, mode)
     counting = CountingMode(copied, registry, strategy, conventions, cache={})
     quiet = logging.getLogger("torch._subclasses.fake_tensor")  # it logs a kernel's failure we recover from
     level = quiet.level
@@ -243,10 +390,10 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
         with mode, python_source(copied):
             counting.run(*inputs)
         strategy.check_guards()
-    except _Pinned as pinned:
-        raise RuntimeError(_pinned_message(pinned, counting.running_module(), hints)) from None
+    except _Pinned as pinned:  # at its limit a model may fix a size that a smaller example leaves free
+        raise _ForwardFailed(_pinned_message(pinned, counting.running_module(), hints)) from None
     except _Fixed as error:
-        raise RuntimeError(_fixed_message(error.names, hints)) from None
+        raise _ForwardFailed(_fixed_message(error.names, hints)) from None
     except _TooManyCalls:
         raise RuntimeError(f"no formula: the forward pass ran more than {MAX_SYMBOLIC_CALLS:,} operator calls on"
                            f" symbolic sizes (a loop over a size, as an RNN's over its time steps); profile the"
@@ -258,15 +405,18 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
             raise RuntimeError(f"no formula: the forward pass needs tensor values in module {module!r} (a Python"
                                f" branch on a tensor, .item(), or a size that depends on values); profile the"
                                f" model at a numeric size instead") from error
-        raise RuntimeError(f"no formula: the model's forward pass on symbolic sizes failed in module {module!r}:"
-                           f" {kind}: {str(error).splitlines()[0] if str(error) else ''}") from error
+        text = str(error).splitlines()[0] if str(error) else ""
+        for name, size in sizes.items():  # torch's symbols (s26) in the user's names
+            text = re.sub(rf"\b{size.node.expr}\b", name, text)
+        raise _ForwardFailed(f"no formula: the model's forward pass on symbolic sizes failed in module {module!r}:"
+                             f" {kind}: {text}") from error
     finally:
         quiet.setLevel(level)
 
     final = {s: _plain(env.replace(s)).xreplace(internal) for s in internal}
     fixed = [internal[s].name for s, v in final.items() if v.is_Integer]
     if fixed:
-        raise RuntimeError(_fixed_message(fixed, hints))
+        raise _ForwardFailed(_fixed_message(fixed, hints))
 
     plain: dict = {}
 
@@ -281,13 +431,16 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
             for r in counting.rows]
     conditions = []
     for name in names:
+        value = final[sizes[name].node.expr]
+        if value != symbols[name]:  # torch found it equal to an expression of other sizes (inputs that must match)
+            conditions.append(sympy.Eq(symbols[name], value))
         bounds = env.var_to_range.get(sizes[name].node.expr)
         if bounds is not None and bounds.lower.is_Integer and int(bounds.lower) > 1:
             conditions.append(sympy.Ge(symbols[name], int(bounds.lower)))
         if bounds is not None and bounds.upper.is_Integer:
             conditions.append(sympy.Le(symbols[name], int(bounds.upper)))
-    for guard in env.guards:
-        condition = _plain(guard.expr).xreplace(final)
+    for condition in [_plain(guard.expr) for guard in env.guards] + strategy.index_conditions:
+        condition = _plain(condition).xreplace(final)
         if condition is not sympy.true and condition not in conditions:
             conditions.append(condition)
     allowed = set(symbols.values())
@@ -299,4 +452,5 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     movement = {stack: sympy.sympify(leaves(v, user)) for stack, v in counting.movement_bytes.items()}
     return SymbolicProfile(tuple(rows), dict(counting.uncounted), tuple(conventions), "meta",
                            dict(counting.data_movement), module_parameters(model), movement,
-                           sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions), hints=hints)
+                           sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions),
+                           hints=hints), conditions

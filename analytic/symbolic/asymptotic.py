@@ -32,7 +32,7 @@ from sympy import Expr, Integer, Max, Min, Symbol, ceiling, floor
 
 from .functions import LatticeCount, PositivePart
 
-__all__ = ["collapse", "quasi_linear", "simplify_conditions", "on_residue"]
+__all__ = ["ceilings", "collapse", "quasi_linear", "simplify_conditions", "on_residue"]
 
 #: the longest scan that lowers a threshold size by size (past it the computed bound is stated)
 SCAN_LIMIT = 100_000
@@ -243,9 +243,10 @@ def _difference(condition: sympy.Basic) -> tuple[Expr, str] | None:
 
 def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic, ...]:
     """The same conditions on integer sizes, said shortly: per size one smallest value
-    (``L >= 4`` for ``L >= 4`` and ``L > 3``), one divisibility (``Eq(Mod(H, 16), 0)`` for the
-    chain ``2 floor(H/2) = H``, ``2 floor(H/4) = floor(H/2)``, ...), and without the conditions
-    these imply (``floor(H/4) >= 1`` once ``H >= 16``).  What is not about one size, or not
+    (``L >= 4`` for ``L >= 4`` and ``L > 3``), one largest (``T <= 128`` for ``T - 1 <= 127``), one
+    divisibility (``Eq(Mod(H, 16), 0)`` for the chain ``2 floor(H/2) = H``, ``2 floor(H/4) =
+    floor(H/2)``, ...), and without the conditions these imply (``floor(H/4) >= 1`` once ``H >= 16``;
+    ``floor(H/8)*floor(W/8) != 1`` once both are at least 16).  What is not about one size, or not
     understood, is kept as it is.
 
     >>> from sympy import Symbol, Eq, floor
@@ -255,6 +256,7 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
     """
     parts = [p for c in conditions for p in (c.args if isinstance(c, sympy.And) else (c,))]
     lower: dict[Symbol, int] = {}
+    upper: dict[Symbol, int] = {}
     periodic: dict[Symbol, list[Expr]] = {}
     rest: list[tuple[sympy.Basic, Symbol, Expr, str]] = []
     kept: list[sympy.Basic] = []
@@ -268,12 +270,15 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
         (size,), (difference, kind), (a, b, lo, hi) = free, found, form
         if kind == ">=" and a > 0 and lo == hi == 0:  # a*L + b >= 0
             lower[size] = max(lower.get(size, 1), math.ceil(-b / a))
+        elif kind == ">=" and a < 0 and lo == hi == 0:  # L <= b / -a
+            upper[size] = min(upper.get(size, math.floor(b / -a)), math.floor(b / -a))
         elif kind == "==" and a == 0:
             periodic.setdefault(size, []).append(difference)
         else:
             rest.append((c, size, difference, kind))
     rest = _bounds(rest, lower)
     out: list[sympy.Basic] = [sympy.Ge(s, v) for s, v in lower.items() if v > 1]
+    out += [sympy.Le(s, v) for s, v in upper.items()]
     residues: dict[Symbol, tuple[int, set[int]]] = {}
     for size, differences in periodic.items():
         period = math.lcm(*(_period(d, size) for d in differences))
@@ -286,7 +291,61 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
         else:
             out.extend(sympy.Eq(d, 0) for d in differences)
     out.extend(c for c, *_ in rest)
-    return tuple(dict.fromkeys(out + kept))
+    kept = [c for c in kept if not _implied(c, lower)]
+    return tuple(dict.fromkeys(ceilings(c) for c in out + kept))
+
+
+def _nondecreasing(expr: Expr) -> bool:
+    """Whether ``expr`` grows (weakly) with every size: sums and products of positive sizes,
+    positive numbers, and floors or ceilings of such."""
+    if expr.is_Symbol:
+        return bool(expr.is_positive)
+    if expr.is_Number:
+        return bool(expr >= 0)
+    if isinstance(expr, (sympy.Add, sympy.Mul, floor, ceiling)):
+        return all(_nondecreasing(a) for a in expr.args)
+    return False
+
+
+def _implied(condition: sympy.Basic, lower: dict[Symbol, int]) -> bool:
+    """Whether ``condition`` (``e != c`` or ``e >= c``, ``e`` growing with every size) holds at
+    every size from the smallest sizes ``lower`` on: it does at those, so it does above them."""
+    found = _difference(condition)
+    if found is None:
+        return False
+    difference, kind = found
+    variable = difference.as_coeff_Add()[1]
+    if kind not in (">=", "!=") or not _nondecreasing(variable):
+        return False
+    at_lowest = difference.xreplace({s: lower.get(s, 1) for s in difference.free_symbols})
+    return bool(at_lowest.is_Number and at_lowest > 0 if kind == "!=" else at_lowest.is_Number and at_lowest >= 0)
+
+
+def ceilings(expr: sympy.Basic) -> sympy.Basic:
+    """``expr`` with each floor of ``(n - 1)/q`` (``n`` an integer combination of integer sizes,
+    ``q`` a positive integer) written ``ceiling(n/q) - 1``, the way a shape is said: a stride-2
+    layer's ``floor(H/2 - 1/2) + 1`` becomes ``ceiling(H/2)``.  An identity on integers.
+
+    >>> from sympy import Symbol, floor
+    >>> H = Symbol("H", integer=True, positive=True)
+    >>> ceilings(floor(H / 2 - sympy.Rational(1, 2)) + 1), ceilings(floor(H / 4 + sympy.Rational(3, 4)))
+    (ceiling(H/2), ceiling(H/4))
+    """
+    def rewrite(e):
+        constant, variable = e.args[0].as_coeff_Add()
+        terms = sympy.Add.make_args(variable)
+        if not constant.is_Rational or not all(t.is_Symbol or (t.is_Mul and t.args[0].is_Rational and all(
+                a.is_Symbol and a.is_integer for a in t.args[1:])) for t in terms):
+            return e
+        if not all(t.is_integer for t in sympy.Add.make_args(variable) if t.is_Symbol):
+            return e
+        q = math.lcm(int(constant.q), *(int(t.args[0].q) for t in terms if t.is_Mul))
+        m = int(constant * q)
+        if q == 1 or (m + 1) % q:
+            return e
+        return sympy.ceiling(variable) + (m + 1) // q - 1
+
+    return expr.replace(lambda e: isinstance(e, sympy.floor), rewrite)
 
 
 def _holds_from(difference: Expr, size: Symbol, start: int) -> int | None:

@@ -304,7 +304,8 @@ _ADMISSION_CHECKS = 32
 def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes: list, conventions: Sequence[str],
               registry: Registry) -> SymbolicProfile:
     """The formula with its conditions widened to the sizes torch's guards leave out but where
-    the model runs and the formula gives its count, each checked by a numeric pass.
+    the model runs and the formula gives its count (its total in every convention, from as many
+    calls), each checked by a numeric pass.
 
     torch specialises sizes 0 and 1 (of the input and of every intermediate size): at example
     values of thousands it guards that they are not 1, and a batch of one, or an image whose last
@@ -314,7 +315,6 @@ def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes:
     are dropped, unless dropping them would admit a size checked where torch fails.  Guards on
     several sizes (a product of two) are checked at small sizes all equal."""
     formula, raw = derived
-    free = replace(formula, conditions=())
     by_name = {s.name: s for s in formula.sizes}
     points: list[tuple[dict, bool]] = []
 
@@ -322,16 +322,19 @@ def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes:
         sizes = {name: formula.hints[name] if symbol is not None else value for name in by_name}
         if symbol is not None:
             sizes[symbol.name] = value
+        point = {by_name[n]: sympy.Integer(v) for n, v in sizes.items()}
+        if all(c.xreplace(point) is sympy.true for c in raw):
+            return  # nothing to learn there
         shapes = [tuple(sizes.get(v, v) if isinstance(v, str) else v for v in spec) for spec in specs]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 numeric = numeric_profile(model, shapes, dtypes, conventions, "meta", registry)
-            evaluated = free.evaluate(**sizes)
-            runs = [(r.op, r.counts) for r in evaluated.rows] == [(r.op, r.counts) for r in numeric.rows]
-        except Exception:  # torch refuses the size (or the formula has no value there)
+            runs = len(numeric.rows) == len(formula.rows) and all(
+                formula.total[c].xreplace(point) == numeric.total[c] for c in conventions)
+        except Exception:  # torch refuses the size
             runs = False
-        points.append(({by_name[n]: sympy.Integer(v) for n, v in sizes.items()}, runs))
+        points.append((point, runs))
 
     for condition in formula.conditions:
         symbols = condition.free_symbols

@@ -580,3 +580,26 @@ class SelfAttention(nn.Module):
         q, k, v = self.qkv(x).view(b, t, 3, self.heads, w // self.heads).permute(2, 0, 3, 1, 4)
         y = F.scaled_dot_product_attention(q, k, v)
         return self.out(y.transpose(1, 2).reshape(b, t, w))
+
+
+class ConditionedVocoder(nn.Module):
+    """A sample-level vocoder conditioned on a mel spectrogram, as WaveRNN (Kalchbrenner et al.,
+    2018): F frames repeated ``hop`` times each and cropped by ``crop`` samples at both ends give
+    one conditioning vector per sample of the audio input, whose length must therefore be
+    ``hop*F - 2*crop``."""
+
+    def __init__(self, mels=8, hidden=16, hop=16, crop=16):
+        super().__init__()
+        self.hop, self.crop = hop, crop
+        self.condition = nn.Conv1d(mels, hidden, 3, padding=1)
+        self.audio = nn.Conv1d(1, hidden, 1)
+        self.out = nn.Conv1d(hidden, 1, 1)
+
+    def forward(self, mel, audio):
+        upsampled = F.interpolate(self.condition(mel), scale_factor=self.hop)[:, :, self.crop:-self.crop]
+        return self.out(torch.tanh(upsampled + self.audio(audio)))
+
+
+def conditioned_vocoder():
+    torch.manual_seed(0)
+    return ConditionedVocoder().eval()

@@ -446,3 +446,23 @@ def test_derive_states_the_conditions_a_partial_configuration_leaves():
                               "whatever stride, dilation")):
         result = tapcount("derive", *options, check=False)
         assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_profile_command_takes_a_size_as_an_expression_of_another():
+    import torch
+
+    from tests.models import conditioned_vocoder
+
+    target = f"{ROOT / 'tests' / 'models.py'}:conditioned_vocoder"
+    shapes = ("--input-shape", "1,8,F", "--input-shape", "1,1,16*F-32")
+    source = tapcount("profile", target, *shapes, "--format", "python").stdout
+    namespace = {}
+    exec(source, namespace)  # the command's own output
+    frames = 6
+    inputs = (torch.randn(1, 8, frames), torch.randn(1, 1, 16 * frames - 32))
+    assert namespace["count"](F=frames) == analytic.profile(conditioned_vocoder(), example_inputs=inputs).total["flops"]
+    table = tapcount("profile", target, *shapes).stdout
+    assert table.startswith("formulas of F; they hold where F >= 3")
+    result = tapcount("profile", target, "--input-shape", "1,8,F", "--input-shape", "1,1,F**2", check=False)
+    assert result.returncode == 2 and "size 'F**2' must be a name or an expression" in result.stderr
+    assert result.stderr.count("\n") == 1

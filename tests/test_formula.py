@@ -4,6 +4,7 @@ FlopCounterMode on a real forward; the conditions it states are the ones torch's
 
 import functools
 import itertools
+import re
 import warnings
 
 import pytest
@@ -158,7 +159,7 @@ def test_formula_argument_errors():
     with pytest.raises(TypeError, match="evaluate"):
         formula.shares()
     model = _model("filterbank decoder")
-    with pytest.raises(ValueError, match="size name"):
+    with pytest.raises(ValueError, match="size '2x' must be a name or an expression of names"):
         analytic.profile(model, (1, 512, "2x"))
     with pytest.raises(ValueError, match="int >= 2"):
         analytic.profile(model, (1, 512, "T"), hints={"T": 1})
@@ -556,6 +557,40 @@ def test_two_inputs_whose_sizes_must_match_give_that_condition():
     with pytest.raises(ValueError, match="breaks the condition"):
         formula.to_python("exact")(L=5, M=6)
     assert formula.evaluate(L=5, M=5).total == analytic.profile(Summing(), example_inputs=((1, 4, 5), (1, 4, 5))).total
+
+
+def test_a_size_given_as_an_expression_of_another_gives_a_formula_of_that_one():
+    # the audio of a vocoder fed F frames is 16*F - 32 samples long (hop 16, 16 cropped at each end)
+    model = models.conditioned_vocoder()
+    formula = analytic.profile(model, example_inputs=((1, 8, "F"), (1, 1, "16*F - 32")))
+    (F,) = formula.sizes
+    assert F.name == "F" and formula.conditions == (F >= 3,)
+    with pytest.raises(RuntimeError):  # F = 2 leaves no sample: torch's forward refuses it
+        model(torch.ones(1, 8, 2), torch.ones(1, 1, 0))
+    for frames in (3, 4, 7, 12):
+        x = (torch.randn(1, 8, frames), torch.randn(1, 1, 16 * frames - 32))
+        evaluated = formula.evaluate(F=frames).total
+        assert evaluated == analytic.profile(model, example_inputs=x).total
+        assert evaluated["flops"] == _torch_flops(model, x)
+
+
+def test_two_sizes_that_follow_one_another_given_apart_say_how_to_relate_them():
+    with pytest.raises(RuntimeError) as raised:
+        analytic.profile(models.conditioned_vocoder(), example_inputs=((1, 8, "F"), (1, 1, "S")))
+    message = str(raised.value)
+    assert "example values tried: F = 40320, S = 40320" in message
+    assert "hints={'F': ..., 'S': ...}" in message and "give it as their expression" in message
+    assert not re.search(r"\bs\d+\b", message)  # torch's own symbols (s0, s1) never reach the user
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("F/2", "use //"), ("F**2", "Pow is not allowed"), ("__import__('os').system('true')", "Call is not allowed"),
+    ("F.real", "Attribute is not allowed"), ("1.5*F", "not an integer"), ("F if F else 2", "IfExp"),
+    ("F" * 201, "longer than 200 characters"), ("2*(F", "does not parse"), ("16", "names no size"),
+    ("lambda: F", "Lambda is not allowed"), ("[F]", "List is not allowed")])
+def test_a_size_expression_is_read_as_integer_arithmetic_and_never_run(text, rule):
+    with pytest.raises(ValueError, match=re.escape(rule)):
+        analytic.profile(models.conditioned_vocoder(), example_inputs=((1, 8, "F"), (1, 1, text)))
 
 
 class FromPythonData(torch.nn.Module):

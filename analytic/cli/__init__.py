@@ -35,7 +35,8 @@ EXAMPLES = {
   tapcount profile tests/models.py:hifigan_generator --input-shape 1,80,100
   tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs
   tapcount profile tests/models.py:resnet --input-shape 1,3,224,224 --depth 2   # totals per module
-  tapcount profile tests/models.py:language_model --input-shape 1,T --dtype long   # token ids, a formula in T""",
+  tapcount profile tests/models.py:language_model --input-shape 1,T --dtype long   # token ids, a formula in T
+  tapcount profile tests/models.py:conditioned_vocoder --input-shape 1,8,F --input-shape 1,1,16*F-32   # related""",
     "figure": """examples:
   tapcount figure --length 2 --kernel-size 3 --out taps.png       # the tap diagram of the documentation's example
   tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
@@ -243,17 +244,18 @@ def _dtype(torch, name: str):
 
 
 def _shape(text: str) -> tuple[int | str, ...]:
-    """``1,80,L`` -> ``(1, 80, "L")``: integers, and names of symbolic sizes."""
+    """``1,80,L`` -> ``(1, 80, "L")``: integers, and names of symbolic sizes or expressions of
+    them (``1,200*F-800``, read by the profile)."""
     entries = []
     for entry in text.split(","):
         entry = entry.strip()
         if entry.isdigit():
             entries.append(int(entry))
-        elif entry.isidentifier():
+        elif entry and not entry.lstrip("-").isdigit():
             entries.append(entry)
         else:
-            raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers or size names,"
-                             f" e.g. 1,80,100 or 1,80,L")
+            raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers, size names or"
+                             f" expressions of them, e.g. 1,80,100 or 1,80,L or 1,200*F-800")
     return tuple(entries)
 
 

@@ -41,7 +41,10 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
     A string in a shape names a symbolic size (``(1, 80, "L")``, ``(1, 3, "H", "W")``): the
     result is then a :class:`~analytic.profiling.formula.SymbolicProfile`, whose counts are
     formulas of the sizes, with the conditions they hold under and a simplified form for large
-    sizes; ``hints`` gives a size's example value where the model branches on it.
+    sizes; ``hints`` gives a size's example value where the model branches on it.  A size that
+    follows from others is given as their expression, in integer arithmetic (``+ - * //`` and
+    parentheses, read without running it): ``example_inputs=((1, 80, "F"), (1, 1, "256*F - 512"))``
+    for a vocoder's audio of F frames.
 
     ``device="meta"`` (the default) runs the pass on a meta copy of the model and falls back to a
     CPU copy, with one warning, when an operator has no meta kernel; ``device="cpu"`` runs on a CPU

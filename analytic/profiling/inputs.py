@@ -7,13 +7,89 @@ tensors, one dtype each.
 [(1, 4, 5, 6), (2, 3, 9)]
 >>> input_specs(None, (1, 2, 47))  # one shape alone is one input, not three
 [(1, 2, 47)]
+
+A size may be an expression of other names (the samples of a vocoder fed F frames of hop 200,
+less its 800-sample warm-up); it is read as integer arithmetic, never run as Python:
+
+>>> spec_names((1, "200*F - 800"))
+['F']
+>>> spec_sizes((1, "200*F - 800"), {"F": 10})
+(1, 1200)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ast
+import keyword
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 
-__all__ = ["has_named_sizes", "input_specs", "input_dtypes", "input_tensors"]
+__all__ = ["has_named_sizes", "input_specs", "input_dtypes", "input_tensors", "spec_names", "spec_sizes"]
+
+#: the longest expression a size may be (a relation between a few names, not a program)
+MAX_EXPRESSION_LENGTH = 200
+
+#: the integer arithmetic a size expression may use, as Python writes it
+_OPERATORS: dict[type, Callable] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                                    ast.FloorDiv: operator.floordiv}
+
+
+def _rule(text: str, why: str) -> ValueError:
+    return ValueError(f"size {text!r} must be a name or an expression of names and integers with + - * //"
+                      f" and parentheses (e.g. '200*F - 800'): {why}")
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> ast.expr:
+    """The syntax tree of a size, checked node by node (nothing is evaluated)."""
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise _rule(text[:40] + "...", f"longer than {MAX_EXPRESSION_LENGTH} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        raise _rule(text, "it does not parse") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _OPERATORS:
+                raise _rule(text, f"{type(node.op).__name__} is not allowed (sizes are integers: use //)")
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, ast.USub):
+                raise _rule(text, f"{type(node.op).__name__} is not allowed")
+        elif isinstance(node, ast.Constant):
+            if type(node.value) is not int or node.value > 2**62:
+                raise _rule(text, f"{node.value!r} is not an integer up to 2**62")
+        elif isinstance(node, ast.Name):
+            if keyword.iskeyword(node.id):
+                raise _rule(text, f"{node.id!r} is a Python keyword")
+        elif not isinstance(node, (ast.operator, ast.unaryop, ast.expr_context)):
+            raise _rule(text, f"{type(node).__name__} is not allowed")
+    return tree
+
+
+def _names(text: str) -> list[str]:
+    return list(dict.fromkeys(n.id for n in ast.walk(_parsed(text)) if isinstance(n, ast.Name)))
+
+
+def _value(node: ast.expr, sizes: Mapping[str, object]):
+    if isinstance(node, ast.BinOp):
+        return _OPERATORS[type(node.op)](_value(node.left, sizes), _value(node.right, sizes))
+    if isinstance(node, ast.UnaryOp):
+        return -_value(node.operand, sizes)
+    if isinstance(node, ast.Constant):
+        return node.value
+    return sizes[node.id]
+
+
+def spec_names(spec: Sequence) -> list[str]:
+    """The names a shape's sizes use, in their order of first appearance."""
+    return list(dict.fromkeys(n for v in spec if isinstance(v, str) for n in _names(v)))
+
+
+def spec_sizes(spec: Sequence, sizes: Mapping[str, object]) -> tuple:
+    """A shape with its named sizes and expressions evaluated at ``sizes`` (ints, torch's
+    symbolic sizes or SymPy symbols alike)."""
+    return tuple(_value(_parsed(v), sizes) if isinstance(v, str) else v for v in spec)
 
 
 def has_named_sizes(input_shape: object, example_inputs: object) -> bool:
@@ -32,6 +108,8 @@ def _is_size(value: object) -> bool:
 def _size(value: object, shape: object) -> int | str:
     """One size of a shape: a non-negative int (NumPy integers accepted) or a name."""
     if isinstance(value, str):
+        if not _names(value):
+            raise _rule(value, "it names no size (give a number as an int)")
         return value
     try:
         size = value.__index__()  # ints, NumPy integers

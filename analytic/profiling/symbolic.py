@@ -30,6 +30,7 @@ from ..formulas import Registry
 from ..symbolic.asymptotic import quasi_linear, simplify_conditions
 from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
+from .inputs import spec_names, spec_sizes
 from .mode import CountingMode, Strategy, module_parameters
 from .numeric import numeric_profile
 from .result import ProfileRow
@@ -274,7 +275,7 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     for spec in specs:
         if not isinstance(spec, tuple):
             raise TypeError(f"with named sizes every input must be a shape, got {type(spec).__name__}")
-    names = list(dict.fromkeys(v for spec in specs for v in spec if isinstance(v, str)))
+    names = list(dict.fromkeys(n for spec in specs for n in spec_names(spec)))
     for name in names:
         _check_name(name)
     given = _check_hints(hints, names)
@@ -294,7 +295,10 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
             tried.append(example)
     values = "; ".join(", ".join(f"{n} = {v}" for n, v in example.items()) for example in tried)
     hint = ", ".join(f"{n!r}: ..." for n in names if n not in given) or ", ".join(f"{n!r}: ..." for n in names)
-    raise RuntimeError(f"{first} (example values tried: {values}; hints={{{hint}}} gives sizes the model accepts)")
+    related = (" or, where one size follows from others, give it as their expression (e.g. '4*F - 3' in its"
+               " shape)") if len(names) > 1 else ""
+    raise RuntimeError(f"{first} (example values tried: {values}; hints={{{hint}}} gives sizes the model"
+                       f" accepts{related})")
 
 
 #: how many sizes below its smallest one (and the excluded single sizes) a size is checked at
@@ -325,7 +329,7 @@ def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes:
         point = {by_name[n]: sympy.Integer(v) for n, v in sizes.items()}
         if all(c.xreplace(point) is sympy.true for c in raw):
             return  # nothing to learn there
-        shapes = [tuple(sizes.get(v, v) if isinstance(v, str) else v for v in spec) for spec in specs]
+        shapes = [spec_sizes(spec, sizes) for spec in specs]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -377,7 +381,7 @@ def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], regist
                                  symbolic_context=StatelessSymbolicContext(dynamic_sizes=[DimDynamic.DYNAMIC]))
         sizes[name] = probe.shape[0]
     with mode:
-        inputs = tuple(torch.empty([sizes[v] if isinstance(v, str) else v for v in spec], dtype=dtype, device="meta")
+        inputs = tuple(torch.empty(spec_sizes(spec, sizes), dtype=dtype, device="meta")
                        for spec, dtype in zip(specs, dtypes, strict=True))
     symbols = {name: size_symbol(name) for name in names}
     internal = {sizes[name].node.expr: symbols[name] for name in names}

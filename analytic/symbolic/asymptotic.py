@@ -297,12 +297,15 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
 
 def _nondecreasing(expr: Expr) -> bool:
     """Whether ``expr`` grows (weakly) with every size: sums and products of positive sizes,
-    positive numbers, and floors or ceilings of such."""
+    positive numbers, and floors, ceilings, maxima and minima of such (a sum may shift by any
+    constant)."""
     if expr.is_Symbol:
         return bool(expr.is_positive)
     if expr.is_Number:
         return bool(expr >= 0)
-    if isinstance(expr, (sympy.Add, sympy.Mul, floor, ceiling)):
+    if isinstance(expr, (sympy.Add, sympy.Max, sympy.Min)):  # a constant term shifts, never turns
+        return all(a.is_Number or _nondecreasing(a) for a in expr.args)
+    if isinstance(expr, (sympy.Mul, floor, ceiling)):
         return all(_nondecreasing(a) for a in expr.args)
     return False
 

@@ -446,6 +446,34 @@ def test_simplified_conditions_hold_for_exactly_the_same_sizes(kinds, bound, q):
     assert len(short) <= len(set(kinds))  # said once per kind of condition at most
 
 
+@st.composite
+def feature_map_conditions(draw):
+    """Conditions on two sizes as torch's guards state them for a stack of strided layers: the
+    map after each stride (a ceiling, or a floor shifted by a constant) holds more than ``c``
+    values, or at least ``c``."""
+    H, W = (sympy.Symbol(n, integer=True, positive=True) for n in "HW")
+    conditions = []
+    for _ in range(draw(st.integers(1, 4))):
+        a, b = draw(st.sampled_from([1, 2, 4, 8])), draw(st.sampled_from([1, 2, 4, 8]))
+        if draw(st.booleans()):
+            h, w = sympy.ceiling(H / a), sympy.ceiling(W / b)
+        else:
+            h, w = sympy.floor((H - 1) / a) + 1, sympy.floor((W - 1) / b) + 1
+        c = draw(st.integers(1, 3))
+        conditions.append(sympy.Ne(h * w, c) if draw(st.booleans()) else h * w >= c)
+    return conditions
+
+
+@given(feature_map_conditions())
+@examples(100)
+def test_conditions_on_several_sizes_hold_for_exactly_the_same_sizes(conditions):
+    short = simplify_conditions(conditions)
+    H, W = (sympy.Symbol(n, integer=True, positive=True) for n in "HW")
+    for h, w in itertools.product(range(1, 20), repeat=2):
+        point = {H: h, W: w}
+        assert all(c.xreplace(point) for c in conditions) == all(c.xreplace(point) for c in short), point
+
+
 def test_a_pass_on_symbolic_sizes_runs_a_bounded_number_of_operator_calls(monkeypatch):
     import analytic.profiling.symbolic
 

@@ -354,7 +354,7 @@ def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes:
             if value.is_Integer and value >= 1:
                 check(symbol, int(value))
 
-    if len(by_name) > 1 and any(len(c.free_symbols) > 1 for c in formula.conditions):
+    if len(by_name) > 1 and any(len(c.free_symbols) > 1 for c in raw):
         for value in range(1, _ADMISSION_CHECKS + 1):  # small images: guards on products of sizes
             check(None, value)
 

@@ -291,8 +291,63 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
         else:
             out.extend(sympy.Eq(d, 0) for d in differences)
     out.extend(c for c, *_ in rest)
-    kept = [c for c in kept if not _implied(c, lower)]
+    kept = _weakest_dropped([c for c in kept if not _implied(c, lower)])
     return tuple(dict.fromkeys(ceilings(c) for c in out + kept))
+
+
+def _dominates(a: Expr, b: Expr) -> bool:
+    """Whether ``a >= b`` at every positive size, read from their structure: equal; floors (or
+    ceilings) of ``u >= v``; products of as many such factors, each of ``b`` below one of ``a``,
+    all of them positive.
+
+    >>> from sympy import Symbol, ceiling
+    >>> H, W = (Symbol(n, integer=True, positive=True) for n in "HW")
+    >>> _dominates(ceiling(H / 2) * ceiling(W / 2), ceiling(H / 32) * ceiling(W / 32))
+    True
+    >>> _dominates(ceiling(H / 2) * ceiling(W / 32), ceiling(H / 32) * ceiling(W / 2))
+    False
+    """
+    if a == b:
+        return True
+    if type(a) is type(b) and isinstance(a, (floor, ceiling)):
+        return bool((a.args[0] - b.args[0]).is_nonnegative)
+    (ca, ra), (cb, rb) = a.as_coeff_Add(), b.as_coeff_Add()
+    if (ca, cb) != (0, 0):  # a constant more or less
+        return ca >= cb and _dominates(ra, rb)
+    if isinstance(a, sympy.Mul) and isinstance(b, sympy.Mul) and len(a.args) == len(b.args):
+        if not all(f.is_positive for f in a.args + b.args):
+            return False
+        left = list(a.args)
+        for factor in b.args:
+            match = next((f for f in left if _dominates(f, factor)), None)
+            if match is None:
+                return False
+            left.remove(match)
+        return True
+    return False
+
+
+def _weakest_dropped(conditions: list[sympy.Basic]) -> list[sympy.Basic]:
+    """Without the conditions another one implies: ``a != c`` (or ``a >= c``) once ``b != c``
+    (``b >= c``) is required, ``a >= b`` everywhere and, for ``!=``, ``b >= c`` everywhere (so
+    that ``b != c`` means ``b > c``).  The feature maps of a network in training: the batch norm
+    of its smallest map needs more than one value, which every larger map then has."""
+    read = [(c, _difference(c)) for c in conditions]
+
+    def implies(strong, weak) -> bool:
+        (_, (ds, ks)), (_, (dw, kw)) = strong, weak
+        (cs, es), (cw, ew) = ds.as_coeff_Add(), dw.as_coeff_Add()
+        if ks != kw or cs != cw or ks not in (">=", "!=") or not _dominates(ew, es):
+            return False
+        at_smallest = es.xreplace({s: 1 for s in es.free_symbols})
+        return ks == ">=" or (_nondecreasing(es) and at_smallest.is_Number and at_smallest + cs >= 0)
+
+    kept = []
+    for i, weak in enumerate(read):
+        if weak[1] is None or not any(j != i and strong[1] is not None and implies(strong, weak)
+                                      and not (implies(weak, strong) and j > i) for j, strong in enumerate(read)):
+            kept.append(weak[0])
+    return kept
 
 
 def _nondecreasing(expr: Expr) -> bool:

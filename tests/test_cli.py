@@ -233,7 +233,7 @@ def test_profile_command_prints_the_table_in_every_format(tmp_path):
         ("models.py:nothing_here", "1,2", 2, "has no function 'nothing_here'"),
         ("missing.py:f", "1,2", 2, "does not exist"),
         ("models.py", "1,2", 2, "must be FILE.py:FACTORY"),
-        ("models.py:broken", "1,2.5", 2, "must be comma-separated integers or size names"),
+        ("models.py:broken", "1,2.5", 2, "must be comma-separated integers, size names or expressions of them"),
         ("models.py:broken", "1,2,L", 2, "forward pass on symbolic sizes failed"),
         ("models.py:energy_gate", "1,4,T", 2, "profile the model at a numeric size instead"),
     ],
@@ -464,5 +464,6 @@ def test_profile_command_takes_a_size_as_an_expression_of_another():
     table = tapcount("profile", target, *shapes).stdout
     assert table.startswith("formulas of F; they hold where F >= 3")
     result = tapcount("profile", target, "--input-shape", "1,8,F", "--input-shape", "1,1,F**2", check=False)
-    assert result.returncode == 2 and "size 'F**2' must be a name or an expression" in result.stderr
+    assert result.returncode == 2 and "--input-shape ('1,1,F**2')" in result.stderr
+    assert "size 'F**2' must be a name or an expression" in result.stderr
     assert result.stderr.count("\n") == 1

@@ -246,16 +246,17 @@ def _dtype(torch, name: str):
 def _shape(text: str) -> tuple[int | str, ...]:
     """``1,80,L`` -> ``(1, 80, "L")``: integers, and names of symbolic sizes or expressions of
     them (``1,200*F-800``, read by the profile)."""
-    entries = []
+    from ..profiling.inputs import input_specs
+
+    entries: list[int | str] = []
     for entry in text.split(","):
         entry = entry.strip()
-        if entry.isdigit():
-            entries.append(int(entry))
-        elif entry and not entry.lstrip("-").isdigit():
-            entries.append(entry)
-        else:
-            raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers, size names or"
-                             f" expressions of them, e.g. 1,80,100 or 1,80,L or 1,200*F-800")
+        entries.append(int(entry) if entry.isdigit() else entry)
+    try:
+        input_specs(tuple(entries), None)
+    except ValueError as error:
+        raise ValueError(f"--input-shape ({text!r}) must be comma-separated integers, size names or expressions"
+                         f" of them, e.g. 1,80,100 or 1,80,L or 1,200*F-800: {error}") from None
     return tuple(entries)
 
 

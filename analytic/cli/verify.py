@@ -88,6 +88,30 @@ def configurations(ranges: dict[str, tuple[int, int]], samples: int, seed: int, 
             yield done
 
 
+#: configurations checked before the time of the whole run is estimated
+ESTIMATE_AFTER = 64
+
+
+def say_estimate(total: int, checked: int, seconds: float) -> str | None:
+    """One line on standard error estimating a run of ``total`` configurations from the first
+    ``checked`` (``seconds``), when it would take more than a minute; the line, or ``None``.
+
+    >>> say_estimate(10**9, 64, 0.5)  # doctest: +ELLIPSIS
+    'verifying 1,000,000,000 configurations takes about 90 days here (128 per second); --samples N checks fewer'
+    """
+    rate = checked / max(seconds, 1e-9)
+    estimate = total / rate
+    if estimate <= 60:
+        return None
+    for unit, length in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if estimate >= 2 * length or unit == "minutes":
+            break
+    line = (f"verifying {total:,} configurations takes about {estimate / length:,.0f} {unit} here ({rate:,.0f} per"
+            f" second); --samples N checks fewer")
+    print(line, file=sys.stderr, flush=True)
+    return line
+
+
 def verify(configs: Iterable[dict[str, int]], progress: bool, total: int | None = None
            ) -> tuple[int, dict | None, float]:
     """Check every configuration of the stream ``configs`` as it comes (the progress bar, of
@@ -110,6 +134,8 @@ def verify(configs: Iterable[dict[str, int]], progress: bool, total: int | None 
             pass
     checked = 0
     for config in iterator:
+        if checked == ESTIMATE_AFTER and total:
+            say_estimate(total, checked, time.perf_counter() - start)
         args = tuple(config[k] for k in OPTION)
         measured = empirical.measure_filter(*args)  # one torch run gives the three
         expected = {"output_length": transposed.output_length(*args),

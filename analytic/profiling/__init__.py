@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from ..core.conventions import CONVENTIONS, check_convention
 from ..formulas import FORMULAS
-from .inputs import has_named_sizes, input_dtypes, input_specs
+from .inputs import check_storage, has_named_sizes, input_dtypes, input_specs
 from .result import COVERED, ModuleTotals, Profile, ProfileRow
 
 __all__ = ["COVERED", "ModuleTotals", "Profile", "ProfileRow", "profile"]
@@ -57,6 +57,11 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
     """
     import torch
 
+    if isinstance(conventions, str):
+        conventions = (conventions,)
+    if not isinstance(conventions, Sequence) or not conventions:
+        raise TypeError(f"conventions must be a non-empty list of conventions ({', '.join(CONVENTIONS)}), got"
+                        f" {conventions!r}")
     conventions = tuple(check_convention(c) for c in conventions)
     device = str(device) if isinstance(device, torch.device) else device
     if device not in ("meta", "cpu"):
@@ -66,6 +71,9 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
     registry = FORMULAS.with_overrides(formulas)
     specs = input_specs(input_shape, example_inputs)
     types = input_dtypes(specs, dtypes, model)
+    for spec, dtype in zip(specs, types, strict=True):
+        if isinstance(spec, tuple) and all(isinstance(v, int) for v in spec):
+            check_storage(spec, dtype.itemsize)
     if has_named_sizes(input_shape, example_inputs):
         from .symbolic import symbolic_profile
 

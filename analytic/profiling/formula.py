@@ -18,7 +18,7 @@ from functools import cached_property
 import sympy
 from sympy import Expr, Integer, Symbol
 
-from ..core.conventions import check_convention
+from ..core.coercion import as_int
 from ..core.tables import latex_escape
 from ..symbolic.asymptotic import Collapser, on_residue, simplify_conditions
 from ..symbolic.export import c_source, expression_tree, latex, python_source, to_c, to_python
@@ -79,7 +79,7 @@ class SymbolicProfile(Profile):
 
     def formula(self, convention: str = "flops") -> Expr:
         """The total of ``convention`` as a SymPy expression of the sizes."""
-        return self.total[check_convention(convention)]
+        return self.total[self.convention(convention)]
 
     @cached_property
     def total(self) -> dict[str, Expr]:  # type: ignore[override]
@@ -98,8 +98,7 @@ class SymbolicProfile(Profile):
             raise ValueError(f"give every size of the formula ({', '.join(by_name)}), got {', '.join(sizes) or 'none'}")
         chosen = {}
         for name, value in sizes.items():
-            if not (isinstance(value, int) and not isinstance(value, bool)):
-                raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+            value = as_int(name, value)
             if value < 1:
                 raise ValueError(f"{name} ({value}) must be positive: it is a size")
             chosen[by_name[name]] = Integer(value)
@@ -139,10 +138,14 @@ class SymbolicProfile(Profile):
             return self
         by_name = {s.name: s for s in self.sizes}
         conditions = self.conditions
+        if multiple_of is not None and not isinstance(multiple_of, Mapping):
+            raise TypeError(f"multiple_of must be a mapping of size name -> int (e.g. {{'L': 2}}), got"
+                            f" {type(multiple_of).__name__}")
         for name, q in (multiple_of or {}).items():
             if name not in by_name:
                 raise ValueError(f"multiple_of names {name!r}, not a size of the formula ({', '.join(by_name)})")
-            if not (isinstance(q, int) and not isinstance(q, bool) and q >= 1):
+            q = as_int(f"multiple_of[{name!r}]", q)
+            if q < 1:
                 raise ValueError(f"multiple_of[{name!r}] ({q!r}) must be a positive int")
             size = by_name[name]
             conditions = simplify_conditions((*conditions, sympy.Eq(q * sympy.floor(size / q), size)))
@@ -172,10 +175,11 @@ class SymbolicProfile(Profile):
     def to_latex_formulas(self, convention: str = "flops", environment: str = "align*") -> str:
         r"""An ``align*`` block (``amsmath``): the count of each counted row, then the total, as
         formulas of the sizes, followed by the conditions."""
+        convention = self.convention(convention)
         lines = []
-        for r in self.rows:
+        for r in self.rows:  # (text mode: a module's name escaped as text, inside \text)
             label = latex_escape(r.name or "(model)")
-            lines.append(rf"\mathrm{{{label}}} &= {latex(r.counts[convention])}")
+            lines.append(rf"\text{{{label}}} &= {latex(r.counts[convention])}")
         lines.append(rf"\text{{total}} &= {latex(self.formula(convention))}")
         body = " \\\\\n".join(lines)
         conditions = ", ".join(f"${latex(c)}$" for c in self.conditions)
@@ -211,9 +215,8 @@ class SymbolicProfile(Profile):
         return expr
 
     def _checker(self):
-        def check(values: dict[str, int]) -> dict[str, int]:
-            self.values(**values)
-            return values
+        def check(values: dict[str, int]) -> dict[str, int]:  # Python ints (NumPy's would wrap)
+            return {s.name: int(v) for s, v in self.values(**values).items()}
 
         return check
 

@@ -25,7 +25,11 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 
-__all__ = ["has_named_sizes", "input_specs", "input_dtypes", "input_tensors", "spec_names", "spec_sizes"]
+__all__ = ["check_storage", "has_named_sizes", "input_specs", "input_dtypes", "input_tensors", "spec_names",
+           "spec_sizes"]
+
+#: the most bytes one tensor may hold: torch computes its storage in int64
+MAX_STORAGE_BYTES = 2**63 - 1
 
 #: the longest expression a size may be (a relation between a few names, not a program)
 MAX_EXPRESSION_LENGTH = 200
@@ -118,7 +122,26 @@ def _size(value: object, shape: object) -> int | str:
                         f" ({value!r})") from None
     if size < 0:
         raise ValueError(f"shape {shape!r} must hold non-negative ints and size names, got {size}")
+    if size > MAX_STORAGE_BYTES:
+        raise ValueError(f"shape {shape!r} holds {size:.3e}, more than int64: torch's sizes are int64")
     return size
+
+
+def check_storage(shape: tuple[int, ...], itemsize: int, where: str = "") -> None:
+    """``ValueError`` unless a tensor of ``shape`` (elements of ``itemsize`` bytes) fits in the
+    storage torch can address (:data:`MAX_STORAGE_BYTES`).
+
+    >>> check_storage((1, 2, 2**62), 4)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: input shape (1, 2, 4611686018427387904) holds 9.223e+18 elements of 4 bytes, more than torch ...
+    """
+    elements = 1
+    for size in shape:
+        elements *= size
+    if elements * itemsize > MAX_STORAGE_BYTES:
+        raise ValueError(f"input shape {shape!r}{where} holds {elements:.3e} elements of {itemsize} bytes, more than"
+                         f" torch can store (2**63 - 1 bytes)")
 
 
 def input_specs(input_shape: object, example_inputs: object) -> list:

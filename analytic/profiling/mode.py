@@ -14,6 +14,8 @@ is read, what to check before each call, and what to do when a kernel wants conc
 
 from __future__ import annotations
 
+import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -31,6 +33,11 @@ from .result import ProfileRow
 
 __all__ = ["CountingMode", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_kind",
            "module_parameters"]
+
+#: a pass running longer than this many seconds shows a progress bar on a terminal, updated every
+#: :data:`PROGRESS_EVERY` operator calls
+PROGRESS_AFTER = 2.0
+PROGRESS_EVERY = 2048
 
 
 class MissingKernel(Exception):
@@ -169,6 +176,8 @@ class CountingMode(TorchDispatchMode):
         self._ops: dict = {}
         self._calls: dict = {}
         self.ranges = IndexRanges()
+        self._started = 0.0
+        self._progress = None
 
     # -- modules ------------------------------------------------------------------------------------
     def _enter(self, module, args) -> None:
@@ -194,12 +203,27 @@ class CountingMode(TorchDispatchMode):
     def run(self, *inputs):
         """One forward pass of the model on ``inputs`` under this mode (no gradients)."""
         handles = [register_module_forward_pre_hook(self._enter), register_module_forward_hook(self._leave)]
+        self._started = time.perf_counter()
         try:
             with torch.no_grad(), RoutedFunctions(), self:
                 return self._model(*inputs)
         finally:
             for handle in handles:
                 handle.remove()
+            if self._progress is not None:
+                self._progress.close()
+                self._progress = None
+
+    def _report_progress(self) -> None:
+        """A progress bar of the operator calls counted, on a terminal, once a pass runs longer
+        than :data:`PROGRESS_AFTER` seconds (a forward of millions of small operators)."""
+        if self._progress is None:
+            if time.perf_counter() - self._started < PROGRESS_AFTER or not sys.stderr.isatty():
+                return
+            from tqdm import tqdm  # a dependency of the profile, loaded only for a long pass
+
+            self._progress = tqdm(desc="profiling", unit=" operator calls", file=sys.stderr, leave=False)
+        self._progress.update(self.calls - self._progress.n)
 
     # -- the adapter --------------------------------------------------------------------------------
     def _read(self, value):
@@ -248,6 +272,8 @@ class CountingMode(TorchDispatchMode):
             if decomposed is not NotImplemented:
                 return decomposed
         self.calls += 1
+        if not self.calls % PROGRESS_EVERY:
+            self._report_progress()
         self.strategy.before(op, func, args, kwargs, self.calls)
         lookup = LOOKUPS.get(op)
         if lookup is not None:

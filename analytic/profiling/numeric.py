@@ -66,8 +66,12 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
             raise RuntimeError(f"the model's forward pass on the CPU failed at {missing.op} in module"
                                f" {missing.module or '(model)'!r}: {missing.error}") from missing.error
         except Exception as error:  # the user's forward: report it, nothing to clean up (a copy)
+            text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            advice = ("; if the model runs on real tensors (a branch or a size that depends on values, tensors made"
+                      " on another device), device='cpu' (--device cpu) counts on a real CPU forward"
+                      if attempt == "meta" else "")
             raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
-                               f"{type(error).__name__}: {error}") from error
+                               f"{type(error).__name__}: {text}{advice}") from error
         return Profile(tuple(mode.rows), dict(mode.uncounted), tuple(conventions), attempt, dict(mode.data_movement),
                        module_parameters(model), dict(mode.movement_bytes))
     raise AssertionError("unreachable")

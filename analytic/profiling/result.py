@@ -168,8 +168,16 @@ class Profile:
                                        sum(v[1] for v in inside), sum(v[2] for v in inside), size))
         return result
 
+    def convention(self, convention: object) -> str:
+        """``convention`` if this profile counted it, else ``ValueError`` naming the rule."""
+        if convention not in self.conventions:
+            which = "the conventions this profile counted: " if convention in CONVENTIONS else ""
+            raise ValueError(f"convention ({convention!r}) must be one of {which}{', '.join(self.conventions)}")
+        return convention  # type: ignore[return-value]
+
     def shares(self, convention: str = "flops") -> dict[str, float]:
         """The share of the total of ``convention`` by layer type (module type of the rows)."""
+        convention = self.convention(convention)
         total = self.total[convention] or 1
         by_type: Counter[str] = Counter()
         for r in self.rows:

@@ -26,11 +26,12 @@ from torch._dispatch.python import enable_python_dispatcher
 from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
 from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
 
+from ..core.coercion import as_int
 from ..formulas import Registry
 from ..symbolic.asymptotic import quasi_linear, simplify_conditions
 from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
-from .inputs import spec_names, spec_sizes
+from .inputs import check_storage, spec_names, spec_sizes
 from .mode import CountingMode, Strategy, module_parameters
 from .numeric import numeric_profile
 from .result import ProfileRow
@@ -44,7 +45,7 @@ DEFAULT_HINT = 40320
 
 #: the most operator calls a pass on symbolic sizes runs (a loop over a symbolic size, an RNN's
 #: over its time steps, would otherwise run as many times as the size's example value)
-MAX_SYMBOLIC_CALLS = 50_000
+MAX_SYMBOLIC_CALLS = 10_000
 
 #: operators whose number of outputs is a size of their input (a tensor per step or per chunk):
 #: on a symbolic size they fix it, and make as many tensors as its example value
@@ -64,13 +65,17 @@ def size_symbol(name: str) -> Symbol:
 
 def _check_hints(hints: Mapping[str, int] | None, names: Sequence[str]) -> dict[str, int]:
     """The example values the user gave, checked."""
+    if hints is not None and not isinstance(hints, Mapping):
+        raise TypeError(f"hints must be a mapping of size name -> int (e.g. {{'L': 1000}}), got {type(hints).__name__}")
     hints = dict(hints or {})
     unknown = set(hints) - set(names)
     if unknown:
-        raise ValueError(f"hints name sizes the shapes do not have: {', '.join(sorted(unknown))}")
+        raise ValueError(f"hints name sizes the shapes do not have: {', '.join(sorted(map(repr, unknown)))}")
     for name, value in hints.items():
-        if not (isinstance(value, int) and not isinstance(value, bool) and value >= 2):
-            raise ValueError(f"hints[{name!r}] ({value!r}) must be an int >= 2 (torch fixes sizes 0 and 1)")
+        value = hints[name] = as_int(f"hints[{name!r}]", value)
+        if not 2 <= value < 2**63:
+            raise ValueError(f"hints[{name!r}] ({value!r}) must be an int from 2 (torch fixes sizes 0 and 1) to"
+                             f" 2**63 - 1")
     return hints
 
 
@@ -279,6 +284,9 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     for name in names:
         _check_name(name)
     given = _check_hints(hints, names)
+    if given and all(name in given for name in names):
+        for spec, dtype in zip(specs, dtypes, strict=True):
+            check_storage(spec_sizes(spec, given), dtype.itemsize, f" at the hints {given}")
     scripted = scripted_modules(model)
     if scripted:
         raise RuntimeError(f"no formula: module {scripted[0]!r} is TorchScript (torch.jit.script or trace), whose"

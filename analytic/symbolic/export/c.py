@@ -20,7 +20,8 @@ from sympy.printing.c import C99CodePrinter
 
 from ...core.validation import check_keywords
 from .checked import CheckedArithmetic
-from .common import check_arguments, exportable, identifier, keyword_signature
+from .common import check_arguments, exportable, fitting, identifier, keyword_signature
+from .python import exact_function
 
 __all__ = ["C_HELPERS", "c_source", "to_c"]
 
@@ -44,6 +45,10 @@ def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = No
     """
     name = identifier(name)
     args = check_arguments(expr, args, sizes=conditions is not None)
+    for a in args:  # the globals the function sets
+        if a.name in (f"{name}_overflow", f"{name}_invalid"):
+            raise ValueError(f"name ({a.name!r}) is reserved in the exported code: the C function {name}() sets a"
+                             f" global so named; rename the size or the function")
     printer = CheckedCPrinter()
     body = printer.doprint(expr)
     params = ", ".join(f"int64_t {a.name}" for a in args) or "void"
@@ -54,8 +59,8 @@ def c_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = No
         checks = (f"    {name}_invalid = !({tests or 1});\n    if ({name}_invalid) return 0;\n")
     declared = f"int {name}_overflow;\n" + (f"int {name}_invalid;\n" if conditions is not None else "")
     return (f"{C_HELPERS}\n{declared}\nint64_t {name}({params}) {{\n{checks}"
-            f"    tapcount_overflow = 0;\n    int64_t result = {body};\n"
-            f"    {name}_overflow = tapcount_overflow;\n    return tapcount_overflow ? 0 : result;\n}}\n")
+            f"    tapcount_overflow = 0;\n    int64_t tapcount_result = {body};\n"
+            f"    {name}_overflow = tapcount_overflow;\n    return tapcount_overflow ? 0 : tapcount_result;\n}}\n")
 
 
 def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc", *,
@@ -64,7 +69,8 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc",
     """Compile :func:`c_source` with the system C compiler and return it as a Python callable
     (positional arguments in the order of ``args``): torch's rules on the arguments
     (``ValueError``), ``OverflowError`` for an argument or a result beyond int64, never a wrapped
-    value."""
+    value.  Where a step of the int64 arithmetic overflows but the count fits, the count is
+    computed in Python's integers instead: an ``OverflowError`` only for a count beyond int64."""
     args = check_arguments(expr, args, sizes=check is not None)
     check = check or check_keywords
     cc = shutil.which(compiler)
@@ -87,6 +93,7 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc",
     function.argtypes = [ctypes.c_int64] * len(args)
     overflow = ctypes.c_int.in_dll(library, "count_overflow")
     signature = keyword_signature(args)
+    exact = exact_function(expr, args)
 
     def count(*positional, **keywords):
         values = check(signature.bind(*positional, **keywords).arguments)  # torch's rules
@@ -94,8 +101,8 @@ def to_c(expr: Expr, args: Sequence[Symbol] | None = None, compiler: str = "cc",
             if not -(2**63) <= value < 2**63:  # ctypes would wrap it silently
                 raise OverflowError(f"{name} ({value}) does not fit in int64")
         result = function(*values.values())
-        if overflow.value:
-            raise OverflowError("the count, or a step of it, does not fit in int64")
+        if overflow.value:  # a step left int64: the count itself may still fit
+            return fitting(exact(*values.values()))
         return result
 
     count.__signature__ = signature

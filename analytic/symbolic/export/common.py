@@ -8,6 +8,7 @@ arithmetic.
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import keyword
 import re
@@ -20,7 +21,7 @@ from .. import symbols as sy
 from ..functions import ExactQuotient, IntGcd, LatticeCount, PositivePart
 
 __all__ = ["FUNCTIONS", "RELATIONS", "IntegerDivision", "arguments", "check_arguments", "exportable",
-           "identifier", "keyword_signature", "quotient"]
+           "fitting", "identifier", "keyword_signature", "quotient"]
 
 _ORDER = (
     sy.batch, sy.in_channels, sy.out_channels, sy.groups, sy.bias,
@@ -47,7 +48,25 @@ _C_KEYWORDS = frozenset((
     "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
     "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
     "volatile", "while", "_Bool", "_Complex", "_Imaginary",
+    # C11 and C23 keywords, and the macros of the headers the generated code includes
+    "alignas", "alignof", "bool", "constexpr", "false", "nullptr", "static_assert", "thread_local", "true",
+    "typeof", "typeof_unqual", "NULL",
 ))
+
+#: the names the generated code gives its own helpers, or takes from the headers and libraries
+#: it includes: a size so named would shadow them (``tapcount_overflow`` would read 0 at every
+#: size), so each is refused, with the rule that says why
+RESERVED_NAMES: tuple[tuple[str, str], ...] = (
+    (r"tapcount_\w*", "the generated code's helpers are named tapcount_..."),
+    (r"_[A-Z_]\w*", "C reserves names that start with an underscore and a capital or a second underscore"),
+    (r"u?int(_least|_fast)?\d+_t|u?int(max|ptr)_t|U?INT(_LEAST|_FAST)?\d+_(MAX|MIN|C)|U?INT(MAX|PTR)_(MAX|MIN|C)"
+     r"|(PTRDIFF|SIG_ATOMIC|WCHAR|WINT)_(MAX|MIN)|SIZE_MAX", "stdint.h, which the C code includes, defines it"),
+)
+
+#: the names the generated Python and NumPy code reads besides the sizes: builtins (``max``,
+#: ``ValueError``) and its imports
+PYTHON_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("_")) | {
+    "math", "numpy", "check_keywords"}
 
 
 def quotient(expr: Expr) -> tuple[Expr, Expr]:
@@ -89,11 +108,33 @@ def exportable(expr: object, allowed: Mapping[str, Symbol] | None = None, relati
     return expr
 
 
+def fitting(count: int, where: str = "") -> int:
+    """``count`` if it fits in int64, else ``OverflowError``."""
+    if not -(2**63) <= count < 2**63:
+        raise OverflowError(f"the count{where} ({count:.3e}) does not fit in int64")
+    return count
+
+
 def identifier(name: object) -> str:
-    """``name`` if it can name a function in both Python and C."""
+    """``name`` if it can name a function or a size in both Python and C, beside the names the
+    generated code uses itself (:data:`RESERVED_NAMES`, :data:`PYTHON_NAMES`).
+
+    >>> identifier("L")
+    'L'
+    >>> identifier("INT64_MAX")
+    Traceback (most recent call last):
+    ...
+    ValueError: name ('INT64_MAX') is reserved in the exported code: stdint.h, which the C code includes, defines it
+    """
     if not (isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
             and not keyword.iskeyword(name) and name not in _C_KEYWORDS):
         raise ValueError(f"name ({name!r}) must be an identifier of Python and C (letters, digits, _), not a keyword")
+    if name in PYTHON_NAMES:
+        raise ValueError(f"name ({name!r}) is reserved in the exported code: the generated Python uses it (a builtin"
+                         f" or an import)")
+    for pattern, why in RESERVED_NAMES:
+        if re.fullmatch(pattern, name):
+            raise ValueError(f"name ({name!r}) is reserved in the exported code: {why}")
     return name
 
 

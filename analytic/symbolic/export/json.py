@@ -42,7 +42,7 @@ def to_json(expr: Expr) -> str:
 
 #: bounds on what :func:`from_json` builds, so that any document is read in bounded time and memory
 JSON_LIMITS = {"characters": 10**7, "depth": 200, "nodes": 200_000, "digits": 1000, "total_digits": 10_000,
-               "exponent": 64}
+               "exponent": 64, "degree": 64, "comparisons": 32}
 
 
 def _integer(text: object, budget: list[int]) -> int:
@@ -55,40 +55,58 @@ def _integer(text: object, budget: list[int]) -> int:
     return int(text)
 
 
-def _build(node: object, depth: int, budget: list[int], sizes: Mapping[str, Symbol]) -> Expr:
+def _build(node: object, depth: int, budget: list[int], sizes: Mapping[str, Symbol]) -> tuple[Expr, int]:
+    """The expression of ``node`` and a bound on its degree in the sizes (powers multiply it,
+    products add it, any other head keeps the largest of its arguments')."""
     budget[0] -= 1
     if budget[0] < 0 or depth > JSON_LIMITS["depth"]:
         raise ValueError(f"expression too large: at most {JSON_LIMITS['nodes']} nodes, {JSON_LIMITS['depth']} deep")
     if not isinstance(node, dict):
         raise ValueError(f"malformed expression node: {str(node)[:80]}")
     if "int" in node:
-        return Integer(_integer(node["int"], budget))
+        return Integer(_integer(node["int"], budget)), 0
     if "rational" in node:
         if not (isinstance(node["rational"], list) and len(node["rational"]) == 2):
             raise ValueError("a rational is [numerator, denominator]")
         p, q = (_integer(v, budget) for v in node["rational"])
         if q == 0:
             raise ValueError("a rational's denominator must not be 0")
-        return Rational(p, q)
+        return Rational(p, q), 0
     if "symbol" in node:
         if isinstance(node["symbol"], str) and node["symbol"] in sizes:
-            return sizes[node["symbol"]]
+            return sizes[node["symbol"]], 1
         if not isinstance(node["symbol"], str) or node["symbol"] not in sy.BY_NAME:
             raise ValueError(f"unknown symbol {str(node['symbol'])[:80]!r} (keywords only)")
-        return sy.BY_NAME[node["symbol"]]
+        return sy.BY_NAME[node["symbol"]], 1
     op = node.get("op")
     heads = {**FUNCTIONS, **RELATIONS}
     if isinstance(op, str) and op in heads:
         if not isinstance(node.get("args"), list):
             raise ValueError(f"{op} needs a list of args")
-        args = [_build(a, depth + 1, budget, sizes) for a in node["args"]]
-        if op == "Pow" and len(args) == 2 and not (
-                args[1].is_Integer and abs(args[1]) <= JSON_LIMITS["exponent"]
-                and (not args[0].is_Number or len(str(abs(args[0]))) * abs(args[1]) <= JSON_LIMITS["total_digits"])):
-            raise ValueError(f"a power's exponent must be an integer of at most {JSON_LIMITS['exponent']}, and a"
-                             f" number's power have at most {JSON_LIMITS['total_digits']} digits")
+        if op in ("Max", "Min") and len(node["args"]) > JSON_LIMITS["comparisons"]:
+            raise ValueError(f"{op} of {len(node['args'])} arguments, at most {JSON_LIMITS['comparisons']}")
+        built = [_build(a, depth + 1, budget, sizes) for a in node["args"]]
+        args = [expr for expr, _ in built]
+        if op in ("Max", "Min"):  # SymPy compares a maximum's arguments pairwise, nested ones flattened
+            flat = sum(len(a.args) if type(a) is heads[op] else 1 for a in args)
+            if flat > JSON_LIMITS["comparisons"]:
+                raise ValueError(f"{op} of {flat} arguments (nested ones included), at most"
+                                 f" {JSON_LIMITS['comparisons']}")
+        degrees = [degree for _, degree in built]
+        degree = sum(degrees) if op == "Mul" else max(degrees, default=0)
+        if op == "Pow" and len(args) == 2:
+            if not (args[1].is_Integer and abs(args[1]) <= JSON_LIMITS["exponent"]):
+                raise ValueError(f"a power's exponent must be an integer of at most {JSON_LIMITS['exponent']}")
+            degree = degrees[0] * int(abs(args[1]))
+            if args[0].is_Number:  # its digits count against the document's
+                budget[1] -= len(str(abs(args[0]))) * int(abs(args[1]))
+                if budget[1] < 0:
+                    raise ValueError(f"integers and powers of integers of at most {JSON_LIMITS['total_digits']}"
+                                     f" digits in all")
+        if degree > JSON_LIMITS["degree"]:  # nested powers merge: (x**64)**64 is x**4096
+            raise ValueError(f"an expression of degree at most {JSON_LIMITS['degree']} in the sizes")
         try:
-            return heads[op](*args)
+            return heads[op](*args), degree
         except TypeError as error:  # wrong number of arguments
             raise ValueError(f"{op}: {error}") from None
     raise ValueError(f"unknown operation {str(op)[:80]!r}")
@@ -110,6 +128,6 @@ def from_json(text: str, sizes: Sequence[Symbol] = ()) -> Expr:
         if not isinstance(document, dict) or document.get("format") != "tapcount-expr" or document.get("version") != 1:
             raise ValueError("not a tapcount-expr version 1 document")
         allowed = {identifier(getattr(v, "name", v)): v for v in sizes}
-        return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]], allowed)
+        return _build(document.get("expr"), 0, [JSON_LIMITS["nodes"], JSON_LIMITS["total_digits"]], allowed)[0]
     except ValueError as error:
         raise ValueError(f"text: {error}") from None

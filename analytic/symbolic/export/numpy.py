@@ -9,7 +9,8 @@ from sympy.printing.numpy import NumPyPrinter
 
 from ...core.validation import check_keywords, keywords_ok
 from .checked import CheckedArithmetic
-from .common import check_arguments, keyword_signature
+from .common import check_arguments, fitting, keyword_signature
+from .python import exact_function
 
 __all__ = ["to_numpy"]
 
@@ -22,7 +23,9 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
     """A NumPy-vectorized function (int64 arrays in, int64 array out), via ``lambdify``.
 
     Its arguments obey torch's rules element-wise: the first row torch would refuse raises the
-    ``ValueError`` of the numeric API, naming the row."""
+    ``ValueError`` of the numeric API, naming the row.  Where a step of the int64 arithmetic
+    overflows, the counts are computed in Python's integers: ``OverflowError`` only for a count
+    beyond int64, naming its row."""
     import numpy as np  # NumPy: only when a NumPy function is asked for
 
     from ...core import vectorized
@@ -33,6 +36,7 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
                  "tapcount_floordiv": np.floor_divide, "tapcount_mod": np.mod,
                  "tapcount_ceildiv": lambda a, b: -np.floor_divide(-a, b)}
     compute = lambdify(args, expr, modules=[namespace, "numpy"], printer=CheckedNumPyPrinter)
+    exact = exact_function(expr, args)
     signature = keyword_signature(args)
 
     def count(*positional, **keywords):
@@ -52,7 +56,14 @@ def to_numpy(expr: Expr, args: Sequence[Symbol] | None = None) -> Callable[..., 
                 check_keywords({n: array[row].item() for n, array in arrays.items()})
             except (ValueError, TypeError) as error:
                 raise type(error)(f"row {row}: {error}") from None
-        return compute(*arrays.values())
+        try:
+            return compute(*arrays.values())
+        except OverflowError:  # a step left int64 somewhere: the counts themselves may still fit
+            shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
+            flat = [np.broadcast_to(a, shape).ravel().tolist() for a in arrays.values()]
+            counts = [fitting(exact(*row), f" at row {np.unravel_index(i, shape) if shape else ()}")
+                      for i, row in enumerate(zip(*flat, strict=True))]
+            return np.array(counts, dtype=np.int64).reshape(shape)
 
     count.__signature__ = signature
     return count

@@ -13,7 +13,7 @@ from ...core.lattice import lattice_count
 from ...core.validation import check_keywords
 from .common import IntegerDivision, check_arguments, exportable, identifier, keyword_signature
 
-__all__ = ["IntegerPythonPrinter", "describe", "python_source", "to_python"]
+__all__ = ["IntegerPythonPrinter", "describe", "exact_function", "python_source", "to_python"]
 
 
 class IntegerPythonPrinter(IntegerDivision, PythonCodePrinter):
@@ -51,8 +51,7 @@ def to_python(expr: Expr, args: Sequence[Symbol] | None = None, *,
     """
     args = check_arguments(expr, args, sizes=check is not None)
     check = check or check_keywords
-    namespace = {"tapcount_lattice_count": lattice_count, "math": math}
-    compute = lambdify(args, expr, modules=[namespace, "math"], printer=IntegerPythonPrinter)
+    compute = exact_function(expr, args)
     signature = keyword_signature(args)
 
     def count(*positional, **keywords):
@@ -61,6 +60,13 @@ def to_python(expr: Expr, args: Sequence[Symbol] | None = None, *,
 
     count.__signature__ = signature
     return count
+
+
+def exact_function(expr: Expr, args: Sequence[Symbol]) -> Callable[..., int]:
+    """``expr`` as a Python function of ``args`` (positional, unchecked) in Python's integers:
+    exact at any size, the reference the int64 exports fall back to where a step overflows."""
+    namespace = {"tapcount_lattice_count": lattice_count, "math": math}
+    return lambdify(args, expr, modules=[namespace, "math"], printer=IntegerPythonPrinter)
 
 
 def python_source(expr: Expr, name: str = "count", args: Sequence[Symbol] | None = None, *,

@@ -36,7 +36,8 @@ EXAMPLES = {
   tapcount profile model.py:build --input-shape 1,4,5,6 --input-shape 2,3,9 --format csv   # two inputs
   tapcount profile tests/models.py:resnet --input-shape 1,3,224,224 --depth 2   # totals per module
   tapcount profile tests/models.py:language_model --input-shape 1,T --dtype long   # token ids, a formula in T
-  tapcount profile tests/models.py:conditioned_vocoder --input-shape 1,8,F --input-shape 1,1,16*F-32   # related""",
+  tapcount profile tests/models.py:conditioned_vocoder --input-shape 1,8,F --input-shape 1,1,16*F-32   # related
+  tapcount profile tests/models.py:hifigan_generator --input-shape 1,80,L --backward   # a training step's cost""",
     "figure": """examples:
   tapcount figure --length 2 --kernel-size 3 --out taps.png       # the tap diagram of the documentation's example
   tapcount figure --length 4 --kernel-size 3 --stride 2 --padding 1 --output-padding 1 --out fig.tex""",
@@ -135,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
                            " model's floating-point dtype)")
     prof.add_argument("--depth", type=int, default=None, metavar="N",
                       help="totals per module down to N levels below the model (with table, markdown, latex)")
+    prof.add_argument("--backward", action="store_true",
+                      help="count a training step: the forward pass and the backward pass of the sum of the output")
     return parser
 
 
@@ -220,7 +223,8 @@ def _profile(args) -> str:
         raise ValueError(f"--dtype is given {len(dtypes)} time(s) for {len(shapes)} --input-shape: one per input")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        result = profile(model, example_inputs=tuple(shapes), dtypes=dtypes, device=args.device, hints=hints or None)
+        result = profile(model, example_inputs=tuple(shapes), dtypes=dtypes, device=args.device, hints=hints or None,
+                         backward=args.backward)
     for warning in caught:  # the meta-kernel fallback: one line each, no source location
         print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
     if args.depth is not None:

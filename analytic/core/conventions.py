@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["CONVENTIONS", "Convention", "TABLE", "check_convention"]
+__all__ = ["BACKWARD_CONVENTIONS", "CONVENTIONS", "Convention", "TABLE", "check_convention"]
 
 
 class Convention(NamedTuple):
@@ -26,6 +26,8 @@ class Convention(NamedTuple):
     name: str
     reported_by: str
     counts: str
+    #: whether the tool counts a backward pass (the others count its rows as 0: they see none)
+    backward: bool = False
 
 
 #: every convention, moduleprofiler's model first
@@ -33,10 +35,10 @@ TABLE: tuple[Convention, ...] = (
     Convention("moduleprofiler", "moduleprofiler's documented model",
                "the formulas of moduleprofiler's documentation, computed exactly"),
     Convention("exact", "tapcount", "the scalar operations the operator's defining formula performs: never a"
-               " structural zero, never a cropped tap"),
+               " structural zero, never a cropped tap", backward=True),
     Convention("macs", "fvcore", "multiply-accumulates, as fvcore's default handles count them"),
     Convention("flops", "torch.utils.flop_counter", "torch's FlopCounterMode: twice the multiply-accumulates of"
-               " matrix products, convolutions and attention, nothing else"),
+               " matrix products, convolutions and attention, nothing else", backward=True),
     Convention("ptflops", "ptflops", "what ptflops reports (its aten backend: the whole call)"),
     Convention("thop", "thop 0.1.1", "what thop's module hooks report"),
     Convention("torchinfo", "torchinfo 1.8", "torchinfo's total_mult_adds: parameterized layers only"),
@@ -46,6 +48,9 @@ TABLE: tuple[Convention, ...] = (
 
 #: the names of :data:`TABLE`, in order
 CONVENTIONS: tuple[str, ...] = tuple(c.name for c in TABLE)
+
+#: the conventions whose tool counts a backward pass
+BACKWARD_CONVENTIONS: frozenset[str] = frozenset(c.name for c in TABLE if c.backward)
 
 
 def check_convention(convention: object) -> str:

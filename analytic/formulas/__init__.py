@@ -11,6 +11,7 @@ convention, as a pure function of the call's shapes (ints, or SymPy expressions 
 - :mod:`.pooling` — maximum and average poolings, plain and adaptive, by the tap lattice;
 - :mod:`.interpolation` — nearest, linear, bilinear, bicubic and trilinear resampling;
 - :mod:`.recurrent` — the CPU's fused LSTM layer, as its steps;
+- :mod:`.gradients` — the backward pass's own operators (a convolution's is with the convolution);
 - :mod:`.spectral` — Fourier transforms; :mod:`.losses` — losses; :mod:`.lookup` — embeddings;
 - :mod:`.movement` — the operators that only move data (zero arithmetic, listed apart);
 - :mod:`.peers` — the peer tools' own rules, by module type; :mod:`.shapes` — helpers on shapes.
@@ -20,6 +21,7 @@ Importing this package registers every formula of its modules.
 
 from . import (  # noqa: F401  (each registers its formulas)
     convolution,
+    gradients,
     interpolation,
     lookup,
     losses,

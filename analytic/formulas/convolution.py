@@ -18,13 +18,14 @@ without padding: every tap then reads a real value, as counted).
 from __future__ import annotations
 
 from ..core.conventions import CONVENTIONS
-from ..core.filters import combine
-from ..core.forward import conv_filter_counts, conv_module_counts
+from ..core.filters import combine, exact_counts
+from ..core.forward import conv_filter_counts, conv_module_counts, window_counts
+from ..core.geometry import transposed_output_length
 from ..core.transposed import collisions_kept, module_counts, valid_filter_counts
 from ..symbolic.arithmetic import arithmetic_of
 from .registry import counts, numel, register_formula
 
-__all__ = ["convolution", "convolution_breakdown", "overlap_add"]
+__all__ = ["convolution", "convolution_backward", "convolution_breakdown", "overlap_add", "tap_grid"]
 
 
 def convolution_breakdown(x, w, bias, stride, padding, dilation, transposed, output_padding, groups) -> dict:
@@ -49,6 +50,61 @@ def convolution(x, w, bias, stride, padding, dilation, transposed, output_paddin
     """A convolution call in either direction: every convention of its breakdown."""
     breakdown = convolution_breakdown(x, w, bias, stride, padding, dilation, transposed, output_padding, groups)
     return {c: breakdown[c] for c in CONVENTIONS}
+
+
+def tap_grid(A, W, k, s, p, d, arithmetic) -> tuple:
+    """The tap lattice of one dimension of a convolution, as its gradients read it: positions
+    ``a`` of ``[0, A)`` and kernel taps ``m`` of ``[0, k)``, tap ``(a, m)`` landing at
+    ``a*s + m*d - p`` and kept inside ``[0, W)`` (a forward convolution: ``a`` its outputs, ``W``
+    its input; a transposed one: ``a`` its inputs, ``W`` its output).  Returns the taps kept
+    ``T``, the positions ``a`` with a tap kept, the positions of ``[0, W)`` a tap lands on, and
+    the kernel taps ``m`` with a tap kept (each a weight element its gradient sums into).
+
+    >>> from analytic.core.arithmetic import INTEGERS
+    >>> tap_grid(5, 5, 3, 1, 1, 1, INTEGERS)  # Conv1d(k=3, padding=1), 5 long: 2 taps on the padding
+    (13, 5, 5, 3)
+    """
+    G, positive = arithmetic.lattice, arithmetic.positive
+    grid = window_counts(W, A, k, s, p, d, True, G, positive)
+    extra = W - transposed_output_length(A, k, s, p, 0, d)  # the output_padding that makes the window W long
+    window = valid_filter_counts(A, k, s, p, extra, d, G=G, positive=positive)
+    used = 0
+    for m in range(int(k)):  # the kernel is static: its size is an int on every pass
+        hits = G(p + W - m * d, A, 1, s, 1) - G(p - m * d, A, 1, s, 1)
+        used = used + hits - positive(hits - 1)  # min(hits, 1)
+    return grid.taps_kept, grid.covered_positions, window.covered_positions, used
+
+
+@register_formula("aten::convolution_backward")
+def convolution_backward(grad_out, x, w, bias_sizes, stride, padding, dilation, transposed, output_padding, groups,
+                         output_mask, *, out_shape=None):
+    """The gradients of a convolution, by the tap lattice of its forward call
+    (:func:`tap_grid`): of the input, each kept tap scattered back (a forward convolution's: a
+    transposed convolution of the output's gradient) or gathered (a transposed one's: a forward
+    convolution), one product a tap and one addition fewer than products at each input position;
+    of the weight, each weight element the sum over the batch of its kept taps' products; of the
+    bias, the sum of the output's gradient.  ``flops`` as torch's counter, which counts the
+    weight's gradient as a convolution of all channels whatever the groups."""
+    arithmetic = arithmetic_of(grad_out, x)
+    batch, kernel = x[0], w[2:]
+    grid_sizes, window_sizes = (x[2:], grad_out[2:]) if transposed else (grad_out[2:], x[2:])
+    dims = [tap_grid(A, W, k, s, p, d, arithmetic)
+            for A, W, k, s, p, d in zip(grid_sizes, window_sizes, kernel, stride, padding, dilation, strict=True)]
+    taps, grid, window, used = (numel(column) for column in zip(*dims, strict=True))
+    in_channels, out_channels = x[1], grad_out[1]
+    pairs = w[0] * w[1]  # (output, input) channel pairs of a group, over the groups: the weight's
+    exact = flops = 0
+    if output_mask[0]:
+        covered = grid if transposed else window
+        multiplications, additions = exact_counts(batch, in_channels, pairs // in_channels, taps, covered, 0)
+        exact += multiplications + additions
+        flops += 2 * batch * numel(w) * numel(grid_sizes)
+    if output_mask[1]:
+        exact += pairs * (2 * batch * taps - used)
+        flops += 2 * batch * in_channels * out_channels * numel(kernel) * numel(grid_sizes)
+    if output_mask[2]:
+        exact += out_channels * (batch * numel(grad_out[2:]) - 1)
+    return counts(exact, moduleprofiler=0, flops=flops, macs=flops // 2)
 
 
 @register_formula("aten::unfold_backward")

@@ -17,6 +17,7 @@ torch loads when a profile is taken, SymPy when it is a formula.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 from ..core.conventions import CONVENTIONS, check_convention
@@ -29,7 +30,8 @@ __all__ = ["COVERED", "ModuleTotals", "Profile", "ProfileRow", "profile"]
 
 def profile(model, input_shape: Sequence[int | str] | None = None, *, example_inputs=None, dtypes=None,
             formulas: Mapping[object, Callable] | None = None, hints: Mapping[str, int] | None = None,
-            conventions: Sequence[str] = CONVENTIONS, device: str = "meta") -> Profile:
+            conventions: Sequence[str] = CONVENTIONS, device: str = "meta", backward: bool = False,
+            loss: Callable | None = None) -> Profile:
     """Count every operator call of one forward pass of ``model`` on an input of ``input_shape``
     (or on ``example_inputs``: a tensor, a shape, or a tuple of them for a model with several
     inputs), under every convention.
@@ -68,6 +70,16 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
         raise ValueError(f"device ({device!r}) must be 'meta' or 'cpu'")
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(backward, bool):
+        raise TypeError(f"backward must be a bool, got {type(backward).__name__}")
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss must be a function of the model's output, got {type(loss).__name__}")
+    if loss is not None and not backward:
+        raise ValueError("loss is the function the backward pass differentiates: give backward=True with it")
+    step = backward and torch.is_grad_enabled()  # under torch.no_grad no gradient exists: no backward pass
+    if backward and not step:
+        warnings.warn("torch.no_grad() is active: no gradient is made, the backward pass counts nothing",
+                      RuntimeWarning, stacklevel=3)
     registry = FORMULAS.with_overrides(formulas)
     specs = input_specs(input_shape, example_inputs)
     types = input_dtypes(specs, dtypes, model)
@@ -80,9 +92,9 @@ def profile(model, input_shape: Sequence[int | str] | None = None, *, example_in
         if device != "meta":
             raise ValueError(f"device ({device!r}) must be 'meta' for a shape with named sizes: a formula is"
                              f" derived on fake tensors, never on values")
-        return symbolic_profile(model, specs, types, conventions, registry, hints)
+        return symbolic_profile(model, specs, types, conventions, registry, hints, step, loss)
     if hints is not None:
         raise ValueError("hints name sizes: give them with a shape that holds names, e.g. (1, 80, 'L')")
     from .numeric import numeric_profile
 
-    return numeric_profile(model, specs, types, conventions, device, registry)
+    return numeric_profile(model, specs, types, conventions, device, registry, step, loss)

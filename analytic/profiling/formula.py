@@ -85,6 +85,11 @@ class SymbolicProfile(Profile):
     def total(self) -> dict[str, Expr]:  # type: ignore[override]
         return {c: sympy.Add(*(r.counts[c] for r in self.rows)) for c in self.conventions}
 
+    @cached_property
+    def phases(self) -> dict[str, dict[str, Expr]]:  # type: ignore[override]
+        return {phase: {c: sympy.Add(*(r.counts[c] for r in self.rows if r.phase == phase)) for c in self.conventions}
+                for phase in self._phase_names()}
+
     def shares(self, convention: str = "flops") -> dict[str, float]:
         raise TypeError("shares of a formula depend on the size: evaluate(...) the profile at a size first")
 
@@ -118,7 +123,7 @@ class SymbolicProfile(Profile):
 
         rows = tuple(ProfileRow(r.name, r.type, r.op, *(leaves(v, at) for v in (r.input_shape, r.output_shape,
                                                                                r.counts, r.parameters)),
-                                r.stack, _int_of(r.output_bytes, at))
+                                r.stack, _int_of(r.output_bytes, at), r.phase, r.differentiates)
                      for r in self.rows)
         return Profile(rows, dict(self.uncounted), self.conventions, self.device, dict(self.data_movement),
                        dict(self.modules), {k: _int_of(v, at) for k, v in self.movement_bytes.items()})
@@ -232,10 +237,12 @@ class SymbolicProfile(Profile):
             "conditions": [expression_tree(c) for c in self.conditions],
             "thresholds": None if self.thresholds is None else {s.name: t for s, t in self.thresholds.items()},
             "rows": [{"name": r.name, "type": r.type, "op": r.op, "input_shape": shape(r.input_shape),
-                      "output_shape": shape(r.output_shape),
+                      "output_shape": shape(r.output_shape), "phase": r.phase, "differentiates": r.differentiates,
                       "counts": {c: expression_tree(v) for c, v in r.counts.items()}}
                      for r in self.rows],
             "uncounted": self.uncounted, "total": {c: expression_tree(v) for c, v in self.total.items()},
+            "phases": {phase: {c: expression_tree(v) for c, v in totals.items()}
+                       for phase, totals in self.phases.items()},
         }, indent=2, sort_keys=True)
 
 

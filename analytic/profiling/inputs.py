@@ -196,8 +196,8 @@ def input_tensors(specs: list, dtypes: list, device: str = "meta") -> tuple:
     import torch
 
     def tensor(spec, dtype):
-        if isinstance(spec, torch.Tensor):
-            return torch.empty_like(spec, device=device)
+        if isinstance(spec, torch.Tensor):  # (a gradient wanted for it too, for a backward pass)
+            return torch.empty_like(spec, device=device).requires_grad_(spec.requires_grad)
         if isinstance(spec, tuple):
             return torch.empty(spec, dtype=dtype, device=device)
         return spec

@@ -23,21 +23,28 @@ from contextlib import nullcontext
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.nn.utils.parametrize import is_parametrized
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from ..core.conventions import BACKWARD_CONVENTIONS
 from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
 from .functions import RoutedFunctions
 from .outputs import output_maker
 from .ranges import LOOKUPS, IndexRanges
 from .result import ProfileRow
 
-__all__ = ["CountingMode", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_kind",
+__all__ = ["CountingMode", "LossError", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_kind",
            "module_parameters"]
 
 #: a pass running longer than this many seconds shows a progress bar on a terminal, updated every
 #: :data:`PROGRESS_EVERY` operator calls
 PROGRESS_AFTER = 2.0
 PROGRESS_EVERY = 2048
+
+
+class LossError(TypeError):
+    """The loss of a backward pass is not a scalar (the user's ``loss``, or an output with nothing
+    to differentiate)."""
 
 
 class MissingKernel(Exception):
@@ -178,6 +185,10 @@ class CountingMode(TorchDispatchMode):
         self.ranges = IndexRanges()
         self._started = 0.0
         self._progress = None
+        #: the pass runs a backward pass too: each autograd node's module, by :class:`GradientOwners`
+        self._owners: dict = {}
+        self._backward = False
+        self._phase, self._differentiates = "forward", ""
 
     # -- modules ------------------------------------------------------------------------------------
     def _enter(self, module, args) -> None:
@@ -200,19 +211,50 @@ class CountingMode(TorchDispatchMode):
             return "", type(self._model).__name__
         return self._stack[-1][:2]
 
-    def run(self, *inputs):
-        """One forward pass of the model on ``inputs`` under this mode (no gradients)."""
+    def run(self, *inputs, backward: bool = False, loss: Callable | None = None):
+        """One forward pass of the model on ``inputs`` under this mode (no gradients); with
+        ``backward``, the backward pass of a scalar loss too (``loss(output)``, by default the sum
+        of the output's floating-point tensors), gradients as autograd makes them."""
         handles = [register_module_forward_pre_hook(self._enter), register_module_forward_hook(self._leave)]
         self._started = time.perf_counter()
         try:
-            with torch.no_grad(), RoutedFunctions(), self:
-                return self._model(*inputs)
+            if not backward:
+                with torch.no_grad(), RoutedFunctions(), self:
+                    return self._model(*inputs)
+            self._backward = True
+            owners = GradientOwners(self)
+            with torch.enable_grad(), RoutedFunctions(), owners, self:
+                output = self._model(*inputs)
+                value = loss(output) if loss is not None else _summed(output)
+                if not isinstance(value, torch.Tensor) or value.numel() != 1:
+                    got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+                    raise LossError(f"loss must give a tensor of one element, got {got}")
+                if value.requires_grad:  # else nothing needs a gradient: no backward pass
+                    value.backward()
+            return output
         finally:
             for handle in handles:
                 handle.remove()
             if self._progress is not None:
                 self._progress.close()
                 self._progress = None
+
+    def _current(self):
+        """The owner of a module stack to record: the running modules' entries and path."""
+        return tuple(self._stack), self._path
+
+    def _in_backward(self) -> None:
+        """Before a call: in the backward pass (an autograd node running), the module stack is
+        the one whose forward made the node, and the phase ``"backward"``."""
+        node = torch._C._current_autograd_node()
+        if node is None:
+            if self._phase != "forward":
+                self._stack, self._path = [], ()
+                self._phase, self._differentiates = "forward", ""
+            return
+        entries, path = self._owners.get(node, ((), ()))
+        self._stack, self._path = list(entries), path
+        self._phase, self._differentiates = "backward", node.name()
 
     def _report_progress(self) -> None:
         """A progress bar of the operator calls counted, on a terminal, once a pass runs longer
@@ -271,6 +313,8 @@ class CountingMode(TorchDispatchMode):
             decomposed = func.decompose(*args, **kwargs)
             if decomposed is not NotImplemented:
                 return decomposed
+        if self._backward:
+            self._in_backward()
         self.calls += 1
         if not self.calls % PROGRESS_EVERY:
             self._report_progress()
@@ -379,9 +423,52 @@ class CountingMode(TorchDispatchMode):
         elif formula.kind == DATA_MOVEMENT:
             self.data_movement[op] += 1
             self.movement_bytes[stack] += row
-        else:
+        elif self._phase == "forward":
             self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, row.counts,
                                         row.parameters, stack, row.output_bytes))
+        else:  # a tool that counts no backward pass counts none of its calls
+            counts = {c: v if c in BACKWARD_CONVENTIONS else 0 for c, v in row.counts.items()}
+            self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, counts,
+                                        row.parameters, stack, row.output_bytes, "backward", self._differentiates))
+
+
+class GradientOwners(TorchFunctionMode):
+    """Each autograd node a torch function makes, with the modules running then: the backward
+    pass charges the node's work to them (as the forward charged the function's)."""
+
+    def __init__(self, counting: CountingMode):
+        super().__init__()
+        self.counting = counting
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if torch.is_grad_enabled():
+            owners = self.counting._owners
+            owner = None
+            for t in _tensors(out):
+                node = t.grad_fn
+                if node is None or node in owners:
+                    continue
+                owner = owner or self.counting._current()
+                pending = [node]
+                while pending:  # the nodes this call made, back to those made before
+                    node = pending.pop()
+                    if node is not None and node not in owners:
+                        owners[node] = owner
+                        pending.extend(next_node for next_node, _ in node.next_functions)
+        return out
+
+
+def _summed(output) -> torch.Tensor:
+    """The default loss: the sum of every floating-point tensor of the output (in a tuple, a list
+    or a dict too)."""
+    tensors = [t for t in _tensors(output) if t.is_floating_point() or t.is_complex()]
+    if not tensors:
+        raise LossError("the model's output holds no floating-point tensor to differentiate; give loss=")
+    total = tensors[0].real.sum() if tensors[0].is_complex() else tensors[0].sum()
+    for t in tensors[1:]:
+        total = total + (t.real.sum() if t.is_complex() else t.sum())
+    return total
 
 
 _ATOMIC = frozenset({int, float, bool, str, type(None)})
@@ -480,11 +567,12 @@ def _plain(value):
 
 
 def count_calls(model, inputs, conventions: Sequence[str], registry: Registry = FORMULAS,
-                strategy: Strategy | None = None, cache: dict | None = None, reuse: bool = False) -> CountingMode:
-    """One forward pass of ``model`` on ``inputs`` under a :class:`CountingMode`; the mode, with
-    what it counted."""
+                strategy: Strategy | None = None, cache: dict | None = None, reuse: bool = False,
+                backward: bool = False, loss: Callable | None = None) -> CountingMode:
+    """One forward pass of ``model`` on ``inputs`` (and with ``backward`` the backward pass of
+    ``loss``) under a :class:`CountingMode`; the mode, with what it counted."""
     mode = CountingMode(model, registry, strategy, conventions, cache, reuse)
-    mode.run(*inputs)
+    mode.run(*inputs, backward=backward, loss=loss)
     return mode
 
 

@@ -16,7 +16,7 @@ import torch
 from ..formulas import Registry
 from .copying import meta_copy
 from .inputs import input_tensors
-from .mode import MissingKernel, count_calls, module_parameters
+from .mode import LossError, MissingKernel, count_calls, module_parameters
 from .result import Profile
 from .scripted import scripted_modules
 
@@ -34,13 +34,13 @@ def _real(inputs) -> tuple:
     """CPU inputs of the shapes and dtypes of ``inputs`` (meta tensors), with values: a seeded normal
     for floating-point inputs, zeros (valid indices, e.g. token ids) for integer ones."""
     generator = torch.Generator().manual_seed(0)
-    return tuple(torch.randn(tuple(t.shape), generator=generator, dtype=t.dtype) if isinstance(t, torch.Tensor)
-                 and t.dtype.is_floating_point else torch.zeros(tuple(t.shape), dtype=t.dtype)
-                 if isinstance(t, torch.Tensor) else t for t in inputs)
+    return tuple(torch.randn(tuple(t.shape), generator=generator, dtype=t.dtype).requires_grad_(t.requires_grad)
+                 if isinstance(t, torch.Tensor) and t.dtype.is_floating_point
+                 else torch.zeros(tuple(t.shape), dtype=t.dtype) if isinstance(t, torch.Tensor) else t for t in inputs)
 
 
 def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequence[str], device: str,
-                    registry: Registry) -> Profile:
+                    registry: Registry, backward: bool = False, loss=None) -> Profile:
     """The profile of one forward pass on inputs of ``shapes`` (ints) or given tensors and
     ``dtypes`` (see :func:`analytic.profile`)."""
     inputs = input_tensors(shapes, dtypes, "meta")
@@ -55,7 +55,8 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
         copied = meta_copy(model) if reuse else _cpu_copy(model)
         given = inputs if reuse else _real(inputs)
         try:
-            mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse)
+            mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
+                               backward=backward, loss=loss)
         except MissingKernel as missing:
             if attempt == "meta":
                 values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"
@@ -65,6 +66,8 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
                 continue
             raise RuntimeError(f"the model's forward pass on the CPU failed at {missing.op} in module"
                                f" {missing.module or '(model)'!r}: {missing.error}") from missing.error
+        except LossError:
+            raise
         except Exception as error:  # the user's forward: report it, nothing to clean up (a copy)
             text = str(error).strip().splitlines()[0] if str(error).strip() else ""
             advice = ("; if the model runs on real tensors (a branch or a size that depends on values, tensors made"

@@ -40,6 +40,11 @@ class ProfileRow:
     stack: tuple[str, ...] = ()
     #: bytes of the tensors the call produced (0 for an in-place operator or a view)
     output_bytes: int = 0
+    #: ``"forward"``, or ``"backward"`` for a call of the backward pass
+    phase: str = "forward"
+    #: in the backward pass, the autograd node the call runs (``"ConvolutionBackward0"``: the
+    #: gradient of a convolution); the module is the one whose forward made that node
+    differentiates: str = ""
 
     @property
     def counted(self) -> bool:
@@ -95,6 +100,22 @@ class Profile:
     def total(self) -> dict[str, int]:
         """Each convention summed over the operator calls of the pass."""
         return {c: sum(r.counts[c] for r in self.rows) for c in self.conventions}
+
+    def _phase_names(self) -> tuple[str, ...]:
+        return ("forward", "backward") if any(r.phase == "backward" for r in self.rows) else ("forward",)
+
+    @property
+    def phases(self) -> dict[str, dict[str, int]]:
+        """The totals of each phase: ``{"forward": ..., "backward": ...}`` (the backward pass's
+        with ``backward=True``; the loss is part of the forward pass).
+
+        >>> import torch, analytic
+        >>> p = analytic.profile(torch.nn.Linear(4, 3), (5, 4), backward=True)
+        >>> p.phases["forward"]["flops"], p.phases["backward"]["flops"]  # the input needs no gradient
+        (120, 120)
+        """
+        return {phase: {c: sum(r.counts[c] for r in self.rows if r.phase == phase) for c in self.conventions}
+                for phase in self._phase_names()}
 
     @property
     def coverage(self) -> dict[str, dict[str, int]]:
@@ -185,16 +206,25 @@ class Profile:
         return {kind: value / total for kind, value in by_type.most_common()}
 
     def _table(self) -> tuple[list[str], list[list[object]]]:
-        headers = ["layer", "type", "input", "output", *self.conventions]
-        rows: list[list[object]] = [[r.name or "(model)", r.type, shape_text(r.input_shape),
+        phased = len(self._phase_names()) > 1  # a backward pass: each row says its phase
+
+        def phase(r: ProfileRow) -> list[str]:
+            return [r.phase + (f" ({r.differentiates})" if r.differentiates else "")] if phased else []
+
+        headers = ["layer", "type", *(["phase"] if phased else []), "input", "output", *self.conventions]
+        blank = [""] * (3 + phased)
+        rows: list[list[object]] = [[r.name or "(model)", r.type, *phase(r), shape_text(r.input_shape),
                                      shape_text(r.output_shape), *(r.counts[c] for c in self.conventions)]
                                     for r in self.rows]
         for label, calls_by_op in (("data movement", self.data_movement), ("not counted", self.uncounted)):
             for op, calls in sorted(calls_by_op.items()):
-                rows.append([f"{label}: {op}", f"{calls} call{'s' * (calls != 1)}", "", "",
+                rows.append([f"{label}: {op}", f"{calls} call{'s' * (calls != 1)}", *blank[1:],
                              *([None] * len(self.conventions))])
+        if phased:
+            for name, totals in self.phases.items():
+                rows.append([f"total of the {name} pass", *blank, *(totals[c] for c in self.conventions)])
         total = self.total
-        rows.append([f"total ({COVERED})", "", "", "", *(total[c] for c in self.conventions)])
+        rows.append([f"total ({COVERED})", *blank, *(total[c] for c in self.conventions)])
         return headers, rows
 
     def module_table(self, depth: int | None = 1, fmt: str = "text") -> str:
@@ -220,22 +250,28 @@ class Profile:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["layer", "type", "op", "input_shape", "output_shape", *self.conventions, "output_bytes",
-                         "parameters"])
+                         "parameters", "phase", "differentiates"])
         for r in self.rows:
             writer.writerow([r.name, r.type, r.op, shape_text(r.input_shape), shape_text(r.output_shape),
                              *(r.counts[c] for c in self.conventions), r.output_bytes,
-                             json.dumps(_plain(r.parameters), sort_keys=True)])
-        writer.writerow([f"total ({COVERED})", "", "", "", "", *self.total.values(), self.activation_bytes, ""])
+                             json.dumps(_plain(r.parameters), sort_keys=True), r.phase, r.differentiates])
+        if len(self._phase_names()) > 1:
+            for name, totals in self.phases.items():
+                writer.writerow([f"total of the {name} pass", "", "", "", "", *totals.values(), "", "", name, ""])
+        writer.writerow([f"total ({COVERED})", "", "", "", "", *self.total.values(), self.activation_bytes, "", "",
+                         ""])
         return out.getvalue()
 
     def to_json(self) -> str:
         return json.dumps(_plain({
-            "format": "tapcount-profile", "version": 3, "conventions": list(self.conventions),
+            "format": "tapcount-profile", "version": 4, "conventions": list(self.conventions),
             "covers": COVERED, "device": self.device,
             "rows": [{"name": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
                       "output_shape": r.output_shape, "parameters": r.parameters, "counts": r.counts,
-                      "stack": list(r.stack), "output_bytes": r.output_bytes} for r in self.rows],
+                      "stack": list(r.stack), "output_bytes": r.output_bytes, "phase": r.phase,
+                      "differentiates": r.differentiates} for r in self.rows],
             "data_movement": self.data_movement, "uncounted": self.uncounted, "total": self.total,
+            "phases": self.phases,
             "parameters": self.parameters, "activation_bytes": self.activation_bytes,
             "modules": {name: {"type": kind, "trainable": t, "frozen": f}
                         for name, (kind, t, f) in self.modules.items()},
@@ -249,7 +285,8 @@ class Profile:
             raise ImportError("Profile.to_pandas needs pandas: pip install pandas") from None
         return pandas.DataFrame([{"layer": r.name, "type": r.type, "op": r.op, "input_shape": r.input_shape,
                                   "output_shape": r.output_shape, **r.counts, "output_bytes": r.output_bytes,
-                                  "parameters": r.parameters} for r in self.rows])
+                                  "parameters": r.parameters, "phase": r.phase, "differentiates": r.differentiates}
+                                 for r in self.rows])
 
     def __str__(self) -> str:
         return self.to_text()

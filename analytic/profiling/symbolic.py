@@ -32,7 +32,7 @@ from ..symbolic.asymptotic import quasi_linear, simplify_conditions
 from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
 from .inputs import check_storage, spec_names, spec_sizes
-from .mode import CountingMode, Strategy, module_parameters
+from .mode import CountingMode, LossError, Strategy, module_parameters
 from .numeric import numeric_profile
 from .result import ProfileRow
 from .scripted import python_source, scripted_modules
@@ -186,7 +186,11 @@ class SymbolicStrategy(Strategy):
             raise _TooManyCalls
 
     def kernel_failed(self, func, error):
-        return decomposition_table.get(func)
+        replacement = decomposition_table.get(func)
+        if replacement is None and func.__name__.split(".")[0] in _SIZED_BY_ARGUMENT:
+            position = _SIZED_BY_ARGUMENT[func.__name__.split(".")[0]]
+            return lambda *args, **kwargs: args[0].new_empty(args[position])
+        return replacement
 
     def kernel(self):
         # torch's Python meta kernels on symbolic sizes (as torch.compile runs them)
@@ -205,6 +209,15 @@ class SymbolicStrategy(Strategy):
     def adopt(self, tensor):
         made = super().adopt(tensor)  # a fake tensor where the fake mode is running
         return made if isinstance(made, FakeTensor) else self.fake.from_tensor(made, static_shapes=True)
+
+
+#: operators whose kernel fails on symbolic sizes (torch 2.13 reads their size list as plain
+#: ints) but whose output is a tensor of a size they are given: the interpolations' gradients,
+#: of the input's size (their third argument)
+_SIZED_BY_ARGUMENT = {f"{name}_backward": 2 for name in (
+    "upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d", "_upsample_nearest_exact1d",
+    "_upsample_nearest_exact2d", "_upsample_nearest_exact3d", "upsample_linear1d", "upsample_bilinear2d",
+    "upsample_bicubic2d", "upsample_trilinear3d")}
 
 
 def _pinned_message(pinned: _Pinned, module: str, hints: Mapping[str, int]) -> str:
@@ -271,7 +284,7 @@ def _example_values(model, names: Sequence[str], given: Mapping[str, int]) -> li
 
 
 def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str], registry: Registry,
-                     hints: Mapping[str, int] | None = None) -> SymbolicProfile:
+                     hints: Mapping[str, int] | None = None, backward: bool = False, loss=None) -> SymbolicProfile:
     """:func:`analytic.profile` when a shape names a size: the counts as formulas of the sizes.
 
     The pass runs at example values of the sizes (where the model branches on a size, the branch
@@ -296,8 +309,8 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     tried = []
     for example in _example_values(model, names, given):
         try:
-            derived = _derive(model, specs, dtypes, conventions, registry, names, example)
-            return _admitted(derived, model, specs, dtypes, conventions, registry)
+            derived = _derive(model, specs, dtypes, conventions, registry, names, example, backward, loss)
+            return _admitted(derived, model, specs, dtypes, conventions, registry, backward, loss)
         except _ForwardFailed as failed:
             first = first or str(failed)
             tried.append(example)
@@ -314,7 +327,7 @@ _ADMISSION_CHECKS = 32
 
 
 def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes: list, conventions: Sequence[str],
-              registry: Registry) -> SymbolicProfile:
+              registry: Registry, backward: bool = False, loss=None) -> SymbolicProfile:
     """The formula with its conditions widened to the sizes torch's guards leave out but where
     the model runs and the formula gives its count (its total in every convention, from as many
     calls), each checked by a numeric pass.
@@ -341,7 +354,7 @@ def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                numeric = numeric_profile(model, shapes, dtypes, conventions, "meta", registry)
+                numeric = numeric_profile(model, shapes, dtypes, conventions, "meta", registry, backward, loss)
             runs = len(numeric.rows) == len(formula.rows) and all(
                 formula.total[c].xreplace(point) == numeric.total[c] for c in conventions)
         except Exception:  # torch refuses the size
@@ -377,7 +390,7 @@ def _admitted(derived: tuple[SymbolicProfile, list], model, specs: list, dtypes:
 
 
 def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], registry: Registry, names: list[str],
-            hints: dict[str, int]) -> tuple[SymbolicProfile, list]:
+            hints: dict[str, int], backward: bool = False, loss=None) -> tuple[SymbolicProfile, list]:
     """One symbolic pass at the example values ``hints``: the formula, and torch's guards as they
     came (the formula states them simplified); :class:`_ForwardFailed` where the forward fails in
     a way another example value may avoid, ``RuntimeError`` where none can."""
@@ -403,12 +416,14 @@ def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], regist
     quiet.setLevel(logging.CRITICAL)
     try:
         with mode, python_source(copied):
-            counting.run(*inputs)
+            counting.run(*inputs, backward=backward, loss=loss)
         strategy.check_guards()
     except _Pinned as pinned:  # at its limit a model may fix a size that a smaller example leaves free
         raise _ForwardFailed(_pinned_message(pinned, counting.running_module(), hints)) from None
     except _Fixed as error:
         raise _ForwardFailed(_fixed_message(error.names, hints)) from None
+    except LossError:
+        raise
     except _TooManyCalls:
         raise RuntimeError(f"no formula: the forward pass ran more than {MAX_SYMBOLIC_CALLS:,} operator calls on"
                            f" symbolic sizes (a loop over a size, as an RNN's over its time steps); profile the"
@@ -442,7 +457,7 @@ def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], regist
 
     rows = [ProfileRow(r.name, r.type, r.op, leaves(r.input_shape, user), leaves(r.output_shape, user),
                        {c: sympy.sympify(leaves(v, user)) for c, v in r.counts.items()}, leaves(r.parameters, user),
-                       r.stack, sympy.sympify(leaves(r.output_bytes, user)))
+                       r.stack, sympy.sympify(leaves(r.output_bytes, user)), r.phase, r.differentiates)
             for r in counting.rows]
     conditions = []
     for name in names:

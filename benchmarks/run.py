@@ -163,6 +163,33 @@ def main() -> None:
         row(f"analytic.profile({label}, {size}), warm / real CPU forward",
             f"{profile_s * 1e3:,.1f} ms / {forward_s * 1e3:,.1f} ms ({profile_s / forward_s:.2f})",
             f"<= 1/3; FlopCounterMode on the forward: {counter_s / forward_s:.2f}")
+    # a training step: the forward and backward profile against a real forward and backward
+    training = [
+        ("HiFi-GAN V1", models.hifigan_generator(), (1, 80, 100), None),
+        ("U-Net (ConvTranspose2d)", models.unet(), (1, 1, 256, 256), None),
+        ("ResNet-18, training mode", models.ResNet(widths=(64, 128, 256, 512)).train(), (8, 3, 224, 224), None),
+        ("U-Net (bilinear upsampling)", models.InterpolatingUNet(base=32).train(), (2, 1, 256, 256), None),
+        ("language model (4 x 256, fused attention)", models.LanguageModel(5000, 256, 4, 4, 1024), (1, 512),
+         torch.long),
+        ("bidirectional LSTM", models.recurrent(), (1, 500, 40), None),
+    ]
+    for label, model, shape, dtype in training:
+        x = torch.zeros(shape, dtype=dtype) if dtype is not None else torch.randn(shape)
+        dtypes = [dtype] if dtype is not None else None
+        analytic.profile(model, shape, dtypes=dtypes, backward=True)
+        profile_s = median_seconds(lambda model=model, shape=shape, dtypes=dtypes: analytic.profile(
+            model, shape, dtypes=dtypes, backward=True), number=1, repeat=5)
+
+        def step(model=model, x=x):
+            model.zero_grad(set_to_none=True)
+            out = model(x)
+            (out if isinstance(out, torch.Tensor) else out[0]).sum().backward()
+
+        step()
+        step_s = median_seconds(step, number=1, repeat=5)
+        size = "x".join(map(str, shape))
+        row(f"analytic.profile({label}, {size}, backward=True), warm / real CPU forward and backward",
+            f"{profile_s * 1e3:,.1f} ms / {step_s * 1e3:,.1f} ms ({profile_s / step_s:.2f})", "<= 1/3")
     torch.set_num_threads(1)
     # the command line in a fresh process: torch's import and its first meta operation included
     command = [sys.executable, "-m", "analytic", "profile", f"{root / 'tests' / 'models.py'}:hifigan_generator",

@@ -222,3 +222,27 @@ def test_a_training_step_is_a_formula_of_the_input_size():
         evaluated = formula.evaluate(L=frames)
         assert evaluated.total["flops"] == flops
         assert evaluated.total == analytic.profile(model, (1, 80, frames), backward=True).total
+
+
+def test_the_exports_and_the_command_line_carry_the_phase():
+    import json
+
+    from tests.helpers import tapcount
+
+    model = torch.nn.Sequential(torch.nn.Conv1d(2, 4, 3), torch.nn.ReLU())
+    profile = analytic.profile(model, (1, 2, 9), backward=True)
+    document = json.loads(profile.to_json())
+    assert [r["phase"] for r in document["rows"]] == [r.phase for r in profile.rows]
+    assert document["phases"] == profile.phases and "backward" in document["phases"]
+    lines = profile.to_csv().splitlines()
+    assert lines[0].endswith(",phase,differentiates")
+    assert any(line.endswith(",backward,ConvolutionBackward0") for line in lines)
+    assert "total of the backward pass" in profile.to_text()
+    pandas = pytest.importorskip("pandas")
+    frame = profile.to_pandas()
+    assert isinstance(frame, pandas.DataFrame) and set(frame["phase"]) == {"forward", "backward"}
+    target = "tests/models.py:hifigan_generator"
+    text = tapcount("profile", target, "--input-shape", "1,80,4", "--backward", "--depth", "1").stdout
+    forward_only = tapcount("profile", target, "--input-shape", "1,80,4", "--depth", "1").stdout
+    flops = analytic.profile(models.hifigan_generator(), (1, 80, 4), backward=True).total["flops"]
+    assert f"{flops:,}" in text and f"{flops:,}" not in forward_only

@@ -183,7 +183,7 @@ class SymbolicProfile(Profile):
         convention = self.convention(convention)
         lines = []
         for r in self.rows:  # (text mode: a module's name escaped as text, inside \text)
-            label = latex_escape(r.name or "(model)")
+            label = latex_escape((r.name or "(model)") + (" (backward)" if r.phase == "backward" else ""))
             lines.append(rf"\text{{{label}}} &= {latex(r.counts[convention])}")
         lines.append(rf"\text{{total}} &= {latex(self.formula(convention))}")
         body = " \\\\\n".join(lines)

@@ -246,3 +246,16 @@ def test_the_exports_and_the_command_line_carry_the_phase():
     forward_only = tapcount("profile", target, "--input-shape", "1,80,4", "--depth", "1").stdout
     flops = analytic.profile(models.hifigan_generator(), (1, 80, 4), backward=True).total["flops"]
     assert f"{flops:,}" in text and f"{flops:,}" not in forward_only
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(1, 5), st.integers(1, 4), st.integers(0, 5),
+       st.integers(1, 3))
+@examples(300)
+def test_the_tap_grid_of_a_gradient_is_its_enumeration(grid, window, kernel, stride, padding, dilation):
+    from analytic.core.arithmetic import INTEGERS
+    from analytic.formulas.convolution import tap_grid
+
+    kept = [(a, m) for a in range(grid) for m in range(kernel) if 0 <= a * stride + m * dilation - padding < window]
+    expected = (len(kept), len({a for a, _ in kept}), len({a * stride + m * dilation - padding for a, m in kept}),
+                len({m for _, m in kept}))
+    assert tap_grid(grid, window, kernel, stride, padding, dilation, INTEGERS) == expected

@@ -163,6 +163,8 @@ def test_gradients_exist_where_autograd_makes_them():
     with_input = analytic.profile(models.hifigan_generator(), example_inputs=x, backward=True)
     without = analytic.profile(models.hifigan_generator(), (1, 80, 6), backward=True)
     assert with_input.phases["backward"]["flops"] - without.phases["backward"]["flops"] == 2 * 6 * 80 * 512 * 7
+    on_cpu = analytic.profile(models.hifigan_generator(), (1, 80, 6), backward=True, device="cpu")
+    assert on_cpu.device == "cpu" and on_cpu.total == without.total  # one model, one total, whatever the device
     with torch.no_grad(), pytest.warns(RuntimeWarning, match="no gradient"):
         none = analytic.profile(model, (1, 80, 6), backward=True)
     assert none.phases == {"forward": none.total}

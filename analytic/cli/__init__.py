@@ -136,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
                            " model's floating-point dtype)")
     prof.add_argument("--depth", type=int, default=None, metavar="N",
                       help="totals per module down to N levels below the model (with table, markdown, latex)")
+    prof.add_argument("--plot", metavar="FILE",
+                      help="also draw the profile (the cost per module, at --depth) or, with named sizes, the cost"
+                           " against a size, into FILE (.png, .svg or .pdf; pip install tapcount[plot])")
+    prof.add_argument("--plot-range", metavar="NAME=START:STOP", default=None,
+                      help="with named sizes and --plot: the sizes to plot against (default the formula's smallest"
+                           " size to 8 times its threshold; other sizes take their --hint)")
     prof.add_argument("--backward", action="store_true",
                       help="count a training step: the forward pass and the backward pass of the sum of the output")
     return parser
@@ -215,6 +221,10 @@ def _profile(args) -> str:
         option = "--hint" if hints else "--multiple-of" if multiples else f"--format {args.format}"
         raise ValueError(f"{option} needs a named size in --input-shape, e.g. 1,80,L")
     convention = check_convention(args.convention)
+    if args.plot is not None and Path(args.plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ValueError(f"--plot ({args.plot!r}) must name a .png, .svg or .pdf file")
+    if args.plot_range is not None and not (named and args.plot):
+        raise ValueError("--plot-range needs --plot and a named size in --input-shape")
     model = _build_model(args.target)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{args.target} returned {type(model).__name__}, not a torch.nn.Module")
@@ -227,6 +237,8 @@ def _profile(args) -> str:
                          backward=args.backward)
     for warning in caught:  # the meta-kernel fallback: one line each, no source location
         print(f"tapcount profile: warning: {warning.message}", file=sys.stderr)
+    if args.plot is not None:
+        _plot(result, args, model, convention, hints)
     if args.depth is not None:
         if args.depth < 0:
             raise ValueError(f"--depth ({args.depth}) must be a non-negative int")
@@ -237,6 +249,38 @@ def _profile(args) -> str:
         return _formulas(result, args.format, convention, args.form, multiples).rstrip("\n")
     return {"table": result.to_text, "markdown": result.to_markdown, "latex": result.to_latex,
             "csv": result.to_csv, "json": result.to_json}[args.format]().rstrip("\n")
+
+
+def _plot(result, args, model, convention: str, hints: dict[str, int]) -> None:
+    """``--plot``: the profile's bars, or the formula against one size, written to ``args.plot``."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ImportError("--plot needs matplotlib: pip install 'tapcount[plot]'") from None
+    if not hasattr(result, "sizes"):
+        figure = result.plot(convention, "module", 1 if args.depth is None else args.depth)
+    else:
+        names = [s.name for s in result.sizes]
+        if args.plot_range is not None:
+            name, _, span = args.plot_range.partition("=")
+            start, _, stop = span.partition(":")
+            if name not in names or not (start.isdigit() and stop.isdigit() and 1 <= int(start) < int(stop)):
+                raise ValueError(f"--plot-range ({args.plot_range!r}) must be NAME=START:STOP with a size of the"
+                                 f" formula ({', '.join(names)}) and 1 <= START < STOP, e.g. {names[0]}=1:200")
+            span = range(int(start), int(stop) + 1)
+        else:
+            name = names[0]
+            size = result.sizes[0]
+            lowest = min((int(c.rhs) for c in result.conditions if getattr(c, "lhs", None) == size
+                          and type(c).__name__ == "GreaterThan" and c.rhs.is_Integer), default=1)
+            threshold = int(result.simplified().thresholds[size])
+            span = range(lowest, max(8 * threshold, lowest + 64) + 1)
+        others = [n for n in names if n != name]
+        missing = [n for n in others if n not in hints]
+        if missing:
+            raise ValueError(f"--plot against {name} needs the other sizes' values: --hint {missing[0]}=...")
+        figure = result.plot((convention,), model, **{name: span}, **{n: hints[n] for n in others})
+    figure.savefig(args.plot, dpi=200)
 
 
 def _dtype(torch, name: str):

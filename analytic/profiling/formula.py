@@ -76,6 +76,10 @@ class SymbolicProfile(Profile):
     conditions: tuple[sympy.Basic, ...] = ()
     thresholds: dict[Symbol, int] | None = None
     hints: dict[str, int] = field(default_factory=dict)
+    #: the inputs the formulas are of: each its shape (ints and names) and dtype
+    inputs: tuple = ()
+    #: whether the formulas count a backward pass too
+    backward: bool = False
 
     def formula(self, convention: str = "flops") -> Expr:
         """The total of ``convention`` as a SymPy expression of the sizes."""
@@ -224,6 +228,30 @@ class SymbolicProfile(Profile):
             return {s.name: int(v) for s, v in self.values(**values).items()}
 
         return check
+
+    def plot(self, conventions=("flops",), model=None, points: int = 5, ax=None, **sizes):
+        """The cost against one size: ``plot(L=range(4, 200))`` (the other sizes given as ints)
+        draws the exact formula, the simplified form from its threshold and, at ``points``
+        sizes, the numeric profile of ``model`` (the formula evaluated without it):
+        :func:`analytic.profiling.plots.plot_formula` (matplotlib: ``pip install tapcount[plot]``)."""
+        try:
+            from .plots import plot_formula  # matplotlib, only for a picture
+        except ImportError:
+            raise ImportError("SymbolicProfile.plot needs matplotlib: pip install tapcount[plot]") from None
+        return plot_formula(self, conventions, model, points, ax, **sizes)
+
+    def _repr_html_(self) -> None:  # a notebook shows the formulas' LaTeX, not a table of expressions
+        return None
+
+    def _repr_latex_(self) -> str:
+        """The totals of every convention as formulas of the sizes (the paper names of SymPy's
+        printers), with the conditions they hold under: what a notebook shows."""
+        lines = [rf"\text{{{c}}} &= {latex(self.total[c])}" for c in self.conventions]
+        if self.backward:
+            lines = [rf"\text{{{c}, training step}} &= {latex(self.total[c])}" for c in self.conventions]
+        where = ", ".join(latex(c) for c in self.conditions)
+        note = rf" \\ & \text{{where }} {where}" if where else ""
+        return "$$\\begin{aligned}" + r" \\ ".join(lines) + note + r"\end{aligned}$$"
 
     def to_json(self) -> str:
         """Every row and the total as expression trees (the format of

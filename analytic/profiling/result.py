@@ -7,6 +7,7 @@ Nothing here imports torch or SymPy: a profile is plain data once counted.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from collections import Counter
@@ -290,6 +291,43 @@ class Profile:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def plot(self, convention: str = "flops", by: str = "module", depth: int | None = 1, top: int = 20, ax=None):
+        """A horizontal bar chart of where ``convention`` goes, by module (at ``depth``), layer
+        type or operator (``by``): :func:`analytic.profiling.plots.plot_profile` (matplotlib:
+        ``pip install tapcount[plot]``)."""
+        try:
+            from .plots import plot_profile  # matplotlib, only for a picture
+        except ImportError:
+            raise ImportError("Profile.plot needs matplotlib: pip install tapcount[plot]") from None
+        return plot_profile(self, convention, by, depth, top, ax)
+
+    #: the rows a notebook shows before it folds the rest into one line
+    HTML_ROWS = 30
+
+    def _repr_html_(self) -> str:
+        """The profile as an HTML table in a notebook: the first :attr:`HTML_ROWS` rows (the rest
+        folded into one line saying how many), the data-movement and uncounted operators, the
+        totals."""
+        headers, rows = self._table()
+        counted = len(self.rows)
+        shown = rows[:self.HTML_ROWS] if counted > self.HTML_ROWS else rows[:counted]
+        summary = rows[counted:]
+
+        def cell(value, tag="td") -> str:
+            if isinstance(value, int):
+                return f'<{tag} style="text-align:right">{value:,}</{tag}>'
+            return f"<{tag}>{html.escape('' if value is None else str(value))}</{tag}>"
+
+        lines = ["<table>", "<thead><tr>" + "".join(cell(h, "th") for h in headers) + "</tr></thead>", "<tbody>"]
+        lines += ["<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in shown]
+        if counted > self.HTML_ROWS:
+            hidden = counted - self.HTML_ROWS
+            lines.append(f'<tr><td colspan="{len(headers)}"><i>… {hidden:,} more row{"s" * (hidden != 1)}'
+                         f" (to_text(), to_pandas() show every row)</i></td></tr>")
+        lines += ["<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in summary]
+        lines += ["</tbody>", "</table>"]
+        return "\n".join(lines)
 
 
 def _plain(value: object) -> object:

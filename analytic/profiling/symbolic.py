@@ -483,4 +483,4 @@ def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], regist
     return SymbolicProfile(tuple(rows), dict(counting.uncounted), tuple(conventions), "meta",
                            dict(counting.data_movement), module_parameters(model), movement,
                            sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions),
-                           hints=hints), conditions
+                           hints=hints, inputs=tuple(zip(specs, dtypes, strict=True)), backward=backward), conditions

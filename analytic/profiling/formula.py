@@ -20,9 +20,12 @@ from sympy import Expr, Integer, Symbol
 
 from ..core.coercion import as_int
 from ..core.tables import latex_escape
+from ..formulas import FORMULAS
 from ..symbolic.asymptotic import Collapser, on_residue, simplify_conditions
 from ..symbolic.export import c_source, expression_tree, latex, python_source, to_c, to_python
 from ..symbolic.export.python import describe
+from .inputs import spec_sizes
+from .numeric import numeric_profile
 from .result import COVERED, Profile, ProfileRow
 
 __all__ = ["SymbolicProfile", "describe", "leaves"]
@@ -238,7 +241,14 @@ class SymbolicProfile(Profile):
             from .plots import plot_formula  # matplotlib, only for a picture
         except ImportError:
             raise ImportError("SymbolicProfile.plot needs matplotlib: pip install tapcount[plot]") from None
-        return plot_formula(self, conventions, model, points, ax, **sizes)
+
+        def measure(convention: str, at: dict[str, int]) -> int:  # the model's own profile at these sizes
+            shapes = [spec_sizes(spec, at) for spec, _ in self.inputs]
+            return numeric_profile(model, shapes, [dtype for _, dtype in self.inputs], [convention], "meta",
+                                   FORMULAS, self.backward).total[convention]
+
+        return plot_formula(self, conventions, measure if model is not None and self.inputs else None, points, ax,
+                            **sizes)
 
     def _repr_html_(self) -> None:  # a notebook shows the formulas' LaTeX, not a table of expressions
         return None

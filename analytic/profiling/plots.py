@@ -18,9 +18,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from ..core.conventions import check_convention
-from ..formulas import FORMULAS
-from .inputs import spec_sizes
-from .numeric import numeric_profile
 
 __all__ = ["COLUMN_WIDTH", "plot_formula", "plot_profile", "readable"]
 
@@ -104,11 +101,12 @@ def _integer_function(formula, convention: str):
     return value
 
 
-def plot_formula(formula, conventions: Sequence[str] = ("flops",), model=None, points: int = 5, ax=None, **sizes):
+def plot_formula(formula, conventions: Sequence[str] = ("flops",), measure=None, points: int = 5, ax=None,
+                 **sizes):
     """A formula's cost against one size (``L=range(4, 200)``; the others given as ints): the
     exact formula as a line, the simplified form from its threshold (dashed, the threshold
-    marked), and at ``points`` sizes the numeric profile as dots: of ``model`` on the formula's
-    inputs when it is given (an independent count, on the meta device), else the formula
+    marked), and at ``points`` sizes the numeric profile as dots: ``measure(convention, sizes)``
+    when it is given (the model's own profile there, an independent count), else the formula
     evaluated there."""
     if isinstance(conventions, str):
         conventions = (conventions,)
@@ -141,10 +139,8 @@ def plot_formula(formula, conventions: Sequence[str] = ("flops",), model=None, p
         ax.plot(beyond, [float(simplified(**fixed, **{name: v})) for v in beyond], color=color, lw=0.9, ls="--",
                 label=f"{convention}: simplified form")
         dots = [v for v in chosen if v in xs]
-        if model is not None and formula.inputs:
-            measured = [numeric_profile(model, [spec_sizes(spec, {**fixed, name: v}) for spec, _ in formula.inputs],
-                                        [dtype for _, dtype in formula.inputs], [convention], "meta", FORMULAS,
-                                        formula.backward).total[convention] for v in dots]
+        if measure is not None:
+            measured = [measure(convention, {**fixed, name: v}) for v in dots]
             label = f"{convention}: profile of the model"
         else:
             measured = [formula.evaluate(**fixed, **{name: v}).total[convention] for v in dots]

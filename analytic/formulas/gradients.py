@@ -256,8 +256,8 @@ def attention_backward(grad_out, q, k, v, *args, out_shape=None, is_causal=False
     1) P`` and ``P = exp(s * scale - lse)`` (3 a pair), ``dV`` ``E_v (2 P - S)``, ``dP``
     ``(2 E_v - 1) P``, ``D = rowsum(dO o)`` ``L (2 E_v - 1)``, ``dS = P (dP - D)`` (2 a pair),
     ``dQ`` ``E (2 P - L)`` and ``dK`` ``E (2 P - S)`` with their scalings ``E (L + S)``."""
-    if not is_causal:
-        is_causal = next((a for a in args[1:3] if isinstance(a, bool)), False)
+    if not is_causal:  # the kernels pass it positionally: the first bool after the tensors
+        is_causal = next((a for a in args if isinstance(a, bool)), False)
     batch = q[0] * q[1]
     queries, keys, width, values = q[2], k[2], q[3], v[3]
     flops = sum(matmul_counts(batch, m, n, p, False)["flops"] for m, n, p in (

@@ -261,3 +261,21 @@ def test_the_tap_grid_of_a_gradient_is_its_enumeration(grid, window, kernel, str
     expected = (len(kept), len({a for a, _ in kept}), len({a * stride + m * dilation - padding for a, m in kept}),
                 len({m for _, m in kept}))
     assert tap_grid(grid, window, kernel, stride, padding, dilation, INTEGERS) == expected
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_fused_attention_backward_counts_the_pairs_its_kernel_keeps(causal):
+    class Attention(torch.nn.Module):
+        def forward(self, q):
+            return torch.nn.functional.scaled_dot_product_attention(q, q, q, is_causal=causal)
+
+    x = torch.randn(1, 2, 8, 4, requires_grad=True)
+    (row,) = [r for r in analytic.profile(Attention(), example_inputs=x, backward=True).rows
+              if r.op.endswith("attention_for_cpu_backward")]
+    # by hand, 2 heads, L = S = 8, E = E_v = 4, P pairs kept (64; causal 8 * 9 / 2 = 36): the scores P (2E - 1),
+    # their exponentials 3P, dV E (2P - S), dP P (2E - 1), D L (2E - 1), dS 2P, dQ and dK E (2P - L) each,
+    # their scalings E (L + S)
+    pairs = 36 if causal else 64
+    by_hand = pairs * 7 + 3 * pairs + 4 * (2 * pairs - 8) + pairs * 7 + 8 * 7 + 2 * pairs + 2 * 4 * (2 * pairs - 8) + 64
+    assert row.counts["exact"] == 2 * by_hand
+    assert row.counts["flops"] == 5 * 2 * 2 * 8 * 8 * 4  # five products, causal or not (torch's rule)

@@ -69,4 +69,5 @@ def module_breakdown(*, batch, in_channels, out_channels, groups, bias, length, 
         "exact_multiplications": multiplications, "exact_additions": exact_additions,
         "moduleprofiler": batch * (psi * lam + gamma), "exact": multiplications + exact_additions,
         "macs": macs, "flops": 2 * macs, "ptflops": macs + bias_adds, "thop": thop, "torchinfo": thop + bias_adds,
+        "deepspeed": 2 * macs + bias_adds,  # DeepSpeed's conv_transpose rule: 2 multiply-accumulates, the bias
     }

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import analytic
@@ -107,6 +107,7 @@ def test_sweep_is_exact_or_raises_overflow_never_wraps(length, channels, kernel,
 @examples(300)
 @given(length=st.integers(2**58, INT64_MAX), channels=st.integers(1, 3), kernel=st.integers(1, 4),
        stride=st.integers(1, 3), padding=st.integers(0, 2**62), batch=st.integers(1, 3), bias=st.booleans())
+@example(length=307_445_734_561_825_861, channels=2, kernel=1, stride=1, padding=0, batch=3, bias=True)  # deepspeed's
 def test_sweep_refuses_exactly_the_counts_beyond_int64(length, channels, kernel, stride, padding, batch, bias):
     # rows near 2**63: every count that fits is given exactly, even where a bound would have to guess
     layer = dict(in_channels=channels, out_channels=channels, kernel_size=kernel, stride=stride,

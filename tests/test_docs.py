@@ -44,6 +44,7 @@ def test_the_conventions_page_lists_the_table_of_conventions():
     from analytic.core.conventions import TABLE
 
     page = (ROOT / "docs" / "conventions.md").read_text()
-    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|$", page, flags=re.M)
-    assert [(name, by.strip(), what.strip()) for name, by, what in rows[:len(TABLE)]] == [
-        (c.name, c.reported_by, c.counts) for c in TABLE]
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$", page, flags=re.M)
+    assert [(name, by.strip(), what.strip(), backward.strip() == "counted")
+            for name, by, what, backward in rows[:len(TABLE)]] == [
+        (c.name, c.reported_by, c.counts, c.backward) for c in TABLE]

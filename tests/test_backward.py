@@ -279,3 +279,14 @@ def test_a_fused_attention_backward_counts_the_pairs_its_kernel_keeps(causal):
     by_hand = pairs * 7 + 3 * pairs + 4 * (2 * pairs - 8) + pairs * 7 + 8 * 7 + 2 * pairs + 2 * 4 * (2 * pairs - 8) + 64
     assert row.counts["exact"] == 2 * by_hand
     assert row.counts["flops"] == 5 * 2 * 2 * 8 * 8 * 4  # five products, causal or not (torch's rule)
+
+
+def test_the_command_line_prints_a_training_steps_backward_pass_apart():
+    from tests.helpers import tapcount
+
+    text = tapcount("profile", "tests/models.py:filterbank_decoder", "--input-shape", "1,512,T", "--backward").stdout
+    formula = analytic.profile(models.filterbank_decoder(), (1, 512, "T"), backward=True).simplified()
+    flops = next(line for line in text.splitlines() if line.startswith("flops "))
+    assert "of which the backward pass (simplified)" in text
+    assert flops.split()[1:] == [str(formula.total["flops"]), str(formula.total["flops"]),
+                                 str(formula.phases["backward"]["flops"])]

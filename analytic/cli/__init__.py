@@ -348,7 +348,12 @@ def _formulas(result, fmt: str, convention: str, form: str, multiples: dict[str,
         return text if len(text) <= 80 else f"({len(expr.args)} terms: --form exact --format latex)"
 
     rows = [[c, str(simple.total[c]), short(result.total[c])] for c in result.conventions]
-    lines.append(table(["convention", "simplified", "exact"], rows, "text"))
+    headers = ["convention", "simplified", "exact"]
+    if "backward" in simple.phases:  # a training step: its backward pass apart
+        headers.append("of which the backward pass (simplified)")
+        for row, c in zip(rows, result.conventions, strict=True):
+            row.append(str(simple.phases["backward"][c]))
+    lines.append(table(headers, rows, "text"))
     counted = sum(result.coverage["counted"].values())
     uncounted = ", ".join(f"{op} ({n})" for op, n in sorted(result.uncounted.items()))
     lines.append(f"\n{counted} counted calls ({COVERED}); not counted: {uncounted or 'nothing'}")

@@ -432,18 +432,21 @@ def test_collapsed_lattice_count_equals_enumeration_from_its_threshold(config):
 
 
 @pytest.mark.slow
-@given(st.lists(st.sampled_from(["ge", "gt", "div", "floor"]), min_size=1, max_size=4),
+@given(st.lists(st.sampled_from(["ge", "gt", "div", "floor", "max", "min"]), min_size=1, max_size=4),
        st.integers(1, 20), st.sampled_from([2, 3, 4, 8]))
 @examples(200)
 def test_simplified_conditions_hold_for_exactly_the_same_sizes(kinds, bound, q):
     L = sympy.Symbol("L", integer=True, positive=True)
     made = {"ge": sympy.Ge(L, bound), "gt": sympy.Gt(L, bound), "div": sympy.Eq(q * sympy.floor(L / q), L),
-            "floor": sympy.floor(L / q) >= 1}
+            "floor": sympy.floor(L / q) >= 1,
+            "max": sympy.Max(1, L - q) > 1,  # a pooling's output of at least two (torch's guard)
+            "min": sympy.Min(L, bound) >= q}
     conditions = [made[k] for k in kinds]
     short = simplify_conditions(conditions)
     for v in range(1, 4 * bound + 4 * q):
         assert all(c.subs(L, v) for c in conditions) == all(c.subs(L, v) for c in short)
     assert len(short) <= len(set(kinds))  # said once per kind of condition at most
+    assert not any(c.has(sympy.Max, sympy.Min) for c in short)  # a maximum read as what it means
 
 
 @st.composite
@@ -516,6 +519,7 @@ def strided_stacks(draw):
 @example(torch.nn.Sequential(torch.nn.Conv1d(1, 2, 3, 2, 1), torch.nn.Conv1d(2, 2, 3, 2, 1),
                              torch.nn.InstanceNorm1d(2)))  # floor(floor(L/2)/2): a period of 4, not 2
 @examples(25, deadline=None)
+@example(torch.nn.Sequential(torch.nn.MaxPool1d(2, stride=1), torch.nn.ReLU(), torch.nn.Conv1d(1, 1, 2)))
 def test_the_simplified_form_equals_the_numeric_profile_from_its_threshold(model):
     try:
         formula = analytic.profile(model, (1, 1, "L"))

@@ -254,7 +254,8 @@ def simplify_conditions(conditions: Sequence[sympy.Basic]) -> tuple[sympy.Basic,
     >>> simplify_conditions([H >= 8, Eq(2 * floor(H / 2), H), Eq(2 * floor(H / 4), floor(H / 2)), floor(H / 4) >= 1])
     (H >= 8, Eq(Mod(H, 4), 0))
     """
-    parts = [p for c in conditions for p in (c.args if isinstance(c, sympy.And) else (c,))]
+    parts = [p for c in map(_without_extrema, conditions) for p in (c.args if isinstance(c, sympy.And) else (c,))
+             if p is not sympy.true]
     lower: dict[Symbol, int] = {}
     upper: dict[Symbol, int] = {}
     periodic: dict[Symbol, list[Expr]] = {}
@@ -348,6 +349,32 @@ def _weakest_dropped(conditions: list[sympy.Basic]) -> list[sympy.Basic]:
                                       and not (implies(weak, strong) and j > i) for j, strong in enumerate(read)):
             kept.append(weak[0])
     return kept
+
+
+def _without_extrema(condition: sympy.Basic) -> sympy.Basic:
+    """An inequality with a maximum or minimum on one side as the conditions on its arguments
+    (``Max(1, L - 1) > 1`` is ``1 > 1 or L - 1 > 1``: ``L - 1 > 1``, which
+    :func:`simplify_conditions` reads as ``L >= 3``); anything else as it is.
+
+    >>> from sympy import Symbol, Max
+    >>> L = Symbol("L", integer=True, positive=True)
+    >>> _without_extrema(Max(1, L - 1) > 1)
+    L - 1 > 1
+    """
+    if not isinstance(condition, (sympy.GreaterThan, sympy.StrictGreaterThan, sympy.LessThan,
+                                  sympy.StrictLessThan)):
+        return condition
+    lhs, rhs = condition.lhs, condition.rhs
+    if isinstance(rhs, (Max, Min)) and not isinstance(lhs, (Max, Min)):
+        lhs, rhs, condition = rhs, lhs, condition.reversed
+    if not isinstance(lhs, (Max, Min)) or isinstance(rhs, (Max, Min)):
+        return condition
+    relation = type(condition)
+    above = isinstance(condition, (sympy.GreaterThan, sympy.StrictGreaterThan))
+    # max(a, b) > c: either is; min(a, b) > c: both are (and the other way round for <)
+    either = (isinstance(lhs, Max)) == above
+    parts = [relation(argument, rhs) for argument in lhs.args]
+    return sympy.Or(*parts) if either else sympy.And(*parts)
 
 
 def _nondecreasing(expr: Expr) -> bool:

@@ -61,18 +61,19 @@ def python_source(model: torch.nn.Module) -> Iterator[int]:
         names = _names(code)
         for name in names:
             value = namespace.get(name)
-            if isinstance(value, torch.jit.ScriptFunction):
-                replace(namespace, name, value)
-            elif isinstance(value, types.FunctionType):
-                visit(value, depth + 1)
-            elif isinstance(value, types.ModuleType) and not value.__name__.startswith("torch"):
-                attributes = vars(value)
-                for attribute in names:
-                    inner = attributes.get(attribute)
-                    if isinstance(inner, torch.jit.ScriptFunction):
-                        replace(attributes, attribute, inner)
-                    elif isinstance(inner, types.FunctionType):
-                        visit(inner, depth + 1)
+            if isinstance(value, types.ModuleType) and not value.__name__.startswith("torch"):
+                for attribute in names:  # module.attribute: the names the code reads, looked up in it
+                    follow(vars(value), attribute, depth)
+            else:
+                follow(namespace, name, depth)
+
+    def follow(table: dict, name: str, depth: int) -> None:
+        """A name of ``table`` the code reads: a TorchScript function replaced, a function visited."""
+        value = table.get(name)
+        if isinstance(value, torch.jit.ScriptFunction):
+            replace(table, name, value)
+        elif isinstance(value, types.FunctionType):
+            visit(value, depth + 1)
 
     for module in model.modules():
         for name, value in list(vars(module).items()):

@@ -257,6 +257,8 @@ def _plot(result, args, model, convention: str, hints: dict[str, int]) -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise ImportError("--plot needs matplotlib: pip install 'tapcount[plot]'") from None
+    from ..profiling.formula import _lower_bound
+
     if not hasattr(result, "sizes"):
         figure = result.plot(convention, "module", 1 if args.depth is None else args.depth)
     else:
@@ -271,8 +273,7 @@ def _plot(result, args, model, convention: str, hints: dict[str, int]) -> None:
         else:
             name = names[0]
             size = result.sizes[0]
-            lowest = min((int(c.rhs) for c in result.conditions if getattr(c, "lhs", None) == size
-                          and type(c).__name__ == "GreaterThan" and c.rhs.is_Integer), default=1)
+            lowest = max((_lower_bound(c, size) for c in result.conditions), default=1)
             threshold = int(result.simplified().thresholds[size])
             span = range(lowest, max(8 * threshold, lowest + 64) + 1)
         others = [n for n in names if n != name]

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from ..symbolic.arithmetic import arithmetic_of
 from .convolution import tap_grid
 from .matmul import causal_pairs, matmul_counts
-from .pooling import _adaptive_elements, _each
+from .pointwise import _constant
+from .pooling import _adaptive_elements, _each, _window_arguments
 from .recurrent import _LSTM
 from .registry import DATA_MOVEMENT, FORMULAS, Shape, counts, numel, register_formula
 from .shapes import ratio
@@ -39,13 +40,6 @@ def _gelu_gradient(*args, approximate: str = "none", **kwargs) -> int:
     #       x phi (1), the sum (1), times g (1)
     # tanh: t = tanh(c (x + k x^3)) (6), (1 + t) / 2 (2), x (1 - t^2) c (1 + 3 k x^2) / 2 (9), sum (1), g (1)
     return 19 if approximate == "tanh" else 11
-
-
-def _constant(value: int) -> Callable[..., int]:
-    def per_element(*args, **kwargs) -> int:
-        return value
-
-    return per_element
 
 
 #: gradient operator (without ``aten::``) -> operations per element of the input's gradient
@@ -163,9 +157,7 @@ def average_pool_backward(grad_out, x, kernel_size, stride=(), padding=0, ceil_m
     it read: at each input position one addition fewer than the windows reading it (the tap
     lattice of the window, :func:`tap_grid`)."""
     dims = len(x) - 2 if len(_each(kernel_size, 1)) == 1 else len(_each(kernel_size, 1))
-    kernel = _each(kernel_size, dims)
-    stride = _each(stride, dims) if stride not in (None, (), []) else kernel
-    padding = _each(padding, dims)
+    kernel, stride, padding, _ = _window_arguments(kernel_size, stride, padding, 1, dims)
     arithmetic = arithmetic_of(grad_out, x)
     taps = window = numel(x[:-dims])
     for A, W, k, s, p in zip(grad_out[-dims:], x[-dims:], kernel, stride, padding, strict=True):

@@ -36,14 +36,20 @@ def _each(value, dims):
     return value * dims if len(value) == 1 else value
 
 
+def _window_arguments(kernel, stride, padding, dilation, dims: int) -> tuple:
+    """A pooling's kernel, stride (the kernel's when none is given), padding and dilation, one of
+    each per spatial dimension."""
+    kernel = _each(kernel, dims)
+    stride = _each(stride, dims) if stride not in (None, (), []) else kernel
+    return kernel, stride, _each(padding, dims), _each(dilation, dims)
+
+
 def _real_elements(x, out, kernel, stride, padding, dilation):
     """``(T, Z)``: the input elements the windows of the pooling read, and the windows that read
     at least one, summed over windows and channels."""
     dims = len(kernel) if isinstance(kernel, (tuple, list)) else len(x) - 2
     spatial, outs = x[-dims:], out[-dims:]
-    kernel = _each(kernel, dims)
-    stride = _each(stride, dims) if stride not in (None, (), []) else kernel
-    padding, dilation = _each(padding, dims), _each(dilation, dims)
+    kernel, stride, padding, dilation = _window_arguments(kernel, stride, padding, dilation, dims)
     arithmetic = arithmetic_of(x, out)
     taps = covered = numel(x[:-dims])
     for n, o, k, s, p, d in zip(spatial, outs, kernel, stride, padding, dilation, strict=True):

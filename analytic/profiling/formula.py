@@ -256,9 +256,8 @@ class SymbolicProfile(Profile):
     def _repr_latex_(self) -> str:
         """The totals of every convention as formulas of the sizes (the paper names of SymPy's
         printers), with the conditions they hold under: what a notebook shows."""
-        lines = [rf"\text{{{c}}} &= {latex(self.total[c])}" for c in self.conventions]
-        if self.backward:
-            lines = [rf"\text{{{c}, training step}} &= {latex(self.total[c])}" for c in self.conventions]
+        step = ", training step" if self.backward else ""
+        lines = [rf"\text{{{c}{step}}} &= {latex(self.total[c])}" for c in self.conventions]
         where = ", ".join(latex(c) for c in self.conditions)
         note = rf" \\ & \text{{where }} {where}" if where else ""
         return "$$\\begin{aligned}" + r" \\ ".join(lines) + note + r"\end{aligned}$$"

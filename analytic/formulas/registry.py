@@ -26,6 +26,7 @@ ValueError: a formula for mylib::double is registered already
 from __future__ import annotations
 
 import inspect
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -116,11 +117,17 @@ def _wants_module(function: Callable) -> bool:
         return False
 
 
+_STATES = itertools.count()
+
+
 class Registry(Mapping[str, Formula]):
-    """Operator name -> :class:`Formula`; duplicates refused."""
+    """Operator name -> :class:`Formula`; duplicates refused.  :attr:`state` names the
+    registry's contents: it is new for each registry and changes with each registration (what a
+    cache of counts is kept by)."""
 
     def __init__(self, formulas: Mapping[str, Formula] | None = None):
         self._formulas: dict[str, Formula] = dict(formulas or {})
+        self.state = next(_STATES)
 
     def __getitem__(self, op: object) -> Formula:
         return self._formulas[qualified_name(op)]
@@ -152,6 +159,7 @@ class Registry(Mapping[str, Formula]):
             formula = Formula(function, kind, _wants_module(function))
             for name in names:
                 self._formulas[name] = formula
+            self.state = next(_STATES)
             return function
 
         return decorate

@@ -17,10 +17,13 @@ from collections import OrderedDict
 
 import torch
 
+from .modules import named_modules
+
 __all__ = ["meta_copy"]
 
 _ATOMIC = frozenset({int, float, complex, bool, str, bytes, type(None), torch.dtype, torch.device})
 _EMPTY = frozenset({dict, OrderedDict, list, set})
+_REGISTERED = frozenset({"_parameters", "_buffers", "_modules"})
 _standard: dict[type, bool] = {}
 
 
@@ -64,8 +67,13 @@ def _copy_module(module: torch.nn.Module, memo: dict) -> torch.nn.Module:
         return copy.deepcopy(module, memo)
     new = type(module).__new__(type(module))
     memo[id(module)] = new
-    for name, value in state.items():
-        if name in ("_parameters", "_buffers", "_modules") and type(value) is dict:
+    for name, value in state.items():  # a module's state: mostly numbers, strings and empty hook dictionaries
+        kind = type(value)
+        if kind in _ATOMIC:
+            continue
+        if kind in _EMPTY and not value:
+            state[name] = kind()
+        elif kind is dict and name in _REGISTERED:  # parameters and buffers (in the memo), submodules
             state[name] = {key: _copy(v, memo) for key, v in value.items()}
         else:
             state[name] = _copy(value, memo)
@@ -73,10 +81,10 @@ def _copy_module(module: torch.nn.Module, memo: dict) -> torch.nn.Module:
     return new
 
 
-def meta_copy(model: torch.nn.Module, make=None) -> torch.nn.Module:
+def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None) -> torch.nn.Module:
     """A deep copy of ``model`` whose parameters, buffers and tensor attributes are new meta
     tensors (no data copied), or what ``make`` makes of each tensor (fake tensors, for a symbolic
-    profile).
+    profile); ``modules``: the model's modules if known (:func:`.modules.named_modules`).
 
     >>> import torch
     >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2))
@@ -89,7 +97,7 @@ def meta_copy(model: torch.nn.Module, make=None) -> torch.nn.Module:
 
     make = make or meta
     memo: dict = {}
-    for module in model.modules():
+    for _, module in modules if modules is not None else named_modules(model):
         for p in module._parameters.values():
             if p is not None and id(p) not in memo:
                 memo[id(p)] = torch.nn.Parameter(make(p), requires_grad=p.requires_grad)

@@ -22,19 +22,19 @@ from contextlib import nullcontext
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
-from torch.nn.utils.parametrize import is_parametrized
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ..core.conventions import BACKWARD_CONVENTIONS
 from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
 from .functions import RoutedFunctions
+from .modules import internal_modules, module_kind, named_modules
 from .outputs import output_maker
 from .ranges import LOOKUPS, IndexRanges
+from .replay import FunctionReplay, call_cache, call_key, output_specs
 from .result import ProfileRow
 
-__all__ = ["CountingMode", "LossError", "MissingKernel", "Strategy", "count_calls", "internal_modules", "module_kind",
-           "module_parameters"]
+__all__ = ["CountingMode", "LossError", "MissingKernel", "Strategy", "count_calls"]
 
 #: a pass running longer than this many seconds shows a progress bar on a terminal, updated every
 #: :data:`PROGRESS_EVERY` operator calls
@@ -105,19 +105,6 @@ def _makes_tensors(schema) -> bool:
     return any("Tensor" in str(r.type) for r in schema.returns)
 
 
-def internal_modules(modules) -> set[int]:
-    """Of ``modules`` (a model's ``named_modules()``), those that compute a parametrized weight
-    (weight_norm's): they belong to their layer."""
-    return {id(m) for _, owner in modules if is_parametrized(owner) for m in owner.parametrizations.modules()}
-
-
-def module_kind(module) -> str:
-    """A module's class name; weight_norm's dynamic subclass (``ParametrizedConv1d``) is named by
-    the layer's own class."""
-    kind = type(module).__bases__[0] if is_parametrized(module) else type(module)
-    return kind.__name__
-
-
 def _composite(func) -> bool:
     """Whether torch can decompose the operator into others (a CompositeImplicitAutograd kernel)."""
     try:
@@ -151,12 +138,13 @@ class CountingMode(TorchDispatchMode):
     """Counts every operator call under it into :attr:`rows`, :attr:`data_movement` and
     :attr:`uncounted`, charging each to the modules of ``model`` running at the time.
 
-    ``reuse`` (the numeric pass on the meta device): a call identical to an earlier one (the same
-    operator, input shapes, strides, dtypes and arguments, in a module of the same type) gets its
-    outputs made from the earlier call's shapes and its row from the earlier row, without running
-    the operator's meta kernel or its formula again, as torch's fake-tensor dispatch cache does;
-    and the outputs of frequent operators are made from their inputs' shapes
-    (:mod:`analytic.profiling.outputs`) instead of by torch's meta kernels."""
+    ``reuse`` (the numeric pass on the meta device): an operator or torch function call identical
+    to an earlier one, of this pass or an earlier one (the same operator or function, input shapes,
+    strides, dtypes and arguments, in a module of the same type), gets its outputs made from the
+    earlier call's shapes and its rows from the earlier rows, without running torch's function, the
+    operator's meta kernel or its formula again (:mod:`analytic.profiling.replay`), as torch's
+    fake-tensor dispatch cache does; and the outputs of frequent operators are made from their
+    inputs' shapes (:mod:`analytic.profiling.outputs`) instead of by torch's meta kernels."""
 
     def __init__(self, model, registry: Registry = FORMULAS, strategy: Strategy | None = None,
                  conventions: Sequence[str] | None = None, cache: dict | None = None, reuse: bool = False):
@@ -172,7 +160,8 @@ class CountingMode(TorchDispatchMode):
         self.movement_bytes: Counter[tuple[str, ...]] = Counter()
         self.calls = 0
         self._model = model
-        modules = list(model.named_modules())
+        #: the model's modules, by :func:`.modules.named_modules`
+        self.modules = modules = named_modules(model)
         internal = internal_modules(modules)
         #: each module of the model (but weight_norm's parts) as the stack holds it
         self._entries = {id(m): (name, module_kind(m), m) for name, m in modules if id(m) not in internal}
@@ -180,8 +169,17 @@ class CountingMode(TorchDispatchMode):
         self._stack: list[tuple[str, str, object]] = []
         #: the names of the modules running, outermost first (a row's stack)
         self._path: tuple[str, ...] = ()
-        self._ops: dict = {}
-        self._calls: dict = {}
+        #: what earlier passes of the process learnt of the calls (a numeric pass on meta)
+        self._cache = call_cache(registry.state, self.conventions) if reuse else None
+        self._ops: dict = self._cache.overloads if reuse else {}
+        self._calls: dict = self._cache.operators if reuse else {}
+        #: while a torch function call is recorded: its operators' rows, the ids of the tensors
+        #: they made anew, and whether all of them can be replayed
+        self.recording: list | None = None
+        self.fresh: set[int] = set()
+        self.replayable = True
+        #: modules entered so far (a function that runs one is not replayed)
+        self.modules_entered = 0
         self.ranges = IndexRanges()
         self._started = 0.0
         self._progress = None
@@ -192,6 +190,7 @@ class CountingMode(TorchDispatchMode):
 
     # -- modules ------------------------------------------------------------------------------------
     def _enter(self, module, args) -> None:
+        self.modules_entered += 1
         entry = self._entries.get(id(module))
         if entry is not None:
             self._stack.append(entry)
@@ -211,6 +210,26 @@ class CountingMode(TorchDispatchMode):
             return "", type(self._model).__name__
         return self._stack[-1][:2]
 
+    def running_kind(self) -> str:
+        """The type name of the innermost module running (the model's for a call outside any)."""
+        return self._stack[-1][1] if self._stack else type(self._model).__name__
+
+    def running_path(self) -> tuple[str, ...]:
+        """The names of the modules running, outermost first."""
+        return self._path
+
+    def replay(self, records) -> None:
+        """Count again the operator calls of ``records`` (``(op, formula, row)`` each, as a
+        recorded function call made them), in the modules running now."""
+        name, kind = self._owner()
+        stack = self._path
+        before = self.calls
+        self.calls += len(records)
+        for op, formula, row in records:
+            self._record(op, formula, row, stack, name, kind)
+        if before // PROGRESS_EVERY != self.calls // PROGRESS_EVERY:
+            self._report_progress()
+
     def run(self, *inputs, backward: bool = False, loss: Callable | None = None):
         """One forward pass of the model on ``inputs`` under this mode (no gradients); with
         ``backward``, the backward pass of a scalar loss too (``loss(output)``, by default the sum
@@ -219,7 +238,8 @@ class CountingMode(TorchDispatchMode):
         self._started = time.perf_counter()
         try:
             if not backward:
-                with torch.no_grad(), RoutedFunctions(), self:
+                functions = FunctionReplay(self, self._cache) if self.reuse else RoutedFunctions()
+                with torch.no_grad(), functions, self:
                     return self._model(*inputs)
             self._backward = True
             owners = GradientOwners(self)
@@ -330,12 +350,14 @@ class CountingMode(TorchDispatchMode):
         key = None
         if self.reuse and operator.reusable:
             name, kind = self._owner()
-            key = _call_key(func, args, kwargs, kind if formula is not None and formula.wants_module else None)
+            key = call_key(func, kind if formula is not None and formula.wants_module else None, args, kwargs)
             known = self._calls.get(key) if key is not None else None
             if known is not None:  # an identical call ran before: its outputs' shapes and its row
                 specs, row = known
                 out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
                             for shape, stride, dtype in specs)
+                if self.recording is not None:
+                    self._note(op, lookup, out, True)
                 out = out[0] if len(out) == 1 and not isinstance(specs, list) else out
                 self._record(op, formula, row, stack, name, kind)
                 if op in IndexRanges.TRACKED:
@@ -361,14 +383,27 @@ class CountingMode(TorchDispatchMode):
             out = replacement(*args, **kwargs)
         row = self._row(operator, func, args, kwargs, out)
         if key is not None:
-            specs = _output_specs(out)
+            specs = output_specs(out)
             if specs is not None:
                 self._calls[key] = (specs, row)
+        if self.recording is not None:
+            self._note(op, lookup, out if isinstance(out, (tuple, list)) else (out,), key is not None)
         name, kind = self._owner()
         self._record(op, formula, row, stack, name, kind)
         if op in IndexRanges.TRACKED:
             self.ranges.record(op, args, kwargs, out)
         return out
+
+    def _note(self, op: str, lookup, outputs, fresh: bool) -> None:
+        """While a function call is recorded, an operator call it made: its outputs (``fresh``:
+        new tensors, of a call that can be answered from its shapes), and whether the function
+        call can be replayed (not after a lookup whose indices are checked, or an operator that
+        carries index values)."""
+        if fresh:
+            self.fresh.update(id(t) for t in outputs)
+        if lookup is not None or (op in IndexRanges.TRACKED and not all(
+                isinstance(t, torch.Tensor) and (t.is_floating_point() or t.is_complex()) for t in outputs)):
+            self.replayable = False
 
     def _kernel(self, func, args, kwargs):
         """``func(*args, **kwargs)``; where it fails on a tensor that is not of the pass (a CPU
@@ -417,6 +452,8 @@ class CountingMode(TorchDispatchMode):
                           parameters, (), output_bytes)
 
     def _record(self, op: str, formula, row, stack: tuple[str, ...], name: str, kind: str) -> None:
+        if self.recording is not None:
+            self.recording.append((op, formula, row))
         if formula is None:
             self.uncounted[op] += 1
             self.movement_bytes[stack] += row
@@ -424,12 +461,13 @@ class CountingMode(TorchDispatchMode):
             self.data_movement[op] += 1
             self.movement_bytes[stack] += row
         elif self._phase == "forward":
-            self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, row.counts,
-                                        row.parameters, stack, row.output_bytes))
+            self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, dict(row.counts),
+                                        dict(row.parameters), stack, row.output_bytes))
         else:  # a tool that counts no backward pass counts none of its calls
             counts = {c: v if c in BACKWARD_CONVENTIONS else 0 for c, v in row.counts.items()}
             self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, counts,
-                                        row.parameters, stack, row.output_bytes, "backward", self._differentiates))
+                                        dict(row.parameters), stack, row.output_bytes, "backward",
+                                        self._differentiates))
 
 
 class GradientOwners(TorchFunctionMode):
@@ -472,7 +510,6 @@ def _summed(output) -> torch.Tensor:
 
 
 _ATOMIC = frozenset({int, float, bool, str, type(None)})
-_HASHABLE = (int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout)
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
 
 
@@ -482,25 +519,6 @@ def _dtype_name(dtype: torch.dtype) -> str:
     if name is None:
         name = _DTYPE_NAMES[dtype] = str(dtype).removeprefix("torch.")
     return name
-
-
-def _argument_key(value):
-    """A hashable summary of one argument (a tensor's shape, strides and dtype), or raises
-    ``TypeError`` for one that has none."""
-    kind = type(value)
-    if kind is int or kind is str or value is None:
-        return value
-    if kind is float or kind is bool:  # 1, 1.0 and True are equal keys but make different dtypes
-        return kind, value
-    if kind is list or kind is tuple:
-        return tuple(map(_argument_key, value))
-    if isinstance(value, torch.Tensor):
-        if not value.is_meta:
-            raise TypeError("not a meta tensor")
-        return (value.shape, value.stride(), value.dtype)
-    if isinstance(value, _HASHABLE):
-        return value
-    raise TypeError(kind.__name__)
 
 
 def _tensors(value) -> list:
@@ -523,25 +541,6 @@ def _swap(value, replacements: dict):
     if isinstance(value, dict):
         return {k: _swap(v, replacements) for k, v in value.items()}
     return value
-
-
-def _call_key(func, args, kwargs, kind) -> tuple | None:
-    """What determines a call's outputs and counts on the meta device, or ``None`` if something
-    in it cannot be summarised."""
-    try:
-        return (func, kind, _argument_key(args), tuple(sorted((k, _argument_key(v)) for k, v in kwargs.items())))
-    except TypeError:
-        return None
-
-
-def _output_specs(out):
-    """``(shape, stride, dtype)`` of each output tensor (a tuple; a list for a list of them), or
-    ``None`` for outputs that are not all tensors."""
-    outputs = out if isinstance(out, (tuple, list)) else (out,)
-    if not all(isinstance(t, torch.Tensor) for t in outputs):
-        return None
-    specs = [(tuple(t.shape), t.stride(), t.dtype) for t in outputs]
-    return specs if isinstance(out, list) else tuple(specs)
 
 
 def _dtyped(values: tuple) -> tuple:
@@ -574,29 +573,3 @@ def count_calls(model, inputs, conventions: Sequence[str], registry: Registry = 
     mode = CountingMode(model, registry, strategy, conventions, cache, reuse)
     mode.run(*inputs, backward=backward, loss=loss)
     return mode
-
-
-def module_parameters(model) -> dict[str, tuple[str, int, int]]:
-    """Each module's own parameters (not its submodules'): ``name -> (type, trainable, frozen)``,
-    a parameter shared by several modules counted at its first one."""
-    modules = list(model.named_modules())
-    internal = internal_modules(modules)
-    seen: set[int] = set()
-    result: dict[str, tuple[str, int, int]] = {}
-    for name, module in modules:
-        if id(module) in internal:  # weight_norm's parts: their parameters are the layer's
-            continue
-        own = [p for p in module._parameters.values() if p is not None]
-        if is_parametrized(module):
-            own += list(module.parametrizations.parameters())
-        trainable = frozen = 0
-        for p in own:
-            if id(p) in seen:
-                continue
-            seen.add(id(p))
-            if p.requires_grad:
-                trainable += p.numel()
-            else:
-                frozen += p.numel()
-        result[name] = (module_kind(module), trainable, frozen)
-    return result

@@ -16,7 +16,8 @@ import torch
 from ..formulas import Registry
 from .copying import meta_copy
 from .inputs import input_tensors
-from .mode import LossError, MissingKernel, count_calls, module_parameters
+from .mode import LossError, MissingKernel, count_calls
+from .modules import module_parameters, named_modules
 from .result import Profile
 from .scripted import scripted_modules
 
@@ -45,14 +46,15 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
     ``dtypes`` (see :func:`analytic.profile`)."""
     inputs = input_tensors(shapes, dtypes, "meta")
     passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
-    scripted = scripted_modules(model)
+    modules = named_modules(model)
+    scripted = scripted_modules(modules)
     if scripted and device == "meta":  # a TorchScript module copies its tensors as they are
         warnings.warn(f"module {scripted[0]!r} is TorchScript, whose tensors do not move to the meta device: counting"
                       f" on a real CPU forward instead", RuntimeWarning, stacklevel=3)
         passes = ["cpu"]
     for attempt in passes:
         reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
-        copied = meta_copy(model) if reuse else _cpu_copy(model)
+        copied = meta_copy(model, modules=modules) if reuse else _cpu_copy(model)
         given = inputs if reuse else _real(inputs)
         try:
             mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
@@ -76,5 +78,5 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
             raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
                                f"{type(error).__name__}: {text}{advice}") from error
         return Profile(tuple(mode.rows), dict(mode.uncounted), tuple(conventions), attempt, dict(mode.data_movement),
-                       module_parameters(model), dict(mode.movement_bytes))
+                       module_parameters(modules), dict(mode.movement_bytes))
     raise AssertionError("unreachable")

@@ -31,10 +31,11 @@ def _names(code: types.CodeType) -> set[str]:
     return names
 
 
-def scripted_modules(model: torch.nn.Module) -> list[str]:
-    """The qualified names of the TorchScript modules in ``model`` (``torch.jit.script(module)``,
-    ``torch.jit.trace``): their forward has no Python source."""
-    return [name or "(model)" for name, m in model.named_modules() if isinstance(m, torch.jit.ScriptModule)]
+def scripted_modules(modules: list) -> list[str]:
+    """The qualified names of the TorchScript modules among a model's ``modules`` (its
+    ``named_modules()``; ``torch.jit.script(module)``, ``torch.jit.trace``): their forward has no
+    Python source."""
+    return [name or "(model)" for name, m in modules if isinstance(m, torch.jit.ScriptModule)]
 
 
 @contextmanager

@@ -32,7 +32,8 @@ from ..symbolic.asymptotic import quasi_linear, simplify_conditions
 from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
 from .inputs import check_storage, spec_names, spec_sizes
-from .mode import CountingMode, LossError, Strategy, module_parameters
+from .mode import CountingMode, LossError, Strategy
+from .modules import module_parameters, named_modules
 from .numeric import numeric_profile
 from .result import ProfileRow
 from .scripted import python_source, scripted_modules
@@ -300,7 +301,7 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     if given and all(name in given for name in names):
         for spec, dtype in zip(specs, dtypes, strict=True):
             check_storage(spec_sizes(spec, given), dtype.itemsize, f" at the hints {given}")
-    scripted = scripted_modules(model)
+    scripted = scripted_modules(named_modules(model))
     if scripted:
         raise RuntimeError(f"no formula: module {scripted[0]!r} is TorchScript (torch.jit.script or trace), whose"
                            f" interpreter reads sizes as numbers and keeps no Python source; profile the model at a"
@@ -481,6 +482,6 @@ def _derive(model, specs: list, dtypes: list, conventions: Sequence[str], regist
                                f" ({', '.join(sorted(map(str, stray)))}); profile it at a numeric size instead")
     movement = {stack: sympy.sympify(leaves(v, user)) for stack, v in counting.movement_bytes.items()}
     return SymbolicProfile(tuple(rows), dict(counting.uncounted), tuple(conventions), "meta",
-                           dict(counting.data_movement), module_parameters(model), movement,
+                           dict(counting.data_movement), module_parameters(named_modules(model)), movement,
                            sizes=tuple(symbols.values()), conditions=simplify_conditions(conditions),
                            hints=hints, inputs=tuple(zip(specs, dtypes, strict=True)), backward=backward), conditions

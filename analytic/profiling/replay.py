@@ -1,0 +1,205 @@
+"""Calls seen before, answered from what they gave: the cost of a profile on the meta device.
+
+On the meta device what a call gives (its outputs' shapes, strides and dtypes) and what it counts
+depend only on the call: the operator or torch function, the shapes, strides and dtypes of its
+tensor arguments, its other arguments, and the type of the module running it.  A call identical to
+one seen before, in this profile or an earlier one of the process, is answered from that one: new
+meta tensors of its outputs' shapes and the rows it counted, without running torch's function, its
+meta kernels or the formulas again, as torch's fake-tensor dispatch cache does for operators.  On
+two levels:
+
+- an operator call (``aten::convolution``): its outputs and its row (:attr:`CallCache.operators`);
+- a torch function call (``F.batch_norm``, ``torch.conv2d``, ``Tensor.add``), by
+  :class:`FunctionReplay`: its outputs and the rows of every operator call it made
+  (:attr:`CallCache.functions`), which skips torch's Python entry points and argument checks, the
+  dispatcher and the decomposition of composite operators too.
+
+A function call is answered this way only when what is summarised is all it depends on and all it
+does: gradients off (the numeric forward pass), every tensor argument a meta ``Tensor`` or
+``Parameter``, every output a new meta tensor made by one of its operator calls (not a view, not
+a tensor written in place, not an input handed back), no module run within it, no operator whose index values a
+later lookup checks (:mod:`.ranges`).  The first call of each kind runs and is recorded; a call not
+of this kind always runs.  The caches are bounded (:data:`CACHE_ENTRIES` calls each, the oldest
+forgotten first), and kept apart per registry state, conventions, routed functions, default dtype
+and deterministic-algorithms setting.
+
+>>> import torch
+>>> argument_key(torch.empty(2, 3, device="meta"))
+(torch.Size([2, 3]), (3, 1), torch.float32)
+>>> argument_key([1, 2.0, True])
+(1, (<class 'float'>, 2.0), (<class 'bool'>, True))
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+
+from .functions import ROUTED_FUNCTIONS, RoutedFunctions
+
+__all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "argument_key", "call_cache", "call_key", "output_specs"]
+
+#: calls each cache remembers (the oldest forgotten first): a bound on the memory of a long process
+CACHE_ENTRIES = 8192
+#: caches kept, one per registry state, conventions and global settings (the oldest dropped first)
+CACHES = 8
+
+_PARAMETER = torch.nn.Parameter
+_PYTHON = torch._C.DispatchKeySet(torch._C.DispatchKey.Python)
+_HASHABLE = (int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout)
+
+
+class _Bounded(OrderedDict):
+    """A dictionary that forgets its oldest entry beyond ``limit`` entries."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        if len(self) > self.limit:
+            self.popitem(last=False)
+
+
+class CallCache:
+    """What the calls of one kind of pass gave: by operator call (``key -> (output specs, row)``),
+    by function call (``key -> (output specs, structure, records)``, or ``None`` for a call that
+    always runs), and each operator overload's summary (``func -> what the counting mode reads of
+    its schema``)."""
+
+    def __init__(self, limit: int = CACHE_ENTRIES):
+        self.operators = _Bounded(limit)
+        self.functions = _Bounded(limit)
+        self.overloads: dict = {}
+
+
+_CACHES: OrderedDict[tuple, CallCache] = OrderedDict()
+
+
+def call_cache(registry_state: object, conventions: tuple | None) -> CallCache:
+    """The cache of the passes counted by a registry in ``registry_state`` (its token: it changes
+    with each formula registered) under ``conventions``, with the functions routed now
+    (:data:`.functions.ROUTED_FUNCTIONS`), torch's default dtype and deterministic-algorithms
+    setting (all change what a call gives)."""
+    key = (registry_state, conventions, tuple(ROUTED_FUNCTIONS.items()), torch.get_default_dtype(),
+           torch.are_deterministic_algorithms_enabled())
+    cache = _CACHES.get(key)
+    if cache is None:
+        cache = _CACHES[key] = CallCache()
+        while len(_CACHES) > CACHES:
+            _CACHES.popitem(last=False)
+    return cache
+
+
+def argument_key(value):
+    """A hashable summary of one argument of a call (a meta tensor's shape, strides and dtype, its
+    conjugate and negative bits where it is complex), or ``TypeError`` for one that has none (a
+    tensor off the meta device or of a subclass, an object of another kind)."""
+    kind = type(value)
+    if kind is int or kind is str or value is None:
+        return value
+    if kind is float or kind is bool:  # 1, 1.0 and True are equal keys but make different dtypes
+        return kind, value
+    if kind is list or kind is tuple:
+        return tuple(map(argument_key, value))
+    if kind is torch.Tensor or kind is _PARAMETER:
+        if not value.is_meta:
+            raise TypeError("not a meta tensor")
+        dtype = value.dtype
+        if dtype.is_complex:
+            return value.shape, value.stride(), dtype, value.is_conj(), value.is_neg()
+        return value.shape, value.stride(), dtype
+    if isinstance(value, torch.Tensor):
+        raise TypeError(f"a tensor of the subclass {kind.__name__}")
+    if isinstance(value, _HASHABLE):
+        return value
+    raise TypeError(kind.__name__)
+
+
+def call_key(func, kind, args, kwargs) -> tuple | None:
+    """What determines a call's outputs and counts on the meta device (``kind``: what else it
+    depends on, the running module's type), or ``None`` if something in it cannot be summarised."""
+    try:
+        key = (func, kind, argument_key(args), tuple(sorted((k, argument_key(v)) for k, v in kwargs.items())))
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def output_specs(out):
+    """``(shape, stride, dtype)`` of each output tensor (a tuple; a list for a list of them), or
+    ``None`` for outputs that are not all tensors."""
+    outputs = out if isinstance(out, (tuple, list)) else (out,)
+    if not all(isinstance(t, torch.Tensor) and t.is_meta for t in outputs):
+        return None
+    specs = [(tuple(t.shape), t.stride(), t.dtype) for t in outputs]
+    return specs if isinstance(out, list) else tuple(specs)
+
+
+def _fresh_outputs(out, fresh: set[int]) -> tuple | None:
+    """``(specs, structure)`` of a function's outputs if each is a new plain tensor made by one of
+    its operator calls (``fresh``: their ids), none twice; else ``None``.  ``structure`` rebuilds
+    the container: ``None`` for a single tensor, else ``tuple``, ``list`` or a named tuple type
+    (``torch.return_types.max``)."""
+    if type(out) is torch.Tensor:
+        tensors, structure = (out,), None
+    elif isinstance(out, (tuple, list)) and out and all(type(t) is torch.Tensor for t in out):
+        tensors, structure = tuple(out), type(out)
+        if structure is not tuple and structure is not list and not (
+                isinstance(out, tuple) and type(out).__module__ == "torch.return_types"):
+            return None
+    else:
+        return None
+    if not all(t.is_meta for t in tensors):
+        return None
+    ids = [id(t) for t in tensors]
+    if len(set(ids)) != len(ids) or not all(i in fresh for i in ids):
+        return None
+    return tuple((t.shape, t.stride(), t.dtype) for t in tensors), structure
+
+
+class FunctionReplay(RoutedFunctions):
+    """The pass's torch functions, routed as :class:`RoutedFunctions` routes them; a call
+    identical to one recorded before is answered from that record (see the module's description),
+    and the others that can be answered so are recorded.  ``counting`` is the pass's counting
+    mode: while its ``recording`` is a list it adds each operator call's ``(op, formula, row)``
+    to it and the ids of the call's new tensors to ``fresh``, and clears ``replayable`` for a call
+    that cannot be replayed; ``replay(records)`` counts recorded rows again."""
+
+    def __init__(self, counting, cache: CallCache):
+        super().__init__()
+        self.counting = counting
+        self.functions = cache.functions
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if torch.is_grad_enabled():  # a forward that asks for gradients itself gets the autograd graph
+            return super().__torch_function__(func, types, args, kwargs)
+        counting = self.counting
+        key = call_key(func, counting.running_kind(), args, kwargs)
+        known = self.functions.get(key, False) if key is not None else None
+        if known is None:  # a call that cannot be summarised, or one of a kind that always runs
+            return super().__torch_function__(func, types, args, kwargs)
+        if known is not False:
+            specs, structure, records = known
+            counting.replay(records)
+            with torch._C._ExcludeDispatchKeyGuard(_PYTHON):  # new tensors, not calls of the pass
+                out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
+                            for shape, stride, dtype in specs)
+            return out[0] if structure is None else structure(out)
+        path, entered = counting.running_path(), counting.modules_entered
+        counting.recording, counting.fresh, counting.replayable = [], set(), True
+        try:
+            out = super().__torch_function__(func, types, args, kwargs)
+            records, replayable = counting.recording, counting.replayable
+        finally:
+            counting.recording = None
+        outputs = _fresh_outputs(out, counting.fresh) if replayable else None
+        if outputs is None or counting.modules_entered != entered or counting.running_path() != path:
+            self.functions[key] = None
+        else:
+            self.functions[key] = (*outputs, tuple(records))
+        return out

@@ -45,40 +45,53 @@ def _immutable(value) -> bool:
     return kind in _ATOMIC or (kind is tuple and all(map(_immutable, value)))
 
 
-def _copy(value, memo: dict):
-    kind = type(value)
-    if kind in _ATOMIC:
-        return value
-    if kind in _EMPTY and not value:
-        return kind()
-    found = memo.get(id(value))
-    if found is not None:
-        return found
-    if isinstance(value, torch.nn.Module) and _copies_the_standard_way(kind):
-        return _copy_module(value, memo)
-    if _immutable(value):
-        return value
-    return copy.deepcopy(value, memo)
+class _Copier:
+    """One deep copy: the memo (``id`` of an original -> its copy) and what makes a tensor's copy."""
 
+    def __init__(self, memo: dict, make):
+        self.memo, self.make = memo, make
 
-def _copy_module(module: torch.nn.Module, memo: dict) -> torch.nn.Module:
-    state = module.__getstate__()
-    if type(state) is not dict:
-        return copy.deepcopy(module, memo)
-    new = type(module).__new__(type(module))
-    memo[id(module)] = new
-    for name, value in state.items():  # a module's state: mostly numbers, strings and empty hook dictionaries
+    def copy(self, value):
         kind = type(value)
         if kind in _ATOMIC:
-            continue
+            return value
         if kind in _EMPTY and not value:
-            state[name] = kind()
-        elif kind is dict and name in _REGISTERED:  # parameters and buffers (in the memo), submodules
-            state[name] = {key: _copy(v, memo) for key, v in value.items()}
-        else:
-            state[name] = _copy(value, memo)
-    new.__setstate__(state)
-    return new
+            return kind()
+        found = self.memo.get(id(value))
+        if found is not None:
+            return found
+        if isinstance(value, torch.nn.Module) and _copies_the_standard_way(kind):
+            return self.module(value)
+        if _immutable(value):
+            return value
+        return copy.deepcopy(value, self.memo)
+
+    def module(self, module: torch.nn.Module) -> torch.nn.Module:
+        state = module.__getstate__()
+        if type(state) is not dict:
+            return copy.deepcopy(module, self.memo)
+        new = type(module).__new__(type(module))
+        memo = self.memo
+        memo[id(module)] = new
+        for name, value in state.items():  # a module's state: mostly numbers, strings and empty hook dictionaries
+            kind = type(value)
+            if kind in _ATOMIC:
+                continue
+            if kind in _EMPTY and not value:
+                state[name] = kind()
+            elif kind is dict and name in _REGISTERED:  # parameters and buffers (in the memo), submodules
+                state[name] = {key: self.copy(v) for key, v in value.items()}
+            elif kind is tuple and all(type(v) in _ATOMIC for v in value):  # a kernel size, a padding
+                continue
+            elif isinstance(value, torch.Tensor):  # a plain tensor attribute (what old-style weight_norm computes)
+                found = memo.get(id(value))
+                if found is None:
+                    found = memo[id(value)] = self.make(value)
+                state[name] = found
+            else:
+                state[name] = self.copy(value)
+        new.__setstate__(state)
+        return new
 
 
 def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None) -> torch.nn.Module:
@@ -104,7 +117,4 @@ def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None) ->
         for b in module._buffers.values():
             if b is not None and id(b) not in memo:
                 memo[id(b)] = make(b)
-        for value in vars(module).values():  # plain tensor attributes, e.g. what old-style weight_norm computes
-            if isinstance(value, torch.Tensor) and id(value) not in memo:
-                memo[id(value)] = make(value)
-    return _copy(model, memo)
+    return _Copier(memo, make).copy(model)

@@ -98,12 +98,6 @@ def argument_key(value):
     conjugate and negative bits where it is complex), or ``TypeError`` for one that has none (a
     tensor off the meta device or of a subclass, an object of another kind)."""
     kind = type(value)
-    if kind is int or kind is str or value is None:
-        return value
-    if kind is float or kind is bool:  # 1, 1.0 and True are equal keys but make different dtypes
-        return kind, value
-    if kind is list or kind is tuple:
-        return tuple(map(argument_key, value))
     if kind is torch.Tensor or kind is _PARAMETER:
         if not value.is_meta:
             raise TypeError("not a meta tensor")
@@ -111,6 +105,12 @@ def argument_key(value):
         if dtype.is_complex:
             return value.shape, value.stride(), dtype, value.is_conj(), value.is_neg()
         return value.shape, value.stride(), dtype
+    if kind is int or kind is str or value is None:
+        return value
+    if kind is tuple or kind is list:
+        return tuple(map(argument_key, value))
+    if kind is float or kind is bool:  # 1, 1.0 and True are equal keys but make different dtypes
+        return kind, value
     if isinstance(value, torch.Tensor):
         raise TypeError(f"a tensor of the subclass {kind.__name__}")
     if isinstance(value, _HASHABLE):
@@ -120,13 +120,13 @@ def argument_key(value):
 
 def call_key(func, kind, args, kwargs) -> tuple | None:
     """What determines a call's outputs and counts on the meta device (``kind``: what else it
-    depends on, the running module's type), or ``None`` if something in it cannot be summarised."""
+    depends on, the running module's type), or ``None`` if something in it cannot be summarised;
+    hashable if ``func`` is."""
     try:
-        key = (func, kind, argument_key(args), tuple(sorted((k, argument_key(v)) for k, v in kwargs.items())))
-        hash(key)
+        return (func, kind, tuple(map(argument_key, args)),
+                tuple(sorted((k, argument_key(v)) for k, v in kwargs.items())) if kwargs else ())
     except TypeError:
         return None
-    return key
 
 
 def output_specs(out):
@@ -180,7 +180,10 @@ class FunctionReplay(RoutedFunctions):
             return super().__torch_function__(func, types, args, kwargs)
         counting = self.counting
         key = call_key(func, counting.running_kind(), args, kwargs)
-        known = self.functions.get(key, False) if key is not None else None
+        try:
+            known = self.functions.get(key, False) if key is not None else None
+        except TypeError:  # a function that cannot be a key
+            known = None
         if known is None:  # a call that cannot be summarised, or one of a kind that always runs
             return super().__torch_function__(func, types, args, kwargs)
         if known is not False:

@@ -6,6 +6,7 @@ kernels, the formulas), and the real forward on the CPU; the caches are emptied 
 profile and kept for the warm ones.
 """
 
+import sys
 import uuid
 
 import pytest
@@ -145,9 +146,9 @@ def _seen(profile):
 @pytest.fixture
 def cold():
     """Empty caches before the test, and after it."""
-    replay._CACHES.clear()
+    replay.clear()
     yield
-    replay._CACHES.clear()
+    replay.clear()
 
 
 def _runs(model, shape, dtype=torch.float32) -> bool:
@@ -172,7 +173,7 @@ def test_a_profile_whose_calls_were_seen_before_is_the_profile_of_every_call_run
         return
     reference = _every_call_run(model, shape, dtype)
     after_others = analytic.profile(model, shape, dtypes=[dtype])  # the caches as earlier examples left them
-    replay._CACHES.clear()
+    replay.clear()
     cold_profile = analytic.profile(model, shape, dtypes=[dtype])
     warm = analytic.profile(model, shape, dtypes=[dtype])
     assert _seen(after_others) == _seen(cold_profile) == _seen(warm) == reference
@@ -319,3 +320,27 @@ def test_the_modules_read_are_torchs(make):
     assert named_modules(model) == list(model.named_modules())
     assert [parametrized(m) for _, m in named_modules(model)] == [
         nn.utils.parametrize.is_parametrized(m) for _, m in model.named_modules()]
+
+
+def _inner(x):
+    return torch.tanh(x)
+
+
+def outer(x):
+    """A function torch's function modes see, calling a module-level helper."""
+    if torch.overrides.has_torch_function((x,)):
+        return torch.overrides.handle_torch_function(outer, (x,), x)
+    return _inner(x)
+
+
+class Outer(nn.Module):
+    def forward(self, x):
+        return outer(x)
+
+
+def test_a_function_patched_between_profiles_is_seen_anew_after_clear(cold, monkeypatch):
+    assert [row.op for row in analytic.profile(Outer(), (2, 3)).rows] == ["aten::tanh"]
+    monkeypatch.setattr(sys.modules[__name__], "_inner", torch.sigmoid)
+    assert [row.op for row in analytic.profile(Outer(), (2, 3)).rows] == ["aten::tanh"]  # the record, as documented
+    replay.clear()
+    assert [row.op for row in analytic.profile(Outer(), (2, 3)).rows] == ["aten::sigmoid"]

@@ -21,7 +21,7 @@ a tensor written in place, not an input handed back), no module run within it, n
 later lookup checks (:mod:`.ranges`).  The first call of each kind runs and is recorded; a call not
 of this kind always runs.  The caches are bounded (:data:`CACHE_ENTRIES` calls each, the oldest
 forgotten first), and kept apart per registry state, conventions, routed functions, default dtype
-and deterministic-algorithms setting.
+and deterministic-algorithms setting; :func:`clear` empties them.
 
 >>> import torch
 >>> argument_key(torch.empty(2, 3, device="meta"))
@@ -38,7 +38,8 @@ import torch
 
 from .functions import ROUTED_FUNCTIONS, RoutedFunctions
 
-__all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "argument_key", "call_cache", "call_key", "output_specs"]
+__all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "argument_key", "call_cache", "call_key", "clear",
+           "output_specs"]
 
 #: calls each cache remembers (the oldest forgotten first): a bound on the memory of a long process
 CACHE_ENTRIES = 8192
@@ -91,6 +92,12 @@ def call_cache(registry_state: object, conventions: tuple | None) -> CallCache:
         while len(_CACHES) > CACHES:
             _CACHES.popitem(last=False)
     return cache
+
+
+def clear() -> None:
+    """Forget every call seen: what a torch function patched since gives is then seen anew (the
+    caches know a function by the object called, not by what it calls)."""
+    _CACHES.clear()
 
 
 def argument_key(value):

@@ -6,8 +6,11 @@ kernels, the formulas), and the real forward on the CPU; the caches are emptied 
 profile and kept for the warm ones.
 """
 
+import gc
 import sys
 import uuid
+import weakref
+from typing import ClassVar
 
 import pytest
 import torch
@@ -234,26 +237,53 @@ def test_a_lookup_past_its_table_is_refused_on_every_profile(cold):
             analytic.profile(model, (1, 8, 4))
 
 
+_RUNNING: list = []
+
+
+def run_registered(x):
+    """A function torch's function modes see (as they see torch's own, ``handle_torch_function``)
+    that runs the module a caller registered."""
+    if torch.overrides.has_torch_function((x,)):
+        return torch.overrides.handle_torch_function(run_registered, (x,), x)
+    return _RUNNING[-1](x)
+
+
 class Through(nn.Module):
-    """Runs its submodule through a function of its own that torch's function modes see, as they
-    see torch's functions (``handle_torch_function``), twice."""
+    """Runs its submodule through :func:`run_registered`, twice, then through a method of its own;
+    keeps a weak reference to itself (the copy a profile runs)."""
+
+    seen: ClassVar[list] = []
 
     def __init__(self):
         super().__init__()
         self.inner = nn.Conv1d(2, 2, 3, padding=1)
 
-    def through(self, x):
+    def through(self, x):  # the same, as a method bound to the module
         if torch.overrides.has_torch_function((x,)):
             return torch.overrides.handle_torch_function(self.through, (x,), x)
         return self.inner(x)
 
     def forward(self, x):
-        return self.through(self.through(x))
+        Through.seen.append(weakref.ref(self))
+        _RUNNING.append(self.inner)
+        try:
+            return self.through(run_registered(run_registered(x)))
+        finally:
+            _RUNNING.pop()
 
 
 def test_a_function_that_runs_a_module_charges_it_every_time(cold):
-    profile = analytic.profile(Through(), (1, 2, 6))
-    assert [(row.name, row.op) for row in profile.rows] == [("inner", "aten::convolution")] * 2
+    for _ in range(2):
+        profile = analytic.profile(Through(), (1, 2, 6))
+        assert [(row.name, row.op) for row in profile.rows] == [("inner", "aten::convolution")] * 3
+
+
+def test_a_profile_keeps_nothing_of_its_copy_alive(cold):
+    """A method bound to a module of the copy is never kept by the caches: the copy is freed."""
+    Through.seen.clear()
+    analytic.profile(Through(), (1, 2, 6))
+    gc.collect()
+    assert Through.seen and all(ref() is None for ref in Through.seen)
 
 
 def test_a_formula_registered_after_a_profile_counts_in_the_next(cold):

@@ -33,6 +33,17 @@ and deterministic-algorithms setting; :func:`clear` empties them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from types import (
+    BuiltinFunctionType,
+    ClassMethodDescriptorType,
+    FunctionType,
+    GetSetDescriptorType,
+    MemberDescriptorType,
+    MethodDescriptorType,
+    MethodWrapperType,
+    ModuleType,
+    WrapperDescriptorType,
+)
 
 import torch
 
@@ -74,6 +85,9 @@ class CallCache:
         self.operators = _Bounded(limit)
         self.functions = _Bounded(limit)
         self.overloads: dict = {}
+        #: functions that gave something other than tensors (``Tensor.dim``, ``Tensor.shape``):
+        #: metadata queries, never answered from a record
+        self.queries: set = set()
 
 
 _CACHES: OrderedDict[tuple, CallCache] = OrderedDict()
@@ -168,6 +182,28 @@ def _fresh_outputs(out, fresh: set[int]) -> tuple | None:
     return tuple((t.shape, t.stride(), t.dtype) for t in tensors), structure
 
 
+_DESCRIPTORS = (MethodDescriptorType, WrapperDescriptorType, ClassMethodDescriptorType)
+_BOUND = (BuiltinFunctionType, MethodWrapperType)
+_OWNERS = (ModuleType, type, GetSetDescriptorType, MemberDescriptorType, type(None))
+_CONSTANTS = (FunctionType, BuiltinFunctionType, str, int, float, bool, type(None))
+
+
+def _static(func) -> bool:
+    """Whether ``func`` can be a key: a function of a module holding nothing but functions and
+    constants, a builtin of a module or a class, a method of a class (torch's functions, a
+    Python module's).  A method bound to an object (a tensor's, a model's), a partial, a closure
+    over objects is not: a cache keeping it would keep those objects alive."""
+    kind = type(func)
+    if kind is FunctionType:
+        try:
+            return func.__closure__ is None or all(type(cell.cell_contents) in _CONSTANTS for cell in func.__closure__)
+        except ValueError:  # a cell not filled yet
+            return False
+    if kind in _BOUND:
+        return isinstance(func.__self__, _OWNERS)
+    return kind in _DESCRIPTORS
+
+
 class FunctionReplay(RoutedFunctions):
     """The pass's torch functions, routed as :class:`RoutedFunctions` routes them; a call
     identical to one recorded before is answered from that record (see the module's description),
@@ -180,17 +216,13 @@ class FunctionReplay(RoutedFunctions):
         super().__init__()
         self.counting = counting
         self.functions = cache.functions
+        self.queries = cache.queries
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if torch.is_grad_enabled():  # a forward that asks for gradients itself gets the autograd graph
-            return super().__torch_function__(func, types, args, kwargs)
         counting = self.counting
-        key = call_key(func, counting.running_kind(), args, kwargs)
-        try:
-            known = self.functions.get(key, False) if key is not None else None
-        except TypeError:  # a function that cannot be a key
-            known = None
+        key = self._key(func, args, kwargs)
+        known = self.functions.get(key, False) if key is not None else None
         if known is None:  # a call that cannot be summarised, or one of a kind that always runs
             return super().__torch_function__(func, types, args, kwargs)
         if known is not False:
@@ -207,9 +239,24 @@ class FunctionReplay(RoutedFunctions):
             records, replayable = counting.recording, counting.replayable
         finally:
             counting.recording = None
+        if not isinstance(out, (torch.Tensor, tuple, list)):
+            self.queries.add(func)
         outputs = _fresh_outputs(out, counting.fresh) if replayable else None
         if outputs is None or counting.modules_entered != entered or counting.running_path() != path:
             self.functions[key] = None
         else:
             self.functions[key] = (*outputs, tuple(records))
         return out
+
+    def _key(self, func, args, kwargs) -> tuple | None:
+        """The call's key, or ``None`` for a call that always runs: with gradients on (the autograd
+        graph is asked for), of a metadata query, of a function that holds objects (see
+        :func:`_static`), or of a function or arguments that cannot be summarised."""
+        if torch.is_grad_enabled() or not _static(func):
+            return None
+        try:
+            if func in self.queries:
+                return None
+        except TypeError:  # a function that cannot be a key
+            return None
+        return call_key(func, self.counting.running_kind(), args, kwargs)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import timeit
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +102,7 @@ def main() -> None:
     sys.path.insert(0, str(root))
     from torch.utils.flop_counter import FlopCounterMode
 
+    from analytic.profiling import replay
     from tests import models
 
     class Additions(torch.nn.Module):
@@ -142,11 +142,15 @@ def main() -> None:
     for label, model, shape, dtype in cases:
         x = torch.zeros(shape, dtype=dtype) if dtype is not None else torch.randn(shape)
         dtypes = [dtype] if dtype is not None else None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # the masker's fallback to the CPU
-            analytic.profile(model, shape, dtypes=dtypes)  # the first meta operation of a process costs more
-            profile_s = median_seconds(lambda model=model, shape=shape, dtypes=dtypes: analytic.profile(
-                model, shape, dtypes=dtypes), number=1, repeat=5)
+        analytic.profile(model, shape, dtypes=dtypes)  # the first meta operation of a process costs more
+        profile_s = median_seconds(lambda model=model, shape=shape, dtypes=dtypes: analytic.profile(
+            model, shape, dtypes=dtypes), number=1, repeat=9)
+
+        def cold(model=model, shape=shape, dtypes=dtypes):  # no call seen before
+            replay.clear()
+            analytic.profile(model, shape, dtypes=dtypes)
+
+        cold_s = median_seconds(cold, number=1, repeat=9)
 
         def forward(model=model, x=x):
             with torch.no_grad():
@@ -157,12 +161,13 @@ def main() -> None:
                 model(x)
 
         forward(model)
-        forward_s = median_seconds(forward, number=1, repeat=5)
-        counter_s = median_seconds(torch_counter, number=1, repeat=5)
+        forward_s = median_seconds(forward, number=1, repeat=9)
+        counter_s = median_seconds(torch_counter, number=1, repeat=9)
         size = "x".join(map(str, shape))
         row(f"analytic.profile({label}, {size}), warm / real CPU forward",
             f"{profile_s * 1e3:,.1f} ms / {forward_s * 1e3:,.1f} ms ({profile_s / forward_s:.2f})",
-            f"<= 1/3; FlopCounterMode on the forward: {counter_s / forward_s:.2f}")
+            f"<= 1/3; no call seen before: {cold_s * 1e3:,.1f} ms ({cold_s / forward_s:.2f});"
+            f" FlopCounterMode on the forward: {counter_s / forward_s:.2f}")
     # a training step: the forward and backward profile against a real forward and backward
     training = [
         ("HiFi-GAN V1", models.hifigan_generator(), (1, 80, 100), None),

@@ -46,11 +46,11 @@ class InPlaceScale(nn.Module):
 
 
 class Aliased(nn.Module):
-    """A call that hands its input back (``Tensor.float()`` of a float tensor), then a write of
-    the shape through that name: the input changes with it."""
+    """Calls that hand their input back (``Tensor.float()`` of a float tensor, an in-place
+    product), then a write of the shape through that name: the input changes with it."""
 
     def forward(self, x):
-        y = x.float()
+        y = x.float().mul_(1.0)
         y.unsqueeze_(0)
         return x.sum(0)
 
@@ -330,7 +330,7 @@ def test_a_forward_that_asks_for_gradients_gets_them(cold):
     assert any(row.op == "aten::mul" for row in profiles[0].rows)  # the gradient of x * x, computed
 
 
-def test_the_caches_are_bounded():
+def test_the_caches_are_bounded(cold):
     cache = replay.CallCache(limit=3)
     for i in range(10):
         cache.functions[i] = i

@@ -105,6 +105,11 @@ def _makes_tensors(schema) -> bool:
     return any("Tensor" in str(r.type) for r in schema.returns)
 
 
+def _written(argument) -> bool:
+    """Whether a schema's argument or result is a tensor written in place (``Tensor(a!)``)."""
+    return argument.alias_info is not None and argument.alias_info.is_write
+
+
 def _composite(func) -> bool:
     """Whether torch can decompose the operator into others (a CompositeImplicitAutograd kernel)."""
     try:
@@ -117,7 +122,8 @@ def _composite(func) -> bool:
 class _Operator:
     """What the mode needs to know of an operator overload, read once from its schema."""
 
-    __slots__ = ("arguments", "composite", "formula", "fresh", "maker", "makes_tensors", "name", "reusable")
+    __slots__ = ("arguments", "composite", "formula", "fresh", "maker", "makes_tensors", "name", "reusable",
+                 "writes_first")
 
     def __init__(self, func, registry: Registry):
         schema = func._schema
@@ -129,6 +135,11 @@ class _Operator:
         # and on the meta device a repeated call's outputs can be made from their shapes alone
         self.fresh = tuple(not func.is_view and r.alias_info is None for r in schema.returns)
         self.reusable = all(self.fresh)
+        #: an element-wise operator writing into its first argument and returning it (``add_``,
+        #: ``relu_``): its output is that argument, its shape unchanged
+        self.writes_first = (torch.Tag.pointwise in func.tags and len(schema.returns) == 1 and bool(schema.arguments)
+                             and _written(schema.arguments[0]) and _written(schema.returns[0])
+                             and schema.arguments[0].alias_info.before_set == schema.returns[0].alias_info.before_set)
         self.composite = self.formula is None and self.makes_tensors and _composite(func)
         #: its outputs' maker from the inputs' metadata on the meta device (or None: run it)
         self.maker = output_maker(func)
@@ -348,17 +359,22 @@ class CountingMode(TorchDispatchMode):
                                           self._owner()[0])
         stack = self._path
         key = None
-        if self.reuse and operator.reusable:
+        if self.reuse and (operator.reusable or operator.writes_first):
             name, kind = self._owner()
             key = call_key(func, kind if formula is not None and formula.wants_module else None, args, kwargs)
             known = self._calls.get(key) if key is not None else None
             if known is not None:  # an identical call ran before: its outputs' shapes and its row
                 specs, row = known
-                out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
-                            for shape, stride, dtype in specs)
-                if self.recording is not None:
-                    self._note(op, lookup, out, True)
-                out = out[0] if len(out) == 1 and not isinstance(specs, list) else out
+                if specs is None:  # written into its first argument: that argument, as the call returns it
+                    out = args[0]
+                    if self.recording is not None:
+                        self._note(op, lookup, (out,), False)
+                else:
+                    out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
+                                for shape, stride, dtype in specs)
+                    if self.recording is not None:
+                        self._note(op, lookup, out, True)
+                    out = out[0] if len(out) == 1 and not isinstance(specs, list) else out
                 self._record(op, formula, row, stack, name, kind)
                 if op in IndexRanges.TRACKED:
                     self.ranges.record(op, args, kwargs, out)
@@ -383,11 +399,12 @@ class CountingMode(TorchDispatchMode):
             out = replacement(*args, **kwargs)
         row = self._row(operator, func, args, kwargs, out)
         if key is not None:
-            specs = output_specs(out)
-            if specs is not None:
+            specs = output_specs(out) if operator.reusable else None
+            if specs is not None or out is args[0]:
                 self._calls[key] = (specs, row)
         if self.recording is not None:
-            self._note(op, lookup, out if isinstance(out, (tuple, list)) else (out,), key is not None)
+            self._note(op, lookup, out if isinstance(out, (tuple, list)) else (out,),
+                       key is not None and operator.reusable)
         name, kind = self._owner()
         self._record(op, formula, row, stack, name, kind)
         if op in IndexRanges.TRACKED:

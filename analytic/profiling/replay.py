@@ -52,10 +52,11 @@ from .functions import ROUTED_FUNCTIONS, RoutedFunctions
 __all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "argument_key", "call_cache", "call_key", "clear",
            "output_specs"]
 
-#: calls each cache remembers (the oldest forgotten first): a bound on the memory of a long process
-CACHE_ENTRIES = 8192
+#: calls each cache remembers by function and by operator (the oldest forgotten first): a bound on
+#: the memory of a long process (a call's record takes about 2.3 KB: at most about 20 MB a cache)
+CACHE_ENTRIES = 4096
 #: caches kept, one per registry state, conventions and global settings (the oldest dropped first)
-CACHES = 8
+CACHES = 2
 
 _PARAMETER = torch.nn.Parameter
 _PYTHON = torch._C.DispatchKeySet(torch._C.DispatchKey.Python)

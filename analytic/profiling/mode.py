@@ -171,8 +171,7 @@ class CountingMode(TorchDispatchMode):
         self.movement_bytes: Counter[tuple[str, ...]] = Counter()
         self.calls = 0
         self._model = model
-        #: the model's modules, by :func:`.modules.named_modules`
-        self.modules = modules = named_modules(model)
+        modules = named_modules(model)
         internal = internal_modules(modules)
         #: each module of the model (but weight_norm's parts) as the stack holds it
         self._entries = {id(m): (name, module_kind(m), m) for name, m in modules if id(m) not in internal}
@@ -181,9 +180,9 @@ class CountingMode(TorchDispatchMode):
         #: the names of the modules running, outermost first (a row's stack)
         self._path: tuple[str, ...] = ()
         #: what earlier passes of the process learnt of the calls (a numeric pass on meta)
-        self._cache = call_cache(registry.state, self.conventions) if reuse else None
-        self._ops: dict = self._cache.overloads if reuse else {}
-        self._calls: dict = self._cache.operators if reuse else {}
+        self._seen = call_cache(registry.state, self.conventions) if reuse else None
+        self._ops: dict = self._seen.overloads if reuse else {}
+        self._calls: dict = self._seen.operators if reuse else {}
         #: while a torch function call is recorded: its operators' rows, the ids of the tensors
         #: they made anew, and whether all of them can be replayed
         self.recording: list | None = None
@@ -223,7 +222,7 @@ class CountingMode(TorchDispatchMode):
 
     def running_kind(self) -> str:
         """The type name of the innermost module running (the model's for a call outside any)."""
-        return self._stack[-1][1] if self._stack else type(self._model).__name__
+        return self._owner()[1]
 
     def running_path(self) -> tuple[str, ...]:
         """The names of the modules running, outermost first."""
@@ -249,7 +248,7 @@ class CountingMode(TorchDispatchMode):
         self._started = time.perf_counter()
         try:
             if not backward:
-                functions = FunctionReplay(self, self._cache) if self.reuse else RoutedFunctions()
+                functions = FunctionReplay(self, self._seen) if self.reuse else RoutedFunctions()
                 with torch.no_grad(), functions, self:
                     return self._model(*inputs)
             self._backward = True

@@ -16,10 +16,12 @@ two levels:
 
 A function call is answered this way only when what is summarised is all it depends on and all it
 does: gradients off (the numeric forward pass), every tensor argument a meta ``Tensor`` or
-``Parameter``, every output a new meta tensor made by one of its operator calls (not a view, not
-a tensor written in place, not an input handed back), no module run within it, no operator whose index values a
-later lookup checks (:mod:`.ranges`).  The first call of each kind runs and is recorded; a call not
-of this kind always runs.  The caches are bounded (:data:`CACHE_ENTRIES` calls each, the oldest
+``Parameter``, every output a new meta tensor made by one of its operator calls (not a view, not a
+tensor written in place, not an input handed back), no module run within it, no operator whose index
+values a later lookup checks (:mod:`.ranges`), a function that keeps nothing alive (see
+:func:`_static`).  The first call of each kind runs and is recorded; a call not of this kind always
+runs, and a function that gave no tensor (``Tensor.dim``, ``Tensor.shape``) is a query, passed
+straight through from then on.  The caches are bounded (:data:`CACHE_ENTRIES` calls each, the oldest
 forgotten first), and kept apart per registry state, conventions, routed functions, default dtype
 and deterministic-algorithms setting; :func:`clear` empties them.
 
@@ -240,8 +242,9 @@ class FunctionReplay(RoutedFunctions):
             records, replayable = counting.recording, counting.replayable
         finally:
             counting.recording = None
-        if not isinstance(out, (torch.Tensor, tuple, list)):
-            self.queries.add(func)
+        if not (isinstance(out, torch.Tensor) or (
+                isinstance(out, (tuple, list)) and any(isinstance(t, torch.Tensor) for t in out))):
+            self.queries.add(func)  # no tensor given (a size, a dtype): a query, never recorded again
         outputs = _fresh_outputs(out, counting.fresh) if replayable else None
         if outputs is None or counting.modules_entered != entered or counting.running_path() != path:
             self.functions[key] = None

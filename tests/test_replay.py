@@ -279,6 +279,29 @@ def test_a_function_that_runs_a_module_charges_it_every_time(cold):
         assert [(row.name, row.op) for row in profile.rows] == [("inner", "aten::convolution")] * 3
 
 
+def lift(x):
+    """A function torch's function modes see that gives its input a leading dimension in place and
+    returns a new tensor."""
+    if torch.overrides.has_torch_function((x,)):
+        return torch.overrides.handle_torch_function(lift, (x,), x)
+    x.unsqueeze_(0)
+    return x * 2
+
+
+class Lifted(nn.Module):
+    def forward(self, x):
+        y = lift(x)
+        return x.sum(0) + y.sum(0)  # x has the leading dimension now: sums of one element
+
+
+def test_a_function_that_changes_its_inputs_shape_runs_every_time(cold):
+    profiles = [analytic.profile(Lifted(), (2, 3)) for _ in range(3)]
+    assert list(profiles[0].rows) == list(profiles[1].rows) == list(profiles[2].rows) == _every_call_run(
+        Lifted(), (2, 3))[0]
+    sums = [row for row in profiles[2].rows if row.op == "aten::sum"]
+    assert [row.input_shape for row in sums] == [(1, 2, 3)] * 2 and all(row.counts["exact"] == 0 for row in sums)
+
+
 def test_a_profile_keeps_nothing_of_its_copy_alive(cold):
     """A method bound to a module of the copy is never kept by the caches: the copy is freed."""
     Through.seen.clear()

@@ -122,8 +122,8 @@ def _composite(func) -> bool:
 class _Operator:
     """What the mode needs to know of an operator overload, read once from its schema."""
 
-    __slots__ = ("arguments", "composite", "formula", "fresh", "maker", "makes_tensors", "name", "reusable",
-                 "writes_first")
+    __slots__ = ("arguments", "composite", "formula", "fresh", "maker", "makes_tensors", "name", "reshapes",
+                 "reusable", "writes_first")
 
     def __init__(self, func, registry: Registry):
         schema = func._schema
@@ -140,6 +140,9 @@ class _Operator:
         self.writes_first = (torch.Tag.pointwise in func.tags and len(schema.returns) == 1 and bool(schema.arguments)
                              and _written(schema.arguments[0]) and _written(schema.returns[0])
                              and schema.arguments[0].alias_info.before_set == schema.returns[0].alias_info.before_set)
+        #: it writes into a tensor it is given otherwise (``unsqueeze_``, ``resize_``, an ``out=``,
+        #: running statistics): that tensor's shape may change, or its writes are not element-wise
+        self.reshapes = not self.writes_first and any(map(_written, schema.arguments))
         self.composite = self.formula is None and self.makes_tensors and _composite(func)
         #: its outputs' maker from the inputs' metadata on the meta device (or None: run it)
         self.maker = output_maker(func)
@@ -403,21 +406,21 @@ class CountingMode(TorchDispatchMode):
                 self._calls[key] = (specs, row)
         if self.recording is not None:
             self._note(op, lookup, out if isinstance(out, (tuple, list)) else (out,),
-                       key is not None and operator.reusable)
+                       key is not None and operator.reusable, operator.reshapes)
         name, kind = self._owner()
         self._record(op, formula, row, stack, name, kind)
         if op in IndexRanges.TRACKED:
             self.ranges.record(op, args, kwargs, out)
         return out
 
-    def _note(self, op: str, lookup, outputs, fresh: bool) -> None:
+    def _note(self, op: str, lookup, outputs, fresh: bool, reshapes: bool = False) -> None:
         """While a function call is recorded, an operator call it made: its outputs (``fresh``:
         new tensors, of a call that can be answered from its shapes), and whether the function
-        call can be replayed (not after a lookup whose indices are checked, or an operator that
-        carries index values)."""
+        call can be replayed (not after a write that may change a tensor's shape, a lookup whose
+        indices are checked, or an operator that carries index values)."""
         if fresh:
             self.fresh.update(id(t) for t in outputs)
-        if lookup is not None or (op in IndexRanges.TRACKED and not all(
+        if reshapes or lookup is not None or (op in IndexRanges.TRACKED and not all(
                 isinstance(t, torch.Tensor) and (t.is_floating_point() or t.is_complex()) for t in outputs)):
             self.replayable = False
 

@@ -17,9 +17,10 @@ two levels:
 A function call is answered this way only when what is summarised is all it depends on and all it
 does: gradients off (the numeric forward pass), every tensor argument a meta ``Tensor`` or
 ``Parameter``, every output a new meta tensor made by one of its operator calls (not a view, not a
-tensor written in place, not an input handed back), no module run within it, no operator whose index
-values a later lookup checks (:mod:`.ranges`), a function that keeps nothing alive (see
-:func:`_static`).  The first call of each kind runs and is recorded; a call not of this kind always
+tensor written in place, not an input handed back), no module run within it, no write into a tensor
+but an element-wise one into the operator's first argument (another may change a shape), no
+operator whose index values a later lookup checks (:mod:`.ranges`), a function that keeps nothing
+alive (see :func:`_static`).  The first call of each kind runs and is recorded; a call not of this kind always
 runs, and a function that gave no tensor (``Tensor.dim``, ``Tensor.shape``) is a query, passed
 straight through from then on.  The caches are bounded (:data:`CACHE_ENTRIES` calls each, the oldest
 forgotten first), and kept apart per registry state, conventions, routed functions, default dtype

@@ -302,6 +302,52 @@ def test_a_function_that_changes_its_inputs_shape_runs_every_time(cold):
     assert [row.input_shape for row in sums] == [(1, 2, 3)] * 2 and all(row.counts["exact"] == 0 for row in sums)
 
 
+def noted(x, notes):
+    """A function torch's function modes see that notes each of its calls in the list it is given."""
+    if torch.overrides.has_torch_function((x,)):
+        return torch.overrides.handle_torch_function(noted, (x,), x, notes)
+    notes.append(len(notes))
+    return x * 2
+
+
+class Noting(nn.Module):
+    def forward(self, x):
+        notes = []
+        for _ in range(3):
+            x = noted(x, notes)
+        return x[..., : len(notes)] * 3  # a product over as many positions as calls noted
+
+
+def test_a_function_that_changes_its_arguments_runs_every_time(cold):
+    profiles = [analytic.profile(Noting(), (2, 5)) for _ in range(3)]
+    assert list(profiles[2].rows) == _every_call_run(Noting(), (2, 5))[0]
+    assert profiles[2].total["exact"] == 3 * 10 + 2 * 3
+
+
+SCRATCH: list = []
+
+
+def grow(x):
+    """A function torch's function modes see that gives a tensor of its module (not an argument) a
+    leading dimension in place."""
+    if torch.overrides.has_torch_function((x,)):
+        return torch.overrides.handle_torch_function(grow, (x,), x)
+    SCRATCH[0].unsqueeze_(0)
+    return x * 2
+
+
+class Growing(nn.Module):
+    def forward(self, x):
+        return grow(x)
+
+
+def test_a_function_that_changes_a_tensors_shape_runs_every_time(cold):
+    for _ in range(3):
+        SCRATCH[:] = [torch.empty(2, 3, device="meta")]
+        analytic.profile(Growing(), (2, 3))
+        assert SCRATCH[0].shape == (1, 2, 3)
+
+
 def test_a_profile_keeps_nothing_of_its_copy_alive(cold):
     """A method bound to a module of the copy is never kept by the caches: the copy is freed."""
     Through.seen.clear()

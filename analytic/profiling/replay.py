@@ -17,8 +17,9 @@ two levels:
 A function call is answered this way only when what is summarised is all it depends on and all it
 does: gradients off (the numeric forward pass), every tensor argument a meta ``Tensor`` or
 ``Parameter``, every output a new meta tensor made by one of its operator calls (not a view, not a
-tensor written in place, not an input handed back), no module run within it, no write into a tensor
-but an element-wise one into the operator's first argument (another may change a shape), no
+tensor written in place, not an input handed back), no module run within it, its arguments as they were
+(a list it appends to, a tensor it reshapes), no write into a tensor but an element-wise one into
+the operator's first argument (another may change a shape), no
 operator whose index values a later lookup checks (:mod:`.ranges`), a function that keeps nothing
 alive (see :func:`_static`).  The first call of each kind runs and is recorded; a call not of this kind always
 runs, and a function that gave no tensor (``Tensor.dim``, ``Tensor.shape``) is a query, passed
@@ -247,7 +248,8 @@ class FunctionReplay(RoutedFunctions):
                 isinstance(out, (tuple, list)) and any(isinstance(t, torch.Tensor) for t in out))):
             self.queries.add(func)  # no tensor given (a size, a dtype): a query, never recorded again
         outputs = _fresh_outputs(out, counting.fresh) if replayable else None
-        if outputs is None or counting.modules_entered != entered or counting.running_path() != path:
+        if (outputs is None or counting.modules_entered != entered or counting.running_path() != path
+                or call_key(func, counting.running_kind(), args, kwargs) != key):  # it changed its arguments
             self.functions[key] = None
         else:
             self.functions[key] = (*outputs, tuple(records))

@@ -31,7 +31,7 @@ from .functions import RoutedFunctions
 from .modules import internal_modules, module_kind, named_modules
 from .outputs import output_maker
 from .ranges import LOOKUPS, IndexRanges
-from .replay import FunctionReplay, call_cache, call_key, output_specs
+from .replay import FunctionReplay, call_cache, call_key, new_outputs, output_specs
 from .result import ProfileRow
 
 __all__ = ["CountingMode", "LossError", "MissingKernel", "Strategy", "count_calls"]
@@ -372,8 +372,7 @@ class CountingMode(TorchDispatchMode):
                     if self.recording is not None:
                         self._note(op, lookup, (out,), False)
                 else:
-                    out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
-                                for shape, stride, dtype in specs)
+                    out = new_outputs(specs)
                     if self.recording is not None:
                         self._note(op, lookup, out, True)
                     out = out[0] if len(out) == 1 and not isinstance(specs, list) else out

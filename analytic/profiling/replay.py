@@ -54,7 +54,7 @@ import torch
 from .functions import ROUTED_FUNCTIONS, RoutedFunctions
 
 __all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "argument_key", "call_cache", "call_key", "clear",
-           "output_specs"]
+           "new_outputs", "output_specs"]
 
 #: calls each cache remembers by function and by operator (the oldest forgotten first): a bound on
 #: the memory of a long process (a call's record takes about 2.3 KB: at most about 20 MB a cache)
@@ -165,6 +165,11 @@ def output_specs(out):
     return specs if isinstance(out, list) else tuple(specs)
 
 
+def new_outputs(specs) -> tuple:
+    """New meta tensors of ``specs`` (:func:`output_specs`), as a tuple."""
+    return tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta") for shape, stride, dtype in specs)
+
+
 def _fresh_outputs(out, fresh: set[int]) -> tuple | None:
     """``(specs, structure)`` of a function's outputs if each is a new plain tensor made by one of
     its operator calls (``fresh``: their ids), none twice; else ``None``.  ``structure`` rebuilds
@@ -179,12 +184,11 @@ def _fresh_outputs(out, fresh: set[int]) -> tuple | None:
             return None
     else:
         return None
-    if not all(t.is_meta for t in tensors):
-        return None
     ids = [id(t) for t in tensors]
     if len(set(ids)) != len(ids) or not all(i in fresh for i in ids):
         return None
-    return tuple((t.shape, t.stride(), t.dtype) for t in tensors), structure
+    specs = output_specs(tensors)
+    return None if specs is None else (specs, structure)
 
 
 _DESCRIPTORS = (MethodDescriptorType, WrapperDescriptorType, ClassMethodDescriptorType)
@@ -234,8 +238,7 @@ class FunctionReplay(RoutedFunctions):
             specs, structure, records = known
             counting.replay(records)
             with torch._C._ExcludeDispatchKeyGuard(_PYTHON):  # new tensors, not calls of the pass
-                out = tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta")
-                            for shape, stride, dtype in specs)
+                out = new_outputs(specs)
             return out[0] if structure is None else structure(out)
         path, entered = counting.running_path(), counting.modules_entered
         counting.recording, counting.fresh, counting.replayable = [], set(), True

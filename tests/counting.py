@@ -121,6 +121,12 @@ def where(condition: bool, a, b):
     return chosen if isinstance(chosen, Counted) else Counted(chosen)
 
 
+def equal(a, b) -> bool:
+    """``a == b``: one comparison (``Counted`` itself compares by identity)."""
+    OPERATIONS[0] += 1
+    return _value(a) == _value(b)
+
+
 def maximum(a, b):
     return where(a > b, a, b)
 
@@ -156,6 +162,14 @@ def total(items: Sequence):
     result = items[0]
     for item in items[1:]:
         result = result + item
+    return result
+
+
+def smallest(items: Sequence):
+    """The smallest of ``items``: ``len - 1`` comparisons."""
+    result = items[0]
+    for item in items[1:]:
+        result = minimum(result, item)
     return result
 
 

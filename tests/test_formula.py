@@ -698,3 +698,48 @@ def test_the_conditions_admit_exactly_the_sizes_torch_runs(name):
         if allowed and sum(values) % 7 == 0:  # and where allowed, the count is the model's
             assert formula.evaluate(**sizes).total == analytic.profile(model, concrete, dtypes=[dtype] if dtype
                                                                         else None).total
+
+
+class _Calls(torch.nn.Module):
+    """One function of the input: the operators it runs, in a formula of the input's size."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def forward(self, x):
+        return self.function(x)
+
+
+def _index(x):
+    return torch.zeros(x.shape, dtype=torch.long)
+
+
+#: functions whose operators have formulas beyond the test models': losses (their reductions),
+#: selections, distances, scatters, a fold, element-wise functions
+OPERATOR_CALLS = {
+    "mse_loss": lambda x: torch.nn.functional.mse_loss(x, 2 * x),
+    "binary_cross_entropy_with_logits": lambda x: torch.nn.functional.binary_cross_entropy_with_logits(
+        x, x.sigmoid(), pos_weight=torch.ones(8)),
+    "weighted cross entropy": lambda x: torch.nn.functional.cross_entropy(
+        x.flatten(0, 1), torch.zeros(x.shape[0] * x.shape[1], dtype=torch.long), weight=torch.ones(8)),
+    "topk, sort, median, kthvalue": lambda x: torch.topk(x, 3, dim=1).values.sum() + x.sort(1).values.sum()
+    + x.median(1).values.sum() + x.kthvalue(2, 1).values.sum(),
+    "cdist (both forms)": lambda x: torch.cdist(x, x).sum() + torch.cdist(x[:, :20], x[:, :20]).sum(),
+    "scatter_add, index_add": lambda x: torch.zeros_like(x).scatter_add(1, _index(x), x).index_add(
+        2, torch.zeros(8, dtype=torch.long), x),
+    "fold": lambda x: torch.nn.functional.fold(x.transpose(1, 2).reshape(1, 16, -1), (x.shape[1] - 1, 1), (2, 1),
+                                               padding=(1, 0)),
+    "sinc, logit, heaviside, logaddexp": lambda x: torch.sinc(x) + torch.logit(x, 1e-3) + torch.heaviside(x, x)
+    + torch.logaddexp(x, x),
+}
+
+
+@pytest.mark.parametrize("name", list(OPERATOR_CALLS))
+def test_operator_formulas_evaluate_on_symbolic_sizes(name):
+    model = _Calls(OPERATOR_CALLS[name])
+    formula = analytic.profile(model, (2, "L", 8), hints={"L": 30})
+    for length in (26, 30, 41):  # torch.cdist branches at 25 rows
+        numeric = analytic.profile(model, (2, length, 8))
+        assert formula.evaluate(L=length).total == numeric.total
+        assert not numeric.uncounted

@@ -62,6 +62,14 @@ def _sigmoid(x):
     return 1.0 / (1.0 + c.fn.exp(-x))
 
 
+def _sinc(x):
+    """``x == 0 ? 1 : sin(pi x) / (pi x)``, every part computed whichever is chosen, as for every
+    formula of the table (at 0 the quotient's divisor is replaced by 1: counted, not raised)."""
+    scaled = math.pi * x
+    zero = c.equal(x, 0.0)
+    return c.where(zero, 1.0, c.fn.sin(scaled) / (c.Counted(1.0) if zero else scaled))
+
+
 def _hardsigmoid(x):
     return c.minimum(c.maximum(x + 3.0, 0.0), 6.0) / 6.0
 
@@ -108,6 +116,14 @@ UNARY = {
     "add_scalar": (lambda x: x + 2.0, lambda x: x + 2.0),
     "mul_scalar": (lambda x: x * 3.0, lambda x: x * 3.0),
     "rsub": (lambda x: 1.0 - x, lambda x: 1.0 - x),
+    "deg2rad": (torch.deg2rad, lambda x: x * (math.pi / 180.0)),
+    "rad2deg": (torch.rad2deg, lambda x: x * (180.0 / math.pi)),
+    "sinc": (torch.sinc, lambda x: _sinc(x)),
+    "logit": (torch.logit, lambda x: c.fn.log(x / (1.0 - x))),
+    "logit_eps": (lambda x: torch.logit(x, 0.25), lambda x: (lambda z: c.fn.log(z / (1.0 - z)))(
+        c.minimum(c.maximum(x, 0.25), 0.75))),
+    "angle": (torch.angle, lambda x: c.where(x < 0.0, math.pi, 0.0)),
+    "rrelu": (lambda x: F.rrelu(x, 0.1, 0.3), lambda x: c.where(x >= 0.0, x, x * 0.2)),
 }
 
 #: name -> (torch's function of two tensors, the defining formula on one pair of elements)
@@ -125,6 +141,9 @@ BINARY = {
     "xlogy": (torch.xlogy, lambda a, b: a * c.fn.log(b)),
     "lerp": (lambda a, b: torch.lerp(a, b, 0.3), lambda a, b: a + 0.3 * (b - a)),
     "addcmul": (lambda a, b: torch.addcmul(a, a, b, value=0.5), lambda a, b: a + 0.5 * (a * b)),
+    "heaviside": (torch.heaviside, lambda a, b: c.where(c.equal(a, 0.0), b, c.where(a > 0.0, 1.0, 0.0))),
+    "logaddexp": (torch.logaddexp, lambda a, b: c.fn.log(c.fn.exp(a) + c.fn.exp(b))),
+    "logaddexp2": (torch.logaddexp2, lambda a, b: c.fn.log2(c.fn.exp2(a) + c.fn.exp2(b))),
 }
 
 
@@ -148,6 +167,8 @@ def test_unary_operators_count_their_defining_formula(name):
     def check(x):
         if name in ("reciprocal", "log1p"):  # keep away from the poles
             x = np.abs(x) + 0.5
+        if name == "logit":  # inside (0, 1)
+            x = (np.abs(x) + 0.5) / 4.0
         expected, operations = reference(definition, x)
         produced = function(torch.from_numpy(x)).double().numpy()
         np.testing.assert_allclose(expected, produced, rtol=1e-6, atol=1e-9)
@@ -758,3 +779,66 @@ def test_an_embedding_is_a_lookup():
     (row,) = prof.rows
     assert row.op == "aten::embedding" and row.counts["exact"] == 0
     assert row.counts["torchinfo"] == 2 * 100 * 8  # its rule for a module with a weight
+
+
+@given(shapes, st.data())
+@examples(15, deadline=None)
+def test_polar_counts_a_cosine_a_sine_and_two_products(shape, data):
+    radius, angle = np.abs(data.draw(arrays(shape))), data.draw(arrays(shape))
+    c.reset()
+    out = [(r * c.fn.cos(t), r * c.fn.sin(t)) for r, t in zip(c.counted(radius).ravel(), c.counted(angle).ravel(),
+                                                               strict=True)]
+    operations = c.count()
+    produced = torch.view_as_real(torch.polar(torch.from_numpy(radius), torch.from_numpy(angle))).numpy()
+    np.testing.assert_allclose(c.values(out), produced.reshape(-1, 2), rtol=1e-6, atol=1e-9)
+    assert exact(torch.polar, torch.from_numpy(radius), torch.from_numpy(angle)) == operations
+
+
+@given(st.sampled_from(["mean", "sum", "none"]), st.booleans(), st.booleans(), st.data())
+@examples(20, deadline=None)
+def test_binary_cross_entropy_of_logits_counts_its_defining_formula(reduction, weighted, positive_weight, data):
+    x = data.draw(arrays())
+    y = data.draw(arrays(x.shape, 0.0, 1.0))
+    weight = data.draw(arrays(x.shape, 0.5, 2.0)) if weighted else None
+    pos_weight = data.draw(arrays(x.shape[-1:], 0.5, 2.0)) if positive_weight else None
+    c.reset()
+    xs, ys = np.broadcast_arrays(c.counted(x), c.counted(y))
+    ws = np.broadcast_to(c.counted(weight), x.shape) if weighted else None
+    ps = np.broadcast_to(c.counted(pos_weight), x.shape) if positive_weight else None
+    losses = []
+    for index in np.ndindex(*x.shape):
+        xi, yi = xs[index], ys[index]
+        softplus = c.fn.log(1.0 + c.fn.exp(-xi))  # log(1 + exp(-x)): -log(sigmoid(x))
+        factor = softplus if ps is None else (1.0 + (ps[index] - 1.0) * yi) * softplus
+        loss = (1.0 - yi) * xi + factor
+        losses.append(loss if ws is None else ws[index] * loss)
+    value = losses if reduction == "none" else [c.total(losses)]
+    if reduction == "mean":
+        value = [value[0] / float(len(losses))]
+    operations = c.count()
+    tensors = [torch.from_numpy(a) for a in (x, y)]
+
+    def function(a, b):
+        return F.binary_cross_entropy_with_logits(
+            a, b, weight=None if weight is None else torch.from_numpy(weight), reduction=reduction,
+            pos_weight=None if pos_weight is None else torch.from_numpy(pos_weight))
+
+    np.testing.assert_allclose(c.values(value), function(*tensors).numpy().ravel(), rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations
+
+
+@given(st.integers(1, 2), st.integers(1, 2), st.lists(st.tuples(st.integers(1, 9), st.integers(1, 3),
+                                                                st.integers(1, 3), st.integers(0, 2),
+                                                                st.integers(1, 2)), min_size=2, max_size=2))
+@examples(25, deadline=None)
+def test_fold_adds_the_values_that_land_on_one_position_beyond_the_first(batch, channels, dims):
+    sizes, kernel, stride, padding, dilation = (tuple(d[i] for d in dims) for i in range(5))
+    blocks = [(n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in dims]
+    if min(blocks) < 1:
+        return  # no block fits
+    fold = torch.nn.Fold(sizes, kernel, dilation=dilation, padding=padding, stride=stride)
+    # the all-ones count (torch's own fold): each position holds the number of values landing on it
+    landed = fold(torch.ones(batch, channels * math.prod(kernel), math.prod(blocks), dtype=torch.float64))
+    additions = int((landed - 1).clamp(min=0).sum())
+    assert exact(fold, torch.zeros(batch, channels * math.prod(kernel), math.prod(blocks))) == additions
+    assert exact(fold, torch.zeros(batch, channels * math.prod(kernel), math.prod(blocks)), device="cpu") == additions

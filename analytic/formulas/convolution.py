@@ -20,12 +20,13 @@ from __future__ import annotations
 from ..core.conventions import CONVENTIONS
 from ..core.filters import combine, exact_counts
 from ..core.forward import conv_filter_counts, conv_module_counts, window_counts
-from ..core.geometry import transposed_output_length
+from ..core.geometry import conv_output_length, transposed_output_length
 from ..core.transposed import collisions_kept, module_counts, valid_filter_counts
 from ..symbolic.arithmetic import arithmetic_of
 from .registry import counts, numel, register_formula
+from .shapes import ratio
 
-__all__ = ["convolution", "convolution_backward", "convolution_breakdown", "overlap_add", "tap_grid"]
+__all__ = ["convolution", "convolution_backward", "convolution_breakdown", "fold", "overlap_add", "tap_grid"]
 
 
 def convolution_breakdown(x, w, bias, stride, padding, dilation, transposed, output_padding, groups) -> dict:
@@ -120,3 +121,20 @@ def overlap_add(frames, input_sizes, dim, size, step, *, out_shape=None):
     arithmetic = arithmetic_of(frames)
     additions = collisions_kept(count, size, step, 0, 0, 1, G=arithmetic.lattice, positive=arithmetic.positive)
     return counts(lines * additions, moduleprofiler=0)
+
+
+@register_formula("aten::col2im")
+def fold(columns, output_size, kernel_size, dilation, padding, stride, *, out_shape=None):
+    """``nn.Fold`` (and ``nn.Unfold``'s gradient): the values of the blocks, ``(N, C k_1 k_2, L)``,
+    summed into the output where blocks overlap.  Along each dimension block ``a``'s value ``m``
+    lands at ``a s + m d - p``: the tap lattice of :func:`tap_grid`, whose product over the
+    dimensions gives the values kept ``T`` and the positions they cover; a position's first
+    value is placed, each other one added: ``T - covered`` additions per channel."""
+    arithmetic = arithmetic_of(columns, out_shape)
+    taps = covered = 1
+    for W, k, d, p, s in zip(output_size, kernel_size, dilation, padding, stride, strict=True):
+        blocks = conv_output_length(W, k, s, p, p, d)
+        kept, _, landed, _ = tap_grid(blocks, W, k, s, p, d, arithmetic)
+        taps, covered = taps * kept, covered * landed
+    channels = ratio(numel(columns[:-1]), numel(kernel_size))  # N C of the output's planes
+    return counts(channels * (taps - covered), moduleprofiler=0)

@@ -8,6 +8,9 @@ it), binary cross entropy, smooth L1 and Huber.  A reduction adds its ``M`` per-
 - ``smooth_l1_loss``, ``huber_loss`` ``|d| < b ? d^2 / (2 b) : |d| - b / 2``: ``5`` (the difference,
   its absolute value, the comparison, and the branch's two);
 - ``soft_margin_loss`` ``log(1 + exp(-y x))``: ``4``;
+- ``binary_cross_entropy_with_logits``, the binary cross entropy of ``sigmoid(x)``,
+  ``(1 - y) x + log(1 + exp(-x))``: ``6``, one more with weights, four more with ``pos_weight``
+  ``p`` (the logarithm's factor ``1 + (p - 1) y``);
 - ``nll_loss`` ``-x[target]``: ``0`` (a gather and a sign), ``1`` with class weights.
 
 >>> from analytic.formulas import FORMULAS
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from .registry import counts, numel, register_formula
 
-__all__ = ["elementwise_loss", "nll_loss"]
+__all__ = ["binary_cross_entropy_with_logits", "elementwise_loss", "nll_loss"]
 
 #: reduction codes of torch's loss kernels
 _NONE, _MEAN, _SUM = 0, 1, 2
@@ -29,7 +32,7 @@ PER_ELEMENT = {"mse_loss": 2, "binary_cross_entropy": 7, "smooth_l1_loss": 5, "h
 
 
 def _reduction(elements, reduction) -> object:
-    return 0 if reduction == _NONE else elements - 1 + (reduction == _MEAN)
+    return 0 if reduction == _NONE else elements - 1 + int(reduction == _MEAN)
 
 
 def elementwise_loss(name: str, per_element: int):
@@ -38,7 +41,7 @@ def elementwise_loss(name: str, per_element: int):
             a, bool)), _MEAN))
         weight = next((a for a in args if isinstance(a, tuple)), None)
         elements = numel(x)
-        return counts(elements * (per_element + (weight is not None)) + _reduction(elements, reduction),
+        return counts(elements * (per_element + int(weight is not None)) + _reduction(elements, reduction),
                       moduleprofiler=0)
 
     formula.__name__ = name
@@ -55,5 +58,14 @@ def nll_loss(x, target, weight, reduction=_MEAN, ignore_index=-100, *, out_shape
     divides by the samples' count (or their weights' sum: ``M - 1`` more additions)."""
     samples = numel(target)
     weighted = weight is not None
-    exact = samples * weighted + _reduction(samples, reduction) + (samples - 1) * (weighted and reduction == _MEAN)
+    exact = samples * int(weighted) + _reduction(samples, reduction) + (samples - 1) * int(weighted and reduction == _MEAN)
     return counts(exact, moduleprofiler=0)
+
+
+@register_formula("aten::binary_cross_entropy_with_logits")
+def binary_cross_entropy_with_logits(x, y, weight=None, pos_weight=None, reduction=_MEAN, *, out_shape=None):
+    """``(1 - y) x + (1 + (p - 1) y) log(1 + exp(-x))`` per element (the binary cross entropy of
+    ``sigmoid(x)``; ``p`` the positive weight), times ``weight``, then the reduction."""
+    elements = numel(x)
+    per_element = 6 + (weight is not None) + 4 * (pos_weight is not None)
+    return counts(elements * per_element + _reduction(elements, reduction), moduleprofiler=0)

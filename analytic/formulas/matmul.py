@@ -11,9 +11,9 @@ from __future__ import annotations
 import sys
 
 from ..core.matmul import matmul_counts
-from .registry import register_formula
+from .registry import counts, numel, register_formula
 
-__all__ = ["addmm", "attention", "baddbmm", "bmm", "causal_pairs", "mm"]
+__all__ = ["addmm", "attention", "baddbmm", "bmm", "causal_pairs", "distances", "mm"]
 
 
 @register_formula("aten::mm")
@@ -80,3 +80,18 @@ def attention(q, k, v, *args, out_shape=None, is_causal=False, attn_mask=None, *
         2 * pairs - queries)
     total["exact"] = total["moduleprofiler"] = batch * exact
     return total
+
+
+@register_formula("aten::_cdist_forward", "aten::_euclidean_dist")
+def distances(a, b, p=2.0, *args, out_shape=None):
+    """``torch.cdist``: the ``p``-norm distance ``(sum |a_i - b_i|^p)^(1/p)`` of every pair of
+    rows of ``a`` ``(..., P, D)`` and ``b`` ``(..., R, D)``.  Per pair: ``D`` differences, then for
+    ``p = 2`` ``D`` squares, ``D - 1`` additions and a square root (``3 D``); for ``p = 1`` ``D``
+    absolute values and ``D - 1`` additions, for ``p = inf`` their maximum, for ``p = 0`` the
+    nonzero ones counted (``3 D - 1``); else ``D`` absolute values and powers, ``D - 1`` additions
+    and a root (``4 D``).  torch's matrix-product form of the Euclidean distance for many rows
+    (``aten::_euclidean_dist``) counts the same: the distance's defining formula.  Torch's counter
+    counts neither."""
+    width = a[-1]
+    per_pair = 3 * width if p == 2 else 3 * width - 1 if p in (0, 1, float("inf")) else 4 * width
+    return counts(numel(out_shape) * per_pair, moduleprofiler=0)

@@ -30,11 +30,12 @@ DATA_MOVEMENT_OPERATORS = (
     # indexing
     "index", "index_select", "gather", "take", "take_along_dim", "masked_select", "index_put", "_index_put_impl",
     "scatter", "slice_scatter", "select_scatter", "diagonal_scatter", "as_strided_scatter", "nonzero",
-    "index_fill", "index_copy",
+    "index_fill", "index_copy", "max_unpool2d", "max_unpool3d",
     # creation
     "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like", "new_zeros",
     "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "scalar_tensor", "arange", "linspace",
     "logspace", "eye", "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
+    "multinomial", "poisson",
     "set", "resize", "resize_as", "_efficientzerotensor",
 )
 

@@ -78,6 +78,11 @@ def _addc(a, b, c, *, value=1, **kwargs) -> int:  # a + value * b * c (or b / c)
     return 2 + (value != 1)
 
 
+def _logit(x, eps=None, **kwargs) -> int:
+    # log(z / (1 - z)), z = x, or x clamped to [eps, 1 - eps] (two comparisons) when eps is given
+    return 3 + 2 * (eps is not None)
+
+
 #: operator name (without ``aten::``) -> operations per output element (a function of the
 #: call's arguments); the in-place variant (``name_``) counts the same
 PER_ELEMENT: dict[str, Callable[..., int]] = {
@@ -87,12 +92,17 @@ PER_ELEMENT: dict[str, Callable[..., int]] = {
                      "maximum", "minimum", "fmax", "fmin", "pow", "float_power"), _one),
     "div": _division, "true_divide": _one, "floor_divide": _constant(2),
     "addcmul": _addc, "addcdiv": _addc, "lerp": _constant(3), "xlogy": _constant(2), "hypot": _constant(4),
+    "deg2rad": _one, "rad2deg": _one,               # x * (pi / 180), x * (180 / pi)
+    "logaddexp": _constant(4), "logaddexp2": _constant(4),  # log(exp(a) + exp(b)), base 2 alike
+    "polar": _constant(4),                          # r cos(t) + i r sin(t)
+    "angle": _one,                                  # atan2(im, re); of a real x: x < 0 ? pi : 0
     # comparisons and logic
     **dict.fromkeys(("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
                      "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "isnan",
                      "isinf", "isfinite", "signbit", "sign", "sgn", "abs", "floor", "ceil", "round", "trunc",
                      "frac"), _one),
     "clamp": _clamp, "clip": _clamp, "clamp_min": _one, "clamp_max": _one,
+    "heaviside": _constant(2),                      # x == 0 ? v : (x > 0 ? 1 : 0)
     # elementary functions: one evaluation each
     **dict.fromkeys(("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos",
                      "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf",
@@ -116,11 +126,14 @@ PER_ELEMENT: dict[str, Callable[..., int]] = {
     "hardshrink": _constant(2),                     # |x| > l ? x : 0
     "softshrink": _constant(4),                     # x > l ? x - l : (x < -l ? x + l : 0)
     "glu": _constant(4),                            # a * sigmoid(b), per output element
+    "rrelu_with_noise": _constant(2),               # x >= 0 ? x : a x (a drawn, or (l + u) / 2)
+    "sinc": _constant(4),                           # x == 0 ? 1 : sin(pi x) / (pi x)
+    "logit": _logit,
 }
 
 #: element-wise operators that only select or copy values: zero arithmetic
 SELECTIONS = ("where", "masked_fill", "masked_scatter", "bernoulli", "uniform", "normal", "random", "fill",
-              "zero", "nan_to_num", "lift_fresh")
+              "zero", "nan_to_num", "lift_fresh", "exponential", "geometric", "log_normal", "cauchy", "positive")
 
 
 def _formula(name: str, per_element: Callable[..., int]) -> Callable:

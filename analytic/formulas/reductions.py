@@ -10,7 +10,11 @@ Each output element combines ``M`` input elements (``M`` = input elements / outp
 | std | ``4 M + 1`` (a square root) |
 | logsumexp | ``2 M``: ``M`` exponentials, ``M - 1`` additions, a logarithm |
 | vector norm, ord 2 / 1 / inf / 0 / p | ``2 M`` / ``2 M - 1`` / ``2 M - 1`` / ``2 M - 1`` / ``3 M`` |
-| cumsum, cumprod (length ``D``) | ``D - 1`` per line |
+| aminmax | ``2 (M - 1)`` |
+| scatter_add, index_add | one addition per element scattered (one more with index_add's ``alpha``) |
+| count_nonzero | ``2 M - 1``: ``M`` comparisons, ``M - 1`` additions |
+| cumsum, cumprod, cummax, cummin (length ``D``) | ``D - 1`` per line |
+| topk ``k``, kthvalue ``k``, median (``k = (D + 1) // 2``), sort (``k = D``) | ``k (2 D - k - 1) / 2`` per line |
 | softmax over ``D`` | ``3 D - 1`` per row: ``D`` exponentials, ``D - 1`` additions, ``D`` divisions |
 | log_softmax over ``D`` | ``3 D``: ``D`` exponentials, ``D - 1`` additions, a logarithm, ``D`` subtractions |
 
@@ -29,7 +33,7 @@ from .pooling import adaptive_average
 from .registry import counts, numel, register_formula
 from .shapes import ratio
 
-__all__ = ["PER_OUTPUT", "cumulative", "log_softmax", "safe_softmax", "softmax"]
+__all__ = ["PER_OUTPUT", "cumulative", "log_softmax", "safe_softmax", "scatter_add", "selection", "softmax"]
 
 
 def _first(out_shape):
@@ -59,6 +63,8 @@ PER_OUTPUT = {
     "logsumexp": lambda size, *a, **k: 2 * size,
     "linalg_vector_norm": _norm_ops,
     "norm": lambda size, *a, **k: _norm_ops(size, *(a[:1] or (2,))),
+    "aminmax": lambda size, *a, **k: 2 * (size - 1),
+    "count_nonzero": lambda size, *a, **k: 2 * size - 1,
 }
 
 
@@ -84,11 +90,75 @@ for _name, _per_output in PER_OUTPUT.items():
     register_formula(f"aten::{_name}")(_formula(_name, _per_output))
 
 
-@register_formula("aten::cumsum", "aten::cumprod", "aten::cumsum_", "aten::cumprod_", "aten::logcumsumexp")
+@register_formula("aten::cumsum", "aten::cumprod", "aten::cumsum_", "aten::cumprod_", "aten::logcumsumexp",
+                  "aten::cummax", "aten::cummin")
 def cumulative(x, dim, *args, out_shape=None, **kwargs):
     """A cumulative sum or product along ``dim``: ``D - 1`` operations per line of length ``D``."""
     length = x[dim % len(x)] if x else 1
     return counts(ratio(numel(x), length) * (length - 1), moduleprofiler=0)
+
+
+@register_formula("aten::scatter_add", "aten::scatter_add_")
+def scatter_add(x, dim, index, source, *, out_shape=None):
+    """``x`` with each element of ``source`` (as far as ``index`` reaches) added at its index
+    along ``dim``: an addition per index element, whatever the indices (repeated ones add to
+    the same element)."""
+    return counts(numel(index), moduleprofiler=0)
+
+
+@register_formula("aten::index_add", "aten::index_add_")
+def index_add(x, dim, index, source, *, alpha=1, out_shape=None):
+    """``x`` with each slice of ``source`` (times ``alpha``) added at its index along ``dim``: an
+    addition per element of ``source``, and a multiplication with ``alpha`` other than 1."""
+    return counts(numel(source) * (1 + (alpha != 1)), moduleprofiler=0)
+
+
+def selection(length, k):
+    """The comparisons that select the ``k`` largest (or smallest) of ``length`` values by their
+    definition: the ``j``-th is the largest of the ``length - j + 1`` values the earlier ``j - 1``
+    left, ``length - j`` comparisons, so ``k (2 length - k - 1) / 2`` in all; a sort is its
+    ``length`` passes, ``length (length - 1) / 2`` comparisons, one for each pair.
+
+    >>> selection(10, 3), selection(10, 10)
+    (24, 45)
+    """
+    return ratio(k * (2 * length - k - 1), 2)
+
+
+def _line(x, dim):
+    return x[dim % len(x)] if x else 1
+
+
+@register_formula("aten::topk")
+def topk(x, k, dim=-1, *args, out_shape=None, **kwargs):
+    """The ``k`` largest (or smallest) along ``dim``: :func:`selection` per line."""
+    length = _line(x, dim)
+    return counts(ratio(numel(x), length) * selection(length, k), moduleprofiler=0)
+
+
+@register_formula("aten::kthvalue")
+def kthvalue(x, k, dim=-1, *args, out_shape=None, **kwargs):
+    """The ``k``-th smallest along ``dim``: the ``k`` smallest selected, :func:`selection` per line."""
+    length = _line(x, dim)
+    return counts(ratio(numel(x), length) * selection(length, k), moduleprofiler=0)
+
+
+@register_formula("aten::sort")
+def sort(x, *args, out_shape=None, stable=None, dim=None, descending=False):
+    """A sort along ``dim`` (positional after the tensor, or a keyword of the stable overload):
+    :func:`selection` of every value of each line, one comparison per pair."""
+    if dim is None:
+        dim = args[0] if args else -1
+    length = _line(x, dim)
+    return counts(ratio(numel(x), length) * selection(length, length), moduleprofiler=0)
+
+
+@register_formula("aten::median", "aten::nanmedian")
+def median(x, dim=None, *args, out_shape=None, **kwargs):
+    """The lower median along ``dim`` (of every element without one): the ``(D + 1) // 2``
+    smallest selected, :func:`selection` per line."""
+    length = numel(x) if dim is None else _line(x, dim)
+    return counts(ratio(numel(x), length) * selection(length, (length + 1) // 2), moduleprofiler=0)
 
 
 @register_formula("aten::_softmax", "aten::softmax")

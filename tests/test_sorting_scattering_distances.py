@@ -1,0 +1,197 @@
+"""Selections (top-k, sort, k-th value, median), extrema and counts along a dimension, scatters
+(``scatter_add``, ``index_add``) and pairwise distances (``torch.cdist``): their exact counts
+against their definitions run on counting numbers (tests/counting.py), whose values must equal
+torch's output, through the whole profile (the counting mode on the meta device, the registry,
+the formula).
+
+A selection's definition (docs/operators.md): the ``j``-th largest is the largest of what the
+``j - 1`` before it left, so the reference selects by repeated maxima (minima for the k-th
+smallest) and counts the comparisons it makes.
+"""
+
+import math
+
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests import counting as c
+from tests.profiles import examples
+from tests.test_operators import arrays, exact
+
+
+def _lines(x: np.ndarray, dim: int) -> np.ndarray:
+    """``x``'s lines along ``dim``, one per row."""
+    return np.moveaxis(x, dim, -1).reshape(-1, x.shape[dim])
+
+
+def _select(row, k, largest=True):
+    """The ``k`` largest (smallest) of ``row``, in order, each the extremum of what is left."""
+    left, chosen = list(row), []
+    for _ in range(k):
+        best = c.largest(left) if largest else c.smallest(left)
+        chosen.append(best)
+        left.remove(best)  # identity: the counting number taken
+    return chosen
+
+
+@st.composite
+def lines(draw):
+    shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=3).map(tuple))
+    x = draw(arrays(shape))
+    return x, draw(st.integers(-x.ndim, x.ndim - 1))
+
+
+@given(lines(), st.booleans(), st.data())
+@examples(25, deadline=None)
+def test_topk_selects_by_repeated_extrema(drawn, largest, data):
+    x, dim = drawn
+    k = data.draw(st.integers(1, x.shape[dim]))
+    c.reset()
+    out = [_select(c.counted(row), k, largest) for row in _lines(x, dim)]
+    operations = c.count()
+
+    def function(t):
+        return torch.topk(t, k, dim, largest=largest).values
+
+    produced = _lines(function(torch.from_numpy(x)).numpy(), dim)
+    np.testing.assert_allclose(c.values(out).reshape(produced.shape), produced)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(lines(), st.booleans(), st.booleans())
+@examples(25, deadline=None)
+def test_a_sort_selects_every_value_one_comparison_per_pair(drawn, descending, stable):
+    x, dim = drawn
+    c.reset()
+    out = [_select(c.counted(row), len(row), descending) for row in _lines(x, dim)]
+    operations = c.count()
+    length = x.shape[dim]
+    assert operations == x.size // length * length * (length - 1) // 2
+
+    def function(t):
+        return torch.sort(t, dim=dim, descending=descending, stable=stable).values
+
+    produced = _lines(function(torch.from_numpy(x)).numpy(), dim)
+    np.testing.assert_allclose(c.values(out).reshape(produced.shape), produced)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(lines(), st.sampled_from(["kthvalue", "median", "median_all"]), st.data())
+@examples(25, deadline=None)
+def test_the_kth_value_and_the_median_select_the_smallest_up_to_theirs(drawn, name, data):
+    x, dim = drawn
+    rows = [x.reshape(-1)] if name == "median_all" else _lines(x, dim)
+    length = len(rows[0])
+    k = data.draw(st.integers(1, length)) if name == "kthvalue" else (length + 1) // 2  # torch's lower median
+    c.reset()
+    out = [_select(c.counted(row), k, largest=False)[-1] for row in rows]
+    operations = c.count()
+    function = {"kthvalue": lambda t: torch.kthvalue(t, k, dim).values,
+                "median": lambda t: torch.median(t, dim).values, "median_all": torch.median}[name]
+    produced = function(torch.from_numpy(x)).numpy().reshape(-1)
+    np.testing.assert_allclose(c.values(out), produced)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(lines(), st.sampled_from(["cummax", "cummin", "aminmax", "count_nonzero"]))
+@examples(25, deadline=None)
+def test_running_extrema_both_extrema_and_nonzero_counts_along_a_dimension(drawn, name):
+    x, dim = drawn
+    x = np.where(np.abs(x) < 1.0, 0.0, x)  # some zeros to count
+    c.reset()
+    out = []
+    for row in _lines(x, dim):
+        row = list(c.counted(row))
+        if name in ("cummax", "cummin"):
+            extremum = c.maximum if name == "cummax" else c.minimum
+            running = [row[0]]
+            for v in row[1:]:
+                running.append(extremum(running[-1], v))
+            out.append(running)
+        elif name == "aminmax":
+            out.append([c.smallest(row), c.largest(row)])
+        else:
+            out.append([c.total([c.Counted(0.0 if c.equal(v, 0.0) else 1.0) for v in row])])
+    operations = c.count()
+    function = {"cummax": lambda t: torch.cummax(t, dim).values, "cummin": lambda t: torch.cummin(t, dim).values,
+                "aminmax": lambda t: torch.stack(torch.aminmax(t, dim=dim), -1),
+                "count_nonzero": lambda t: torch.count_nonzero(t, dim).unsqueeze(-1)}[name]
+    produced = function(torch.from_numpy(x)).numpy()
+    produced = _lines(produced, dim) if name.startswith("cum") else produced.reshape(-1, produced.shape[-1])
+    np.testing.assert_allclose(c.values(out), produced)
+    assert exact(function, torch.from_numpy(x)) == operations
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), st.booleans(), st.data())
+@examples(25, deadline=None)
+def test_scatter_add_and_index_add_add_each_element_they_scatter(shape, index_add, data):
+    x = data.draw(arrays(shape))
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    if index_add:
+        count = data.draw(st.integers(1, 5))
+        index = np.array(data.draw(st.lists(st.integers(0, shape[dim] - 1), min_size=count, max_size=count)))
+        source = data.draw(arrays((*shape[:dim], count, *shape[dim + 1:])))
+        alpha = data.draw(st.sampled_from([1.0, 0.5]))
+    else:  # an index no larger than the source, repeated positions included
+        index_shape = tuple(data.draw(st.integers(1, n)) for n in shape)
+        index = np.array(data.draw(st.lists(st.integers(0, shape[dim] - 1), min_size=math.prod(index_shape),
+                                            max_size=math.prod(index_shape)))).reshape(index_shape)
+        source = data.draw(arrays(tuple(n + data.draw(st.integers(0, 1)) for n in index_shape)))
+    c.reset()
+    out = c.counted(x).copy()
+    src = c.counted(source)
+    if index_add:
+        for position in np.ndindex(*source.shape):
+            target = (*position[:dim], int(index[position[dim]]), *position[dim + 1:])
+            out[target] = out[target] + (src[position] if alpha == 1.0 else alpha * src[position])
+    else:
+        for position in np.ndindex(*index.shape):
+            target = (*position[:dim], int(index[position]), *position[dim + 1:])
+            out[target] = out[target] + src[position]
+    operations = c.count()
+    tensors = (torch.from_numpy(x), torch.from_numpy(source))
+
+    def function(t, s):
+        if index_add:
+            return t.index_add(dim, torch.from_numpy(index), s, alpha=alpha)
+        return t.scatter_add(dim, torch.from_numpy(index), s)
+
+    produced = function(*tensors).numpy()
+    np.testing.assert_allclose(c.values(out), produced, rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations
+
+
+def _distance(a, b, p):
+    differences = [u - v for u, v in zip(a, b, strict=True)]
+    if p == 0:
+        return c.total([c.Counted(0.0 if c.equal(d, 0.0) else 1.0) for d in differences])
+    if p == 1:
+        return c.total([c.absolute(d) for d in differences])
+    if p == math.inf:
+        return c.largest([c.absolute(d) for d in differences])
+    if p == 2:
+        return c.fn.sqrt(c.total([d * d for d in differences]))
+    return c.fn.pow(c.total([c.fn.pow(c.absolute(d), p) for d in differences]), 1.0 / p)
+
+
+@given(st.integers(1, 2), st.integers(1, 6), st.integers(1, 6), st.integers(1, 4),
+       st.sampled_from([0.0, 1.0, 2.0, 3.0, math.inf]), st.data())
+@examples(25, deadline=None)
+def test_pairwise_distances_count_their_p_norms(batch, rows_a, rows_b, width, p, data):
+    a = data.draw(arrays((batch, rows_a, width)))
+    b = data.draw(arrays((batch, rows_b, width)))
+    if p == 0:
+        b = np.where(np.abs(b) < 1.0, a[:, :1], b)  # some equal coordinates for the 0-"norm" to skip
+    c.reset()
+    ca, cb = c.counted(a), c.counted(b)
+    out = [[[_distance(ca[n, i], cb[n, j], p) for j in range(rows_b)] for i in range(rows_a)] for n in range(batch)]
+    operations = c.count()
+
+    def function(s, t):
+        return torch.cdist(s, t, p=p)
+
+    produced = function(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    np.testing.assert_allclose(c.values(out), produced, rtol=1e-6, atol=1e-9)
+    assert exact(function, torch.from_numpy(a), torch.from_numpy(b)) == operations

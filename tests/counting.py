@@ -108,7 +108,7 @@ class _Functions:
 
 
 #: elementary functions libm has that math lacks
-_EXTRA = {"rsqrt": lambda x: 1.0 / math.sqrt(x)}
+_EXTRA = {"rsqrt": lambda x: 1.0 / math.sqrt(x), "rint": lambda x: float(round(x))}  # round: half to even
 
 
 fn = _Functions()

@@ -842,3 +842,156 @@ def test_fold_adds_the_values_that_land_on_one_position_beyond_the_first(batch, 
     additions = int((landed - 1).clamp(min=0).sum())
     assert exact(fold, torch.zeros(batch, channels * math.prod(kernel), math.prod(blocks))) == additions
     assert exact(fold, torch.zeros(batch, channels * math.prod(kernel), math.prod(blocks)), device="cpu") == additions
+
+
+def _clip(x, size):
+    return c.minimum(c.maximum(x, 0.0), float(size - 1))
+
+
+def _reflect(x, twice_low, twice_high):
+    """torch's reflection of a coordinate into ``[low, high]``: ``|x - low|``, its remainder and
+    quotient by the span, the quotient's parity, both reflected candidates."""
+    if twice_low == twice_high:
+        return c.Counted(0.0)
+    low, span = twice_low / 2.0, (twice_high - twice_low) / 2.0
+    distance = c.absolute(x - low)
+    extra, flips = c.fn.fmod(distance, span), c.floor(distance / span)
+    even = c.equal(c.fn.fmod(flips, 2.0), 0.0)
+    return c.where(even, extra + low, span - extra + low)
+
+
+def _grid_source(g, size, padding, align_corners, bicubic):
+    """A grid coordinate in ``[-1, 1]`` mapped to the input's axis of ``size``, then padded."""
+    x = (g + 1.0) * ((size - 1) / 2.0) if align_corners else (g + 1.0) * (size / 2.0) - 0.5
+    if bicubic or padding == "zeros":
+        return x
+    if padding == "reflection":
+        x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
+    return _clip(x, size)
+
+
+def _tap(index, size, padding, align_corners):
+    """A bicubic tap's index padded as torch pads it (index arithmetic, plain numbers), or ``None``
+    outside under zero padding."""
+    if padding == "zeros":
+        return index if 0 <= index < size else None
+    if padding == "reflection":
+        twice_low, twice_high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        if twice_low == twice_high:
+            index = 0
+        else:
+            low, span = twice_low / 2.0, (twice_high - twice_low) / 2.0
+            distance = abs(index - low)
+            extra, flips = math.fmod(distance, span), math.floor(distance / span)
+            index = extra + low if flips % 2 == 0 else span - extra + low
+    return int(min(max(index, 0), size - 1))
+
+
+@given(st.sampled_from(["bilinear", "nearest", "bicubic"]), st.sampled_from(["zeros", "border", "reflection"]),
+       st.booleans(), st.integers(2, 3), st.data())
+@examples(30, deadline=None)
+def test_grid_sampling_counts_its_coordinates_and_its_interpolation(mode, padding, align_corners, axes, data):
+    if mode == "bicubic":
+        axes = 2
+    sizes = tuple(data.draw(st.integers(1, 4)) for _ in range(axes))
+    points = tuple(data.draw(st.integers(1, 3)) for _ in range(axes))
+    x = data.draw(arrays((1, 2, *sizes)))
+    grid = data.draw(arrays((1, *points, axes), -1.25, 1.25))  # some points outside the input
+    c.reset()
+    xs, gs = c.counted(x), c.counted(grid)
+    out = np.empty((1, 2, *points), dtype=object)
+    for point in np.ndindex(*points):
+        # the grid's last axis holds (x, y[, z]): the input's axes in reverse
+        sources = [_grid_source(gs[(0, *point, axes - 1 - a)], sizes[a], padding, align_corners, mode == "bicubic")
+                   for a in range(axes)]
+        if mode == "nearest":
+            taps = [int(c.fn.rint(s).value) for s in sources]
+            for channel in range(2):
+                inside = all(0 <= t < n for t, n in zip(taps, sizes, strict=True))
+                out[(0, channel, *point)] = xs[(0, channel, *taps)] if inside else c.Counted(0.0)
+            continue
+        floors = [c.floor(s) for s in sources]
+        fractions = [s - f for s, f in zip(sources, floors, strict=True)]
+        lows = [int(f.value) for f in floors]
+        if mode == "bicubic":
+            weights = [_cubic_weights(t) for t in fractions]
+
+            def value(index, channel):
+                taps = [_tap(i, n, padding, align_corners) for i, n in zip(index, sizes, strict=True)]
+                return c.Counted(0.0) if None in taps else xs[(0, channel, *taps)]
+
+            for channel in range(2):
+                rows = [_cubic([value((lows[0] - 1 + r, lows[1] - 1 + k), channel) for k in range(4)], weights[1])
+                        for r in range(4)]
+                out[(0, channel, *point)] = _cubic(rows, weights[0])
+            continue
+        for channel in range(2):
+            def corner(offsets, channel=channel, lows=lows):
+                index = [low + o for low, o in zip(lows, offsets, strict=True)]
+                inside = all(0 <= i < n for i, n in zip(index, sizes, strict=True))
+                return xs[(0, channel, *index)] if inside else c.Counted(0.0)
+
+            def blend(axis, offsets, corner=corner, fractions=fractions):
+                if axis == axes:
+                    return corner(offsets)
+                return _lerp(blend(axis + 1, (*offsets, 0)), blend(axis + 1, (*offsets, 1)), fractions[axis])
+
+            out[(0, channel, *point)] = blend(0, ())
+    operations = c.count()
+
+    def function(t, g):
+        return F.grid_sample(t, g, mode=mode, padding_mode=padding, align_corners=align_corners)
+
+    tensors = torch.from_numpy(x), torch.from_numpy(grid)
+    np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations
+
+
+@given(st.integers(1, 2), st.integers(2, 3), st.booleans(), st.data())
+@examples(15, deadline=None)
+def test_an_affine_grid_maps_each_point_by_its_matrix(batch, axes, align_corners, data):
+    # sizes of 1 with align_corners=True: a grid torch warns is not an intended use
+    sizes = tuple(data.draw(st.integers(1 + align_corners, 4)) for _ in range(axes))
+    theta = data.draw(arrays((batch, axes, axes + 1)))
+    produced = F.affine_grid(torch.from_numpy(theta), (batch, 1, *sizes), align_corners=align_corners).numpy()
+
+    def base(i, n):  # the grid's coordinates before the map: constants of the size
+        if n == 1:
+            return 0.0
+        return -1.0 + 2.0 * i / (n - 1) if align_corners else (2.0 * i + 1.0) / n - 1.0
+
+    c.reset()
+    ts = c.counted(theta)
+    out = np.empty(produced.shape, dtype=object)
+    for b in range(batch):
+        for index in np.ndindex(*sizes):
+            point = [base(i, n) for i, n in zip(reversed(index), reversed(sizes), strict=True)]  # (x, y[, z])
+            for row in range(axes):
+                out[(b, *index, row)] = c.total([ts[b, row, j] * point[j] for j in range(axes)] + [ts[b, row, axes]])
+    operations = c.count()
+    np.testing.assert_allclose(c.values(out), produced, rtol=1e-6, atol=1e-9)
+    assert exact(lambda t: F.affine_grid(t, (batch, 1, *sizes), align_corners=align_corners),
+                 torch.from_numpy(theta)) == operations
+
+
+@given(shapes, st.data())
+@examples(15, deadline=None)
+def test_the_gradient_of_a_gated_linear_unit_counts_its_defining_formula(shape, data):
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    x = data.draw(arrays(tuple(2 * n if d == dim else n for d, n in enumerate(shape))))
+    g = data.draw(arrays(shape))
+    c.reset()
+    a, b = np.split(c.counted(x), 2, axis=dim)
+    grads_a, grads_b = np.empty(shape, dtype=object), np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):  # glu = a sigmoid(b): g s and g a s (1 - s)
+        s, gi = _sigmoid(b[index]), c.counted(g)[index]
+        grads_a[index], grads_b[index] = gi * s, gi * (a[index] * (s * (1.0 - s)))
+    operations = c.count()
+
+    def function(grad, t):
+        return torch.ops.aten.glu_backward(grad, t, dim)
+
+    produced = function(torch.from_numpy(g), torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(c.values(np.concatenate([grads_a, grads_b], axis=dim)), produced, rtol=1e-6,
+                               atol=1e-9)
+    assert exact(function, torch.from_numpy(g), torch.from_numpy(x)) == operations

@@ -60,6 +60,13 @@ PER_ELEMENT_GRADIENT: dict[str, Callable[..., int]] = {
 }
 
 
+@register_formula("aten::glu_backward")
+def glu_backward(grad_out, x, dim, *, out_shape=None):
+    """The gradient of ``a sigmoid(b)``: per element of the output's gradient ``g``, ``s =
+    sigmoid(b)`` (3), ``g s`` (1) and ``g a s (1 - s)`` (4)."""
+    return counts(8 * numel(grad_out), moduleprofiler=0)
+
+
 def _pointwise_gradient(name: str, per_element: Callable[..., int]) -> Callable:
     def formula(*args, out_shape=None, **kwargs):
         return counts(per_element(*args, **kwargs) * numel(out_shape), moduleprofiler=0)

@@ -9,6 +9,17 @@ index arithmetic, not counted (as a convolution's indices are not):
 - bicubic: a cubic ``w0 a + w1 b + w2 c + w3 d`` (``7``) of each of four rows, then of the four
   results: ``35``.
 
+Sampling at the coordinates of a grid (``F.grid_sample``) interpolates the same way, but its
+source coordinates are values, read from the grid, so their arithmetic counts: per grid point and
+axis, the grid's ``g`` in ``[-1, 1]`` mapped to the input, ``(g + 1)(n - 1)/2`` (``2``) or with
+``align_corners=False`` ``(g + 1) n/2 - 1/2`` (``3``); the padding of a coordinate outside, for
+nearest and (bi/tri)linear sampling, by clipping to ``[0, n - 1]`` (``2``) or by reflection then
+clipping (``12``: ``|x - lo|``, its remainder and quotient by the span, the quotient's parity,
+both reflected candidates); then nearest rounds (``1``), linear takes ``floor`` and ``t = x -
+floor(x)`` (``2``) and bicubic computes its four cubic weights too (``27``, the taps' own padding
+being index arithmetic).  Each channel then interpolates as above.  ``F.affine_grid`` maps every
+grid point by ``theta``: ``A p + b``, ``D`` multiplications and ``D`` additions per coordinate.
+
 >>> from analytic.formulas import FORMULAS
 >>> FORMULAS["aten::upsample_bilinear2d"]((1, 2, 4, 4), (8, 8), False, out_shape=(1, 2, 8, 8))["exact"]
 1152
@@ -19,7 +30,7 @@ from __future__ import annotations
 from .peers import module_is
 from .registry import counts, numel, register_formula
 
-__all__ = ["PER_OUTPUT", "interpolation"]
+__all__ = ["PER_OUTPUT", "affine_grid", "grid_sample", "interpolation"]
 
 #: mode -> (its operators, exact operations per output element, thop's, fvcore's)
 PER_OUTPUT = {
@@ -52,3 +63,33 @@ def interpolation(name: str, exact: int, thop: int):
 for _ops, _exact, _thop in PER_OUTPUT.values():
     for _op in _ops:
         register_formula(f"aten::{_op}")(interpolation(_op, _exact, _thop))
+
+
+#: grid_sample's interpolation modes (torch's codes): per channel of a grid point, per axis of a point
+_SAMPLING = {0: ("bilinear", 2), 1: ("nearest", 1), 2: ("bicubic", 27)}
+#: grid_sample's padding modes (torch's codes): operations per axis of a grid point
+_PADDING = {0: 0, 1: 2, 2: 12}
+
+
+@register_formula("aten::grid_sampler_2d", "aten::grid_sampler_3d")
+def grid_sample(x, grid, interpolation_mode, padding_mode, align_corners, *, out_shape=None):
+    """``F.grid_sample``: per grid point and axis its coordinate mapped, padded and (for linear
+    and cubic sampling) split into ``floor`` and fraction, then per channel the interpolation of
+    :data:`PER_OUTPUT` (see the module's description)."""
+    axes = len(x) - 2
+    mode, per_axis = _SAMPLING[interpolation_mode]
+    if mode == "bilinear" and axes == 3:
+        mode = "trilinear"
+    padding = 0 if mode == "bicubic" else _PADDING[padding_mode]
+    # the reflection of an axis of one element with align_corners=True is that element: clipping only
+    reflected = [2 if padding == 12 and align_corners and n == 1 else padding for n in x[2:]]
+    points = numel(grid[:-1])
+    per_point = axes * ((2 if align_corners else 3) + per_axis) + sum(reflected)
+    return counts(points * (per_point + x[1] * PER_OUTPUT[mode][1]), moduleprofiler=0)
+
+
+@register_formula("aten::affine_grid_generator")
+def affine_grid(theta, size, align_corners, *, out_shape=None):
+    """``F.affine_grid``: each grid point ``p`` of ``D`` coordinates mapped to ``A p + b``."""
+    axes = len(size) - 2
+    return counts(numel(out_shape[:-1]) * axes * 2 * axes, moduleprofiler=0)

@@ -58,7 +58,8 @@ def nll_loss(x, target, weight, reduction=_MEAN, ignore_index=-100, *, out_shape
     divides by the samples' count (or their weights' sum: ``M - 1`` more additions)."""
     samples = numel(target)
     weighted = weight is not None
-    exact = samples * int(weighted) + _reduction(samples, reduction) + (samples - 1) * int(weighted and reduction == _MEAN)
+    weighted_mean = int(weighted and reduction == _MEAN)
+    exact = samples * int(weighted) + _reduction(samples, reduction) + (samples - 1) * weighted_mean
     return counts(exact, moduleprofiler=0)
 
 

@@ -2,7 +2,8 @@
 movement (``Profile.data_movement``), with the bytes they produce.
 
 An index computation, a copy, a concatenation, a padding, a gather or a random draw does no
-arithmetic on the tensor's values; nor does creating a tensor (``zeros``, ``arange``).
+arithmetic on the tensor's values; nor does creating a tensor (``zeros``, ``arange``, a window
+function's values: constants of its size, known before the call).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ DATA_MOVEMENT_OPERATORS = (
     "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like", "new_zeros",
     "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "scalar_tensor", "arange", "linspace",
     "logspace", "eye", "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
-    "multinomial", "poisson",
+    "multinomial", "poisson", "hann_window", "hamming_window", "blackman_window", "bartlett_window", "kaiser_window",
     "set", "resize", "resize_as", "_efficientzerotensor",
 )
 

@@ -128,3 +128,49 @@ def test_replacements_stay_out_of_concrete_sizes():
     for function in (functions.ROUTED_FUNCTIONS[torch.stft], functions.ROUTED_FUNCTIONS[F.interpolate],
                      functions.ROUTED_FUNCTIONS[F.max_pool1d]):
         assert function(torch.ones(1, 2, 16), 4) is None
+
+
+class _MadeOnTheCpu(torch.nn.Module):
+    """A forward that makes tensors without ``device=`` (on the CPU, as sloppy code does: a real
+    forward on the CPU runs it): a window for ``torch.stft``, positions, a recurrent cell's states,
+    a boolean mask it indexes with."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = torch.nn.LSTMCell(33, 8)
+        self.positions = torch.nn.Embedding(40, 33)
+
+    def forward(self, x):
+        spectrum = torch.stft(x, 64, 16, window=torch.hann_window(64), return_complex=True).abs()  # (B, 33, T)
+        frames = spectrum.transpose(1, 2) + self.positions(torch.arange(spectrum.shape[-1]))
+        keep = torch.arange(frames.shape[1]) % 2 == 0  # a mask on the CPU: its values give a shape
+        frames = frames[:, keep]
+        h = c = torch.zeros(x.shape[0], 8)
+        for t in range(frames.shape[1]):
+            h, c = self.cell(frames[:, t], (h, c))
+        return h
+
+
+def test_tensors_a_forward_makes_on_the_cpu_join_the_meta_pass():
+    model = _MadeOnTheCpu()
+    for backward in (False, True):
+        on_meta = analytic.profile(model, (2, 400), backward=backward)
+        on_cpu = analytic.profile(model, (2, 400), backward=backward, device="cpu")
+        assert on_meta.device == "meta" and not on_meta.uncounted
+        assert on_meta.total == on_cpu.total
+    assert not next(iter(model.parameters())).is_meta
+
+
+def test_meta_arguments_leave_writes_masks_and_indices_alone():
+    meta, cpu = torch.empty(3, device="meta"), torch.ones(3)
+    assert functions.meta_arguments(torch.add, (cpu, cpu), {}) is None
+    (first, second), _ = functions.meta_arguments(torch.add, (meta, cpu), {})
+    assert first is meta and second.is_meta and second.shape == cpu.shape
+    (written, read), _ = functions.meta_arguments(torch.Tensor.add_, (cpu, meta), {})
+    assert written is cpu and read is meta  # a write into a stand-in would be lost
+    _, kwargs = functions.meta_arguments(torch.add, (meta, cpu), {"out": cpu})
+    assert kwargs["out"] is cpu
+    mask = torch.tensor([True, False, True])
+    (_, kept), _ = functions.meta_arguments(torch.where, (meta, mask), {})
+    assert kept is mask
+    assert functions.meta_arguments(torch.Tensor.__getitem__, (meta, torch.tensor([0, 2])), {}) is None

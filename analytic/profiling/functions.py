@@ -12,6 +12,12 @@ device and every pass:
   ``torch.max_pool1d``): on symbolic sizes, the operators torch's kernel runs, called with the
   sizes it computes (a symbolic pass would otherwise fix the size to its example value).
 
+And a call that mixes tensors on the meta device with tensors a forward made on the CPU (a window,
+positions, initial states made without ``device=``, which a real forward makes on the input's
+device) receives meta tensors of the CPU ones' shapes (:func:`meta_arguments`): torch's device
+checks (``torch.stft``'s, autograd's) refuse the mix, and on the meta device their values are
+never read.
+
 Each replacement returns ``None`` where it does not apply; torch's function runs then.
 """
 
@@ -21,7 +27,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 __all__ = ["ROUTED_FUNCTIONS", "RoutedFunctions", "fused_attention", "fused_lstm", "interpolate", "istft_on_meta",
-           "max_pool1d", "on_symbolic_sizes", "stft"]
+           "max_pool1d", "meta_arguments", "on_symbolic_sizes", "stft"]
 
 
 def fused_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
@@ -270,11 +276,75 @@ ROUTED_FUNCTIONS = {torch.nn.functional.scaled_dot_product_attention: fused_atte
                     torch.stft: on_symbolic_sizes(stft), torch.Tensor.stft: on_symbolic_sizes(stft)}
 
 
+_PLAIN = (torch.Tensor, torch.nn.Parameter)
+#: functions whose tensor arguments may be indices whose values decide the output's shape
+_INDEXING = frozenset({torch.Tensor.__getitem__, torch.Tensor.__setitem__})
+
+
+def _devices(values) -> tuple[bool, bool]:
+    """Whether ``values`` (arguments, lists of them) hold a plain meta tensor, and a plain tensor
+    elsewhere."""
+    meta = other = False
+    for value in values:
+        if type(value) in _PLAIN:
+            if value.is_meta:
+                meta = True
+            else:
+                other = True
+        elif type(value) is list or type(value) is tuple:
+            inner_meta, inner_other = _devices(value)
+            meta, other = meta or inner_meta, other or inner_other
+    return meta, other
+
+
+def _on_meta(value):
+    if type(value) in _PLAIN and not value.is_meta and value.dtype is not torch.bool:
+        meta = torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
+        return meta.requires_grad_(value.requires_grad) if value.is_floating_point() or value.is_complex() else meta
+    if type(value) is list or type(value) is tuple:
+        return type(value)(map(_on_meta, value))
+    return value
+
+
+def meta_arguments(func, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
+    """A call's arguments with every plain tensor off the meta device replaced by a new meta
+    tensor of its shape, strides and dtype, where another argument is on the meta device; or
+    ``None`` where nothing is to replace.  Left as they are: boolean tensors (a mask a model may
+    index with, whose values give the result's shape), the arguments of ``x[i]`` and ``x[i] = v``,
+    and the tensor an in-place function writes into (its first argument, ``out=``): a write into
+    a stand-in would be lost.
+
+    >>> import torch
+    >>> window = torch.ones(4)
+    >>> (_, moved), _ = meta_arguments(torch.mul, (torch.empty(4, device="meta"), window), {})
+    >>> moved.device, window.device
+    (device(type='meta'), device(type='cpu'))
+    >>> meta_arguments(torch.mul, (torch.ones(4), window), {}) is None
+    True
+    """
+    if func in _INDEXING:
+        return None
+    meta, other = _devices(args)
+    if kwargs:
+        kwarg_meta, kwarg_other = _devices(kwargs.values())
+        meta, other = meta or kwarg_meta, other or kwarg_other
+    if not (meta and other):
+        return None
+    name = getattr(func, "__name__", "")
+    writes_first = (name.endswith("_") and not name.endswith("__")) or name.startswith("__i")
+    moved = (args[0], *map(_on_meta, args[1:])) if writes_first and args else tuple(map(_on_meta, args))
+    return moved, {key: value if key == "out" else _on_meta(value) for key, value in kwargs.items()}
+
+
 class RoutedFunctions(TorchFunctionMode):
-    """Runs every function of :data:`ROUTED_FUNCTIONS` by its replacement where it applies."""
+    """Runs every function of :data:`ROUTED_FUNCTIONS` by its replacement where it applies, on
+    :func:`meta_arguments` where a call mixes devices."""
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        moved = meta_arguments(func, args, kwargs)
+        if moved is not None:
+            args, kwargs = moved
         replacement = ROUTED_FUNCTIONS.get(func)
         if replacement is not None:
             out = replacement(*args, **kwargs)

@@ -77,11 +77,14 @@ class _Copier:
             kind = type(value)
             if kind in _ATOMIC:
                 continue
-            if kind in _EMPTY and not value:
-                state[name] = kind()
-            elif kind is dict and name in _REGISTERED:  # parameters and buffers (in the memo), submodules
-                state[name] = {key: self.copy(v) for key, v in value.items()}
-            elif kind is tuple and all(type(v) in _ATOMIC for v in value):  # a kernel size, a padding
+            if kind in _EMPTY:
+                if not value:
+                    state[name] = kind()
+                elif kind is dict and name in _REGISTERED:  # parameters and buffers (in the memo), submodules
+                    state[name] = {key: self.copy(v) for key, v in value.items()}
+                else:
+                    state[name] = self.copy(value)
+            elif kind is tuple and _ATOMIC.issuperset(map(type, value)):  # a kernel size, a padding
                 continue
             elif isinstance(value, torch.Tensor):  # a plain tensor attribute (what old-style weight_norm computes)
                 found = memo.get(id(value))

@@ -55,9 +55,40 @@ PER_ELEMENT_GRADIENT: dict[str, Callable[..., int]] = {
     "softplus_backward": _constant(6),       # b x > t ? g : g z / (z + 1), z = exp(b x)
     "hardswish_backward": _constant(5),      # x < -3 ? 0 : x <= 3 ? g (x / 3 + 1/2) : g
     "hardsigmoid_backward": _constant(3),    # -3 < x < 3 ? g / 6 : 0
-    "mish_backward": _constant(13),          # g (t + x s (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x)
+    "mish_backward": _constant(14),          # g (t + x s (1 - t^2)), t = tanh(softplus(x)) (5), s = sigmoid(x) (3)
     "log_sigmoid_backward": _constant(4),    # g (1 - sigmoid(x))
+    "hardshrink_backward": _constant(2),     # |x| > l ? g : 0
+    "softshrink_backward": _constant(2),     # |x| > l ? g : 0
+    "logit_backward": lambda g, x, eps=None, **k: 3 + 2 * (eps is not None),  # g / (x (1 - x)), 0 outside [e, 1 - e]
 }
+
+
+def _rrelu_gradient(grad, x, noise, lower=0.125, upper=1 / 3, training=False, self_is_result=False, *args,
+                    **kwargs) -> int:
+    # training: g times the slope drawn (1 where x >= 0); evaluation: x > 0 ? g : g (l + u) / 2
+    return 1 if training else 2
+
+
+PER_ELEMENT_GRADIENT["rrelu_with_noise_backward"] = _rrelu_gradient
+
+
+#: loss gradient -> operations per element (``reduction`` mean: one more, the scaling by 1/M)
+_LOSS_GRADIENTS = {
+    "smooth_l1_loss_backward": 6,   # d = x - y, |d| < b ? d / b : sign(d), times g
+    "huber_loss_backward": 6,       # d = x - y, |d| < delta ? d : delta sign(d), times g
+    "soft_margin_loss_backward": 6,  # -y exp(-y x) / (1 + exp(-y x)) times g
+}
+
+
+def _loss_gradient(per_element: int) -> Callable:
+    def formula(grad, x, target, reduction=1, *args, out_shape=None, **kwargs):
+        return counts(numel(x) * (per_element + int(reduction == 1)), moduleprofiler=0)
+
+    return formula
+
+
+for _name, _per_element in _LOSS_GRADIENTS.items():
+    register_formula(f"aten::{_name}")(_loss_gradient(_per_element))
 
 
 @register_formula("aten::glu_backward")
@@ -78,6 +109,49 @@ def _pointwise_gradient(name: str, per_element: Callable[..., int]) -> Callable:
 
 for _name, _per_element in PER_ELEMENT_GRADIENT.items():
     register_formula(f"aten::{_name}")(_pointwise_gradient(_name, _per_element))
+
+
+@register_formula("aten::_cdist_backward")
+def distances_backward(grad, a, b, p, distances, *, out_shape=None):
+    """The gradient of ``torch.cdist`` for its first argument ``a`` ``(..., P, D)`` (torch calls it
+    again, arguments swapped, for ``b``): per pair the distance's gradient along each coordinate of
+    the difference ``d``, times ``g``, summed over the ``R`` rows of ``b``.  ``p = 2``:
+    ``g / dist`` once a pair, ``d`` and its product per coordinate; ``p = 1``: ``d``, its sign and
+    the product; ``p = inf``: ``d``, ``|d|``, its comparison with the distance, the sign and the
+    product; other ``p``: ``dist^(p - 1)`` and ``g / dist^(p - 1)`` a pair, ``d``, ``|d|``,
+    ``|d|^(p - 2)``, and two products per coordinate; ``p = 0``: none (a zero gradient)."""
+    rows_a, rows_b, width = a[-2], b[-2], a[-1]
+    batch = ratio(numel(a), rows_a * width)
+    if p == 0:
+        return counts(0, moduleprofiler=0)
+    per_pair = {2: 1 + 2 * width, 1: 3 * width, float("inf"): 5 * width}.get(p, 2 + 5 * width)
+    return counts(batch * (rows_a * rows_b * per_pair + rows_a * width * (rows_b - 1)), moduleprofiler=0)
+
+
+def _embedding_bag_gradient(grad, indices, mode, per_sample_weights) -> dict:
+    """An embedding bag's gradient: each bag's gradient added into the rows it looked up (which
+    rows depends on the values: into the zeroed gradient), ``rows x D`` additions; divided by its
+    size first for the mean (``bags x D``), times each row's weight where given (``rows x D``);
+    the maximum's goes to one row per bag (``bags x D``)."""
+    bags, width, rows = grad[0], grad[-1], numel(indices)
+    if mode == 2:
+        return counts(bags * width, moduleprofiler=0)
+    weighted = int(per_sample_weights is not None)
+    return counts(rows * width * (1 + weighted) + (bags * width if mode == 1 else 0), moduleprofiler=0)
+
+
+@register_formula("aten::_embedding_bag_backward")
+def embedding_bag_backward(grad, indices, offsets, offset2bag, bag_size, maximum_indices, num_weights,
+                           scale_grad_by_freq, mode, sparse, per_sample_weights, padding_idx=-1, *, out_shape=None):
+    """:func:`_embedding_bag_gradient`."""
+    return _embedding_bag_gradient(grad, indices, mode, per_sample_weights)
+
+
+@register_formula("aten::_embedding_bag_dense_backward")
+def embedding_bag_dense_backward(grad, indices, offset2bag, bag_size, maximum_indices, num_weights,
+                                 scale_grad_by_freq, mode, per_sample_weights, padding_idx=-1, *, out_shape=None):
+    """:func:`_embedding_bag_gradient`."""
+    return _embedding_bag_gradient(grad, indices, mode, per_sample_weights)
 
 
 # -- normalizations ------------------------------------------------------------------------------

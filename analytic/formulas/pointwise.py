@@ -106,7 +106,8 @@ PER_ELEMENT: dict[str, Callable[..., int]] = {
     # elementary functions: one evaluation each
     **dict.fromkeys(("exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "sin", "cos",
                      "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "erf",
-                     "erfc", "erfinv", "lgamma", "digamma"), _one),
+                     "erfc", "erfinv", "lgamma", "digamma", "polygamma", "i0", "special_i0e", "special_i1",
+                     "special_i1e"), _one),
     # activations (their defining formulas, README's table)
     "relu": _one,                                   # max(x, 0)
     "threshold": _one,                              # x > t ? x : v

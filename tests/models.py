@@ -238,6 +238,30 @@ def spectrogram_masker():
     return SpectrogramMasker()
 
 
+class SpatialTransformer(nn.Module):
+    """A spatial transformer (Jaderberg et al., 2015): a localisation network predicts an affine
+    map per image, ``F.affine_grid`` makes its sampling grid, ``F.grid_sample`` resamples the image
+    there, and a small classifier follows."""
+
+    def __init__(self, size=28):
+        super().__init__()
+        reduced = ((size - 4) // 2 - 4) // 2
+        self.localisation = nn.Sequential(nn.Conv2d(1, 8, 5), nn.MaxPool2d(2), nn.ReLU(), nn.Conv2d(8, 10, 5),
+                                          nn.MaxPool2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(10 * reduced**2, 6))
+        self.classifier = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                        nn.Linear(4, 10))
+
+    def forward(self, x):
+        theta = self.localisation(x).view(-1, 2, 3)
+        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        return self.classifier(F.grid_sample(x, grid, align_corners=False))
+
+
+def spatial_transformer():
+    torch.manual_seed(0)
+    return SpatialTransformer().eval()
+
+
 class FrameSelector(nn.Module):
     """Keeps the frames whose energy exceeds the mean (a boolean index: how many depends on the
     values, so torch has no meta kernel for it), then mixes the channels of the kept frames."""

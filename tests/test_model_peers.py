@@ -94,11 +94,21 @@ def test_every_test_model_is_counted_whole():
         (models.hifigan_generator_weight_norm, (1, 80, 10), None), (models.melgan_generator, (1, 80, 10), None),
         (models.unet, (1, 1, 32, 32), None), (models.filterbank_decoder, (1, 512, 20), None),
         (models.language_model, (2, 16), [torch.long]), (models.language_model_eager, (2, 16), [torch.long]),
-        (models.recurrent, (2, 10, 40), None)]
+        (models.recurrent, (2, 10, 40), None), (models.spatial_transformer, (2, 1, 28, 28), None)]
     for make, shape, dtypes in cases:
         prof = analytic.profile(make(), shape, dtypes=dtypes)
         assert not prof.uncounted, (make.__name__, prof.uncounted)
         assert prof.total["exact"] > 0
+
+
+@pytest.mark.parametrize("convention", list(TOOLS))
+def test_a_spatial_transformer_equals_every_tool(convention):
+    # its sampling runs as functions no module hook sees: fvcore counts its grid sampler (4 per
+    # output element, as if bilinear), no other tool counts sampling or the affine grid
+    model, shape = models.spatial_transformer(), (1, 1, 28, 28)
+    prof = analytic.profile(model, shape)
+    assert not prof.uncounted
+    assert prof.total[convention] == TOOLS[convention](model, shape)
 
 
 def test_a_language_model_on_token_ids_equals_torch_counter_where_it_sees_every_kernel():

@@ -995,3 +995,38 @@ def test_the_gradient_of_a_gated_linear_unit_counts_its_defining_formula(shape, 
     np.testing.assert_allclose(c.values(np.concatenate([grads_a, grads_b], axis=dim)), produced, rtol=1e-6,
                                atol=1e-9)
     assert exact(function, torch.from_numpy(g), torch.from_numpy(x)) == operations
+
+
+def _products(rows, vector):
+    """Each row's dot product with ``vector``: ``k`` products, ``k - 1`` additions."""
+    return [c.total([r * v for r, v in zip(row, vector, strict=True)]) for row in rows]
+
+
+@given(st.sampled_from(["mv", "addmv", "dot", "vdot", "addr", "addbmm"]), st.integers(1, 4), st.integers(1, 4),
+       st.integers(1, 3), st.data())
+@examples(20, deadline=None)
+def test_products_with_vectors_outer_products_and_summed_batches_count_their_definition(name, n, k, batch, data):
+    a, x, bias = data.draw(arrays((n, k))), data.draw(arrays((k,))), data.draw(arrays((n,)))
+    c.reset()
+    if name in ("mv", "addmv"):
+        out = _products(c.counted(a), c.counted(x))
+        out = [b + v for b, v in zip(c.counted(bias), out, strict=True)] if name == "addmv" else out
+        tensors = [torch.from_numpy(t) for t in ((a, x) if name == "mv" else (bias, a, x))]
+    elif name in ("dot", "vdot"):
+        out = _products([c.counted(x)], c.counted(x))
+        tensors = [torch.from_numpy(x), torch.from_numpy(x)]
+    elif name == "addr":
+        base = c.counted(a)
+        out = [[base[i, j] + u * v for j, v in enumerate(c.counted(x))] for i, u in enumerate(c.counted(bias))]
+        tensors = [torch.from_numpy(t) for t in (a, bias, x)]
+    else:  # C + sum_i A_i B_i
+        left, right = data.draw(arrays((batch, n, k))), data.draw(arrays((batch, k, 2)))
+        base = data.draw(arrays((n, 2)))
+        cl, cr, cb = c.counted(left), c.counted(right), c.counted(base)
+        out = [[c.total([cb[i, j]] + [cl[b, i, m] * cr[b, m, j] for b in range(batch) for m in range(k)])
+                for j in range(2)] for i in range(n)]
+        tensors = [torch.from_numpy(t) for t in (base, left, right)]
+    operations = c.count()
+    function = getattr(torch, name)
+    np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations

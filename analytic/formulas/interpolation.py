@@ -85,7 +85,8 @@ def grid_sample(x, grid, interpolation_mode, padding_mode, align_corners, *, out
     reflected = [2 if padding == 12 and align_corners and n == 1 else padding for n in x[2:]]
     points = numel(grid[:-1])
     per_point = axes * ((2 if align_corners else 3) + per_axis) + sum(reflected)
-    return counts(points * (per_point + x[1] * PER_OUTPUT[mode][1]), moduleprofiler=0)
+    # fvcore's handle for aten::grid_sampler: 4 per output element, as if bilinear
+    return counts(points * (per_point + x[1] * PER_OUTPUT[mode][1]), moduleprofiler=0, macs=4 * numel(out_shape))
 
 
 @register_formula("aten::affine_grid_generator")

@@ -13,7 +13,8 @@ import sys
 from ..core.matmul import matmul_counts
 from .registry import counts, numel, register_formula
 
-__all__ = ["addmm", "attention", "baddbmm", "bmm", "causal_pairs", "distances", "mm"]
+__all__ = ["addbmm", "addmm", "addmv", "addr", "attention", "baddbmm", "bmm", "causal_pairs", "distances", "dot", "mm",
+           "mv"]
 
 
 @register_formula("aten::mm")
@@ -44,6 +45,42 @@ def baddbmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
 
 
 baddbmm.input_argument = 1
+
+
+# -- products with a vector, outer products, a batch summed: no tool counts them ----------------------
+
+
+@register_formula("aten::mv")
+def mv(a, x, *, out_shape=None):
+    """``A x`` of an ``n x k`` matrix and a vector (spectral normalization's power iteration):
+    ``n (2 k - 1)``.  Torch's counter and the other tools count none."""
+    return counts(a[0] * (2 * a[1] - 1), moduleprofiler=0)
+
+
+@register_formula("aten::addmv")
+def addmv(bias, a, x, *, beta=1, alpha=1, out_shape=None):
+    """``b + A x``: ``n (2 k - 1)`` and an addition per output."""
+    return counts(a[0] * 2 * a[1], moduleprofiler=0)
+
+
+@register_formula("aten::dot", "aten::vdot")
+def dot(a, b, *, out_shape=None):
+    """The dot product of two vectors of ``k`` (``vdot`` conjugates the first: sign changes):
+    ``2 k - 1``."""
+    return counts(2 * a[0] - 1, moduleprofiler=0)
+
+
+@register_formula("aten::addr")
+def addr(bias, u, v, *, beta=1, alpha=1, out_shape=None):
+    """``A + u v^T``: a product and an addition per element of the ``n x m`` result."""
+    return counts(2 * u[0] * v[0], moduleprofiler=0)
+
+
+@register_formula("aten::addbmm")
+def addbmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
+    """``C + sum_i A_i B_i`` over a batch of ``B`` products of ``n x k`` and ``k x p``: each output
+    sums ``B k`` products and ``C``'s element, ``2 B k``."""
+    return counts(a[1] * b[2] * 2 * a[0] * a[2], moduleprofiler=0)
 
 
 def causal_pairs(queries, keys):

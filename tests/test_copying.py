@@ -8,8 +8,10 @@ import pytest
 import torch
 from torch import nn
 
+import analytic
 from analytic.profiling.copying import meta_copy
 from tests import models
+from tests.helpers import torch_flops
 
 
 class Custom(nn.Module):
@@ -114,3 +116,20 @@ def test_meta_copy_keeps_hooks_bound_to_the_copy():
     copied = meta_copy(model)
     copied(torch.empty(1, 2, device="meta"))
     assert seen == [copied]
+
+
+def test_a_lazy_model_is_profiled_by_its_copy_first_forward():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.LazyConv2d(4, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(5))
+    shape = (2, 3, 6, 6)
+    prof = analytic.profile(model, shape)
+    trained = analytic.profile(model, shape, backward=True)
+    assert isinstance(model[0].weight, nn.parameter.UninitializedParameter)  # the user's model untouched
+    initialised = copy.deepcopy(model)
+    initialised(torch.zeros(shape))  # a real first forward makes the parameters
+    assert prof.total["flops"] == torch_flops(initialised, shape)
+    assert prof.parameters["total"] == sum(p.numel() for p in initialised.parameters())
+    assert prof.total == analytic.profile(initialised, shape).total
+    assert trained.total == analytic.profile(initialised, shape, backward=True).total
+    with pytest.raises(RuntimeError, match="module '0' is lazy"):
+        analytic.profile(model, (2, 3, "H", 6))

@@ -174,7 +174,8 @@ class CountingMode(TorchDispatchMode):
         self.movement_bytes: Counter[tuple[str, ...]] = Counter()
         self.calls = 0
         self._model = model
-        modules = named_modules(model)
+        #: the model's modules (:func:`.modules.named_modules`)
+        self.modules = modules = named_modules(model)
         internal = internal_modules(modules)
         #: each module of the model (but weight_norm's parts) as the stack holds it
         self._entries = {id(m): (name, module_kind(m), m) for name, m in modules if id(m) not in internal}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["internal_modules", "module_kind", "module_parameters", "named_modules", "parametrized"]
+__all__ = ["internal_modules", "lazy_modules", "module_kind", "module_parameters", "named_modules", "parametrized"]
 
 _MODULE_DICT = torch.nn.ModuleDict
 
@@ -31,6 +31,14 @@ def parametrized(module: torch.nn.Module) -> bool:
     computes one of its tensors, read from its registered submodules."""
     registered = module._modules  # a dict; TorchScript's own mapping for a scripted module
     return "parametrizations" in registered and isinstance(registered["parametrizations"], _MODULE_DICT)
+
+
+def lazy_modules(modules) -> list[str]:
+    """The names of ``modules`` (a model's :func:`named_modules`) holding a tensor not made yet:
+    a lazy module's (``nn.LazyLinear``) before its first forward."""
+    lazy = torch.nn.parameter.UninitializedTensorMixin
+    return [name for name, module in modules
+            if any(isinstance(t, lazy) for t in (*module._parameters.values(), *module._buffers.values()))]
 
 
 def internal_modules(modules) -> set[int]:

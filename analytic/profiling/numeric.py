@@ -77,6 +77,7 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
                       if attempt == "meta" else "")
             raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
                                f"{type(error).__name__}: {text}{advice}") from error
+        # the parameters of the copy that ran: a lazy module's exist once its first forward made them
         return Profile(tuple(mode.rows), dict(mode.uncounted), tuple(conventions), attempt, dict(mode.data_movement),
-                       module_parameters(modules), dict(mode.movement_bytes))
+                       module_parameters(mode.modules), dict(mode.movement_bytes))
     raise AssertionError("unreachable")

@@ -33,7 +33,7 @@ from .copying import meta_copy
 from .formula import SymbolicProfile, leaves
 from .inputs import check_storage, spec_names, spec_sizes
 from .mode import CountingMode, LossError, Strategy
-from .modules import module_parameters, named_modules
+from .modules import lazy_modules, module_parameters, named_modules
 from .numeric import numeric_profile
 from .result import ProfileRow
 from .scripted import python_source, scripted_modules
@@ -301,7 +301,13 @@ def symbolic_profile(model, specs: list, dtypes: list, conventions: Sequence[str
     if given and all(name in given for name in names):
         for spec, dtype in zip(specs, dtypes, strict=True):
             check_storage(spec_sizes(spec, given), dtype.itemsize, f" at the hints {given}")
-    scripted = scripted_modules(named_modules(model))
+    modules = named_modules(model)
+    lazy = lazy_modules(modules)
+    if lazy:
+        raise RuntimeError(f"no formula: module {lazy[0]!r} is lazy, its parameters not made yet: their shapes come"
+                           f" from its first input, so its parameters would depend on the sizes; run the model once"
+                           f" on an example input, or profile it at a numeric size")
+    scripted = scripted_modules(modules)
     if scripted:
         raise RuntimeError(f"no formula: module {scripted[0]!r} is TorchScript (torch.jit.script or trace), whose"
                            f" interpreter reads sizes as numbers and keeps no Python source; profile the model at a"

@@ -123,3 +123,42 @@ def test_bytes_the_pass_produces():
     assert doubled.activation_bytes == 0
     by_module = {m.name: m.output_bytes for m in prof.by_module()}
     assert by_module == {"": 64, "0": 32, "1": 32}
+
+
+class _Block(torch.nn.Module):
+    """A block that calls its first child's ``forward`` directly (no module call: no module
+    entered), and maybe a layer with hooks of its own (a pre-hook that multiplies its input, a hook
+    that multiplies its output)."""
+
+    def __init__(self, hooked: bool):
+        super().__init__()
+        self.inner = torch.nn.Linear(8, 8)
+        self.outer = torch.nn.Linear(8, 8)
+        if hooked:
+            self.outer.register_forward_pre_hook(lambda module, args: (args[0] @ torch.ones(8, 8),))
+            self.outer.register_forward_hook(lambda module, args, out: out @ torch.ones(8, 8))
+
+    def forward(self, x):
+        return self.outer(self.inner.forward(x))
+
+
+@pytest.mark.parametrize("hooked", [False, True])
+@pytest.mark.parametrize("global_hook", [False, True])
+def test_modules_are_charged_what_torch_counter_charges_them(hooked, global_hook):
+    # torch's counter tracks modules by global module hooks: a direct forward call is charged to
+    # the caller, a module's own hooks run outside it; so must the profile, whether the process
+    # has global hooks of its own (a user's) or not, and whether a module has hooks of its own
+    model = torch.nn.Sequential(_Block(hooked), torch.nn.Linear(8, 4))
+    handle = torch.nn.modules.module.register_module_forward_hook(lambda *a: None) if global_hook else None
+    try:
+        prof = analytic.profile(model, (2, 8))
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            model(torch.zeros(2, 8))
+    finally:
+        if handle is not None:
+            handle.remove()
+    theirs = {name.partition(".")[2]: sum(by_op.values()) for name, by_op in counter.get_flop_counts().items()
+              if name != "Global"}
+    ours = {m.name: m.counts["flops"] for m in prof.by_module() if m.counts["flops"]}
+    assert ours == theirs
+    assert "0.inner" not in ours  # its products are its caller's

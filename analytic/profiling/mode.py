@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
 import torch
+from torch.nn.modules import module as _module_module
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -148,6 +149,18 @@ class _Operator:
         self.maker = output_maker(func)
 
 
+_CALL_IMPL = torch.nn.Module._call_impl
+#: a module's own hooks, which its call runs (and global hooks run around)
+_OWN_HOOKS = ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks")
+
+
+def _GLOBAL_HOOKS() -> tuple:
+    """The process's global module hooks (``register_module_forward_hook`` and its kin)."""
+    m = _module_module
+    return (m._global_forward_pre_hooks, m._global_forward_hooks, m._global_backward_hooks,
+            m._global_backward_pre_hooks, m._global_forward_hooks_always_called)
+
+
 class CountingMode(TorchDispatchMode):
     """Counts every operator call under it into :attr:`rows`, :attr:`data_movement` and
     :attr:`uncounted`, charging each to the modules of ``model`` running at the time.
@@ -215,6 +228,35 @@ class CountingMode(TorchDispatchMode):
             self._stack.pop()
             self._path = self._path[:-1]
 
+    def _track_calls(self) -> bool:
+        """Tracks the modules running by each module's own call where that is what global module
+        hooks would see (no hook of its own or of the process, no compiled or TorchScript call,
+        torch's ``_call_impl``): each module of the model (a copy, the pass's own) gets a
+        ``_call_impl`` that enters it, runs its forward and leaves it, without the hooks' slow path
+        of ``nn.Module.__call__``.  Returns whether it did; else the pass registers global hooks."""
+        if any(_GLOBAL_HOOKS()):
+            return False
+        for _, module in self.modules:
+            state = module.__dict__
+            if (type(module)._call_impl is not _CALL_IMPL or "_call_impl" in state or isinstance(
+                    module, torch.jit.ScriptModule) or state.get("_compiled_call_impl") is not None
+                    or any(state.get(name) for name in _OWN_HOOKS)):
+                return False
+        for _, module in self.modules:
+            module.__dict__["_call_impl"] = self._call_of(module)
+        return True
+
+    def _call_of(self, module) -> Callable:
+        enter, leave = self._enter, self._leave
+
+        def call(*args, **kwargs):
+            enter(module, args)
+            output = module.forward(*args, **kwargs)
+            leave(module, args, output)
+            return output
+
+        return call
+
     def running_module(self) -> str:
         """The qualified name of the innermost module running (``""``: the model itself)."""
         return self._owner()[0]
@@ -248,7 +290,9 @@ class CountingMode(TorchDispatchMode):
         """One forward pass of the model on ``inputs`` under this mode (no gradients); with
         ``backward``, the backward pass of a scalar loss too (``loss(output)``, by default the sum
         of the output's floating-point tensors), gradients as autograd makes them."""
-        handles = [register_module_forward_pre_hook(self._enter), register_module_forward_hook(self._leave)]
+        tracked = self._track_calls()
+        handles = [] if tracked else [register_module_forward_pre_hook(self._enter),
+                                      register_module_forward_hook(self._leave)]
         self._started = time.perf_counter()
         try:
             if not backward:
@@ -269,6 +313,8 @@ class CountingMode(TorchDispatchMode):
         finally:
             for handle in handles:
                 handle.remove()
+            for _, module in self.modules if tracked else ():
+                module.__dict__.pop("_call_impl", None)
             if self._progress is not None:
                 self._progress.close()
                 self._progress = None

@@ -1030,3 +1030,23 @@ def test_products_with_vectors_outer_products_and_summed_batches_count_their_def
     function = getattr(torch, name)
     np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
     assert exact(function, *tensors) == operations
+
+
+@given(st.integers(1, 3), st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.data())
+@examples(15, deadline=None)
+def test_a_bilinear_layer_counts_its_two_contractions(batch, left, right, outputs, data):
+    x1, x2 = data.draw(arrays((batch, left))), data.draw(arrays((batch, right)))
+    weight = data.draw(arrays((outputs, left, right)))
+    c.reset()
+    a, b, w = c.counted(x1), c.counted(x2), c.counted(weight)
+    # x1^T W x2 as torch's _trilinear evaluates it: x1 with W summed over i, then with x2 over j
+    out = [[c.total([c.total([a[n, i] * w[o, i, j] for i in range(left)]) * b[n, j] for j in range(right)])
+            for o in range(outputs)] for n in range(batch)]
+    operations = c.count()
+
+    def function(s, t, u):
+        return F.bilinear(s, t, u)
+
+    tensors = [torch.from_numpy(t) for t in (x1, x2, weight)]
+    np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations

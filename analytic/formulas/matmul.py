@@ -14,7 +14,7 @@ from ..core.matmul import matmul_counts
 from .registry import counts, numel, register_formula
 
 __all__ = ["addbmm", "addmm", "addmv", "addr", "attention", "baddbmm", "bmm", "causal_pairs", "distances", "dot", "mm",
-           "mv"]
+           "mv", "trilinear"]
 
 
 @register_formula("aten::mm")
@@ -81,6 +81,29 @@ def addbmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
     """``C + sum_i A_i B_i`` over a batch of ``B`` products of ``n x k`` and ``k x p``: each output
     sums ``B k`` products and ``C``'s element, ``2 B k``."""
     return counts(a[1] * b[2] * 2 * a[0] * a[2], moduleprofiler=0)
+
+
+@register_formula("aten::_trilinear")
+def trilinear(a, b, c, expand_a, expand_b, expand_c, sum_dims, unroll_dim=1, *, out_shape=None):
+    """``sum over sum_dims of a b c`` (``nn.Bilinear``'s ``x1^T W x2``), each operand given size-1
+    dimensions at its ``expand_*`` positions, evaluated as torch does: ``a b`` summed first over
+    the dimensions ``c`` lacks, then that product with ``c`` summed over the rest.  A sum of ``K``
+    products costs ``2 K - 1`` per element (``1`` for a plain product, ``K = 1``)."""
+    rank = len(a) + len(expand_a)
+
+    def full(shape, expanded):
+        sizes = iter(shape)
+        return [1 if d in expanded else next(sizes) for d in range(rank)]
+
+    sa, sb, sc = full(a, expand_a), full(b, expand_b), full(c, expand_c)
+    first = [d for d in sum_dims if d in expand_c]  # summed in the product of a and b
+    second = [d for d in sum_dims if d not in expand_c]
+    ab = [sa[d] if sb[d] == 1 else sb[d] for d in range(rank)]
+    terms_first = numel([ab[d] for d in first])
+    exact = numel([ab[d] for d in range(rank) if d not in first]) * (2 * terms_first - 1)
+    terms_second = numel([ab[d] if sc[d] == 1 else sc[d] for d in second])
+    exact += numel(out_shape) * (2 * terms_second - 1)
+    return counts(exact, moduleprofiler=0)
 
 
 def causal_pairs(queries, keys):

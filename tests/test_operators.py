@@ -1050,3 +1050,124 @@ def test_a_bilinear_layer_counts_its_two_contractions(batch, left, right, output
     tensors = [torch.from_numpy(t) for t in (x1, x2, weight)]
     np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
     assert exact(function, *tensors) == operations
+
+
+class _Complex:
+    """A complex number of two counting numbers: its arithmetic done in real operations."""
+
+    def __init__(self, re, im):
+        self.re, self.im = re, im
+
+    @staticmethod
+    def of(value):
+        return value if isinstance(value, _Complex) else _Complex(value, None)  # a real: no imaginary part
+
+    def __add__(self, other):
+        other = _Complex.of(other)
+        im = self.im if other.im is None else other.im if self.im is None else self.im + other.im
+        return _Complex(self.re + other.re, im)
+
+    def __sub__(self, other):
+        other = _Complex.of(other)
+        im = self.im if other.im is None else (0.0 - other.im) if self.im is None else self.im - other.im
+        return _Complex(self.re - other.re, im)
+
+    def __mul__(self, other):
+        other = _Complex.of(other)
+        if other.im is None:
+            return _Complex(self.re * other.re, self.im * other.re)
+        return _Complex(self.re * other.re - self.im * other.im, self.re * other.im + self.im * other.re)
+
+    def __truediv__(self, other):
+        other = _Complex.of(other)
+        if other.im is None:
+            return _Complex(self.re / other.re, self.im / other.re)
+        norm = other.re * other.re + other.im * other.im
+        if self.im is None:  # a real by a complex
+            return _Complex(self.re * other.re / norm, -(self.re * other.im) / norm)
+        return _Complex((self.re * other.re + self.im * other.im) / norm,
+                        (self.im * other.re - self.re * other.im) / norm)
+
+    def value(self) -> complex:
+        return complex(float(self.re), 0.0 if self.im is None else float(self.im))
+
+
+def _complex_sum(items):
+    result = items[0]
+    for item in items[1:]:
+        result = result + item
+    return result
+
+
+#: name -> (one torch operator on a complex tensor z and a real one r, its definition on one element)
+COMPLEX = {
+    "add": (lambda z, r: z + z, lambda z, r: z + z),
+    "add_real": (lambda z, r: z + r, lambda z, r: z + r),
+    "add_alpha": (lambda z, r: torch.add(z, z, alpha=2.0), lambda z, r: z + z * 2.0),
+    "sub": (lambda z, r: z - z, lambda z, r: z - z),
+    "mul": (lambda z, r: z * z, lambda z, r: z * z),
+    "mul_real": (lambda z, r: z * r, lambda z, r: z * r),
+    "div": (lambda z, r: z / z, lambda z, r: z / z),
+    "div_real": (lambda z, r: z / r, lambda z, r: z / r),
+    "real_div": (lambda z, r: r / z, lambda z, r: _Complex.of(r) / z),
+    "neg": (lambda z, r: -z, lambda z, r: _Complex(0.0 - z.re, 0.0 - z.im)),
+    "abs": (lambda z, r: z.abs(), lambda z, r: _Complex(c.fn.sqrt(z.re * z.re + z.im * z.im), None)),
+    "reciprocal": (lambda z, r: z.reciprocal(),
+                   lambda z, r: (lambda norm: _Complex(z.re / norm, -z.im / norm))(z.re * z.re + z.im * z.im)),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPLEX))
+def test_complex_arithmetic_counts_its_real_operations(name):
+    function, definition = COMPLEX[name]
+
+    @given(shapes, st.data())
+    @examples(10, deadline=None)
+    def check(shape, data):
+        re, im = data.draw(arrays(shape, 0.5, 3.0)), data.draw(arrays(shape, 0.5, 3.0))
+        real = data.draw(arrays(shape, 0.5, 3.0))
+        c.reset()
+        out = [definition(_Complex(a, b), r) for a, b, r in zip(c.counted(re).ravel(), c.counted(im).ravel(),
+                                                                  c.counted(real).ravel(), strict=True)]
+        operations = c.count()
+        z, r = torch.complex(torch.from_numpy(re), torch.from_numpy(im)), torch.from_numpy(real)
+        produced = function(z, r).reshape(-1).numpy()
+        np.testing.assert_allclose(np.array([v.value() for v in out]), produced, rtol=1e-6, atol=1e-9)
+        assert exact(function, z, r) == operations
+
+    check()
+
+
+@given(st.sampled_from(["sum", "mean", "prod", "cumsum", "cumprod"]), shapes, st.data())
+@examples(20, deadline=None)
+def test_complex_sums_and_products_count_their_real_operations(name, shape, data):
+    re, im = data.draw(arrays(shape, 0.5, 1.5)), data.draw(arrays(shape, 0.5, 1.5))
+    dim = data.draw(st.integers(0, len(shape) - 1))
+    z = torch.complex(torch.from_numpy(re), torch.from_numpy(im))
+    function = {"sum": lambda t: t.sum(dim), "mean": lambda t: t.mean(dim), "prod": lambda t: t.prod(dim),
+                "cumsum": lambda t: t.cumsum(dim), "cumprod": lambda t: t.cumprod(dim)}[name]
+    c.reset()
+    values = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        values[index] = _Complex(c.counted(re)[index], c.counted(im)[index])
+    out = []
+    for line in np.moveaxis(values, dim, -1).reshape(-1, shape[dim]):
+        if name in ("sum", "mean"):
+            total = _complex_sum(list(line))
+            out.append([total / float(len(line)) if name == "mean" else total])
+        elif name == "prod":
+            product = line[0]
+            for v in line[1:]:
+                product = product * v
+            out.append([product])
+        else:
+            running = [line[0]]
+            for v in line[1:]:
+                running.append(running[-1] + v if name == "cumsum" else running[-1] * v)
+            out.append(running)
+    operations = c.count()
+    produced = function(z).numpy()
+    produced = np.moveaxis(produced, dim, -1).reshape(len(out), -1) if name.startswith("cum") else produced.reshape(
+        len(out), 1)
+    np.testing.assert_allclose(np.array([[v.value() for v in row] for row in out]), produced, rtol=1e-6, atol=1e-9)
+    assert exact(function, z) == operations

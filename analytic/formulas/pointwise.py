@@ -8,6 +8,11 @@ and a constant known before the call (``sqrt(2)``) cost nothing.  Where an argum
 formula (``add``'s ``alpha``, ``gelu``'s ``approximate``, ``softplus``'s ``beta``), the count
 follows it.  The defining formula of each operator is written in the README's table.
 
+Arithmetic on complex numbers counts its real operations, as the Fourier transforms' butterflies
+do (:data:`COMPLEX_ARITHMETIC`): a complex addition 2, a complex product 6 (a real times a
+complex 2), a complex quotient 11 (by a real 2, a real by a complex 7), ``|z|`` 4; an elementary
+function of a complex number is one evaluation, as of a real one.
+
 The peer columns follow each tool's own rule (:mod:`analytic.formulas.peers`): ptflops counts
 some activations by module and some functional calls, thop, torchinfo and moduleprofiler count
 a few activation modules, fvcore and torch's counter count none.
@@ -24,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import peers
-from .registry import DATA_MOVEMENT, counts, numel, register_formula
+from .registry import DATA_MOVEMENT, Shape, counts, numel, register_formula
 
-__all__ = ["PER_ELEMENT"]
+__all__ = ["COMPLEX_ARITHMETIC", "PER_ELEMENT"]
 
 
 def _one(*args, **kwargs) -> int:
@@ -137,14 +142,49 @@ SELECTIONS = ("where", "masked_fill", "masked_scatter", "bernoulli", "uniform", 
               "zero", "nan_to_num", "lift_fresh", "exponential", "geometric", "log_normal", "cauchy", "positive")
 
 
+def _complex(value) -> bool:
+    return isinstance(value, complex) or (isinstance(value, Shape) and value.dtype.startswith("complex"))
+
+
+def _product(a, b) -> int:
+    """Real operations of ``a * b``: 6 for two complex numbers, 2 for a real and a complex, 1."""
+    return 6 if _complex(a) and _complex(b) else 2 if _complex(a) or _complex(b) else 1
+
+
+def _complex_sum(a, b, alpha=1, *args, **kwargs) -> int:  # a + alpha b: the real parts added, the imaginary too
+    return (2 if _complex(a) and _complex(b) else 1) + (_product(alpha, b) if alpha != 1 else 0)
+
+
+def _complex_quotient(a, b=None, *args, **kwargs) -> int:
+    # (a + bi) / (c + di) = ((ac + bd) + (bc - ad) i) / (c^2 + d^2): 6 products, 3 sums, 2 quotients;
+    # a complex by a real: 2 quotients; a real by a complex: c^2 + d^2 (3), a c, a d, 2 quotients
+    return 11 if _complex(a) and _complex(b) else 2 if _complex(a) else 7
+
+
+#: operator -> real operations per element where an operand is complex (a function of the call's
+#: arguments); the others count as for real numbers
+COMPLEX_ARITHMETIC: dict[str, Callable[..., int]] = {
+    "add": _complex_sum, "sub": _complex_sum, "rsub": _complex_sum,
+    "mul": lambda a, b, *args, **kwargs: _product(a, b),
+    "div": _complex_quotient, "true_divide": _complex_quotient,
+    "neg": _constant(2),                            # both parts
+    "reciprocal": _constant(5),                     # (a - bi) / (a^2 + b^2)
+    "abs": _constant(4),                            # sqrt(a^2 + b^2)
+    "sgn": _constant(6),                            # z / |z|
+}
+
+
 def _formula(name: str, per_element: Callable[..., int]) -> Callable:
+    on_complex = COMPLEX_ARITHMETIC.get(name)
+
     def formula(*args, out_shape=None, module=None, **kwargs):
         out = out_shape[0] if isinstance(out_shape, tuple) and out_shape and isinstance(out_shape[0], tuple) \
             else out_shape
         elements = numel(out)
         first = next((a for a in args if isinstance(a, tuple)), out)
-        return counts(per_element(*args, **kwargs) * elements, **peers.activation(name, module, elements,
-                                                                                    numel(first), args))
+        rule = on_complex if on_complex is not None and any(map(_complex, args)) else per_element
+        return counts(rule(*args, **kwargs) * elements, **peers.activation(name, module, elements, numel(first),
+                                                                            args))
 
     formula.__name__ = name
     formula.__doc__ = f"``aten::{name}``: its operations per element times the output's elements."

@@ -68,6 +68,16 @@ PER_OUTPUT = {
 }
 
 
+#: reductions whose additions (products) on complex numbers are 2 (6) real operations each, as for
+#: element-wise arithmetic (a mean's division by its count: 2); the others count as for reals
+COMPLEX_FACTOR = {"sum": 2, "nansum": 2, "mean": 2, "nanmean": 2, "prod": 6, "cumsum": 2, "cumsum_": 2,
+                  "cumprod": 6, "cumprod_": 6}
+
+
+def _complex_factor(name: str, x) -> int:
+    return COMPLEX_FACTOR.get(name, 1) if getattr(x, "dtype", "").startswith("complex") else 1
+
+
 def _formula(name, per_output):
     def formula(x, *args, out_shape=None, module=None, **kwargs):
         out = _first(out_shape)
@@ -79,7 +89,7 @@ def _formula(name, per_output):
                                       module=module)
             return {**pooled, "exact": outputs * per_output(ratio(numel(x), outputs), *args, **kwargs)}
         size = ratio(numel(x), outputs)
-        return counts(outputs * per_output(size, *args, **kwargs), moduleprofiler=0)
+        return counts(outputs * per_output(size, *args, **kwargs) * _complex_factor(name, x), moduleprofiler=0)
 
     formula.__name__ = name
     formula.__doc__ = f"``aten::{name}``: its operations per output element times the output's elements."
@@ -90,12 +100,20 @@ for _name, _per_output in PER_OUTPUT.items():
     register_formula(f"aten::{_name}")(_formula(_name, _per_output))
 
 
-@register_formula("aten::cumsum", "aten::cumprod", "aten::cumsum_", "aten::cumprod_", "aten::logcumsumexp",
-                  "aten::cummax", "aten::cummin")
-def cumulative(x, dim, *args, out_shape=None, **kwargs):
-    """A cumulative sum or product along ``dim``: ``D - 1`` operations per line of length ``D``."""
-    length = x[dim % len(x)] if x else 1
-    return counts(ratio(numel(x), length) * (length - 1), moduleprofiler=0)
+def cumulative(name: str):
+    """The formula of a cumulative sum, product or extremum along ``dim``: ``D - 1`` operations
+    per line of length ``D`` (complex sums and products: 2 and 6 real operations each)."""
+    def formula(x, dim, *args, out_shape=None, **kwargs):
+        length = x[dim % len(x)] if x else 1
+        return counts(ratio(numel(x), length) * (length - 1) * _complex_factor(name, x), moduleprofiler=0)
+
+    formula.__name__ = name
+    formula.__doc__ = f"``aten::{name}``: ``D - 1`` operations per line of length ``D``."
+    return formula
+
+
+for _name in ("cumsum", "cumprod", "cumsum_", "cumprod_", "logcumsumexp", "cummax", "cummin"):
+    register_formula(f"aten::{_name}")(cumulative(_name))
 
 
 @register_formula("aten::scatter_add", "aten::scatter_add_")

@@ -10,6 +10,7 @@ smallest) and counts the comparisons it makes.
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -195,3 +196,24 @@ def test_pairwise_distances_count_their_p_norms(batch, rows_a, rows_b, width, p,
     produced = function(torch.from_numpy(a), torch.from_numpy(b)).numpy()
     np.testing.assert_allclose(c.values(out), produced, rtol=1e-6, atol=1e-9)
     assert exact(function, torch.from_numpy(a), torch.from_numpy(b)) == operations
+
+
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=12), st.booleans(), st.data())
+@examples(15, deadline=None)
+def test_bincount_adds_each_element_into_its_bin(values, weighted, data):
+    x = torch.tensor(values)
+    weights = data.draw(arrays((len(values),))) if weighted else None
+    c.reset()
+    bins = [c.Counted(0.0) for _ in range(max(values) + 1)]
+    for k, v in enumerate(values):
+        bins[v] = bins[v] + (c.Counted(float(weights[k])) if weighted else 1.0)
+    operations = c.count()
+
+    def function(t, *w):
+        return torch.bincount(t, w[0] if w else None)
+
+    tensors = [x] + ([torch.from_numpy(weights)] if weighted else [])
+    np.testing.assert_allclose(c.values(bins), function(*tensors).double().numpy(), rtol=1e-6, atol=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no meta kernel: a real CPU forward counts it
+        assert exact(function, *tensors) == operations

@@ -12,6 +12,7 @@ Each output element combines ``M`` input elements (``M`` = input elements / outp
 | vector norm, ord 2 / 1 / inf / 0 / p | ``2 M`` / ``2 M - 1`` / ``2 M - 1`` / ``2 M - 1`` / ``3 M`` |
 | aminmax | ``2 (M - 1)`` |
 | scatter_add, index_add | one addition per element scattered (one more with index_add's ``alpha``) |
+| bincount | one addition per element (1, or its weight, into its bin) |
 | count_nonzero | ``2 M - 1``: ``M`` comparisons, ``M - 1`` additions |
 | cumsum, cumprod, cummax, cummin (length ``D``) | ``D - 1`` per line |
 | topk ``k``, kthvalue ``k``, median (``k = (D + 1) // 2``), sort (``k = D``) | ``k (2 D - k - 1) / 2`` per line |
@@ -33,7 +34,8 @@ from .pooling import adaptive_average
 from .registry import counts, numel, register_formula
 from .shapes import ratio
 
-__all__ = ["PER_OUTPUT", "cumulative", "log_softmax", "safe_softmax", "scatter_add", "selection", "softmax"]
+__all__ = ["PER_OUTPUT", "bincount", "cumulative", "log_softmax", "safe_softmax", "scatter_add", "selection",
+           "softmax"]
 
 
 def _first(out_shape):
@@ -122,6 +124,13 @@ def scatter_add(x, dim, index, source, *, out_shape=None):
     along ``dim``: an addition per index element, whatever the indices (repeated ones add to
     the same element)."""
     return counts(numel(index), moduleprofiler=0)
+
+
+@register_formula("aten::bincount")
+def bincount(x, weights=None, minlength=0, *, out_shape=None):
+    """The count (or the weights' sum) of each value of ``x``: an addition per element into its
+    bin, whichever bin that is."""
+    return counts(numel(x), moduleprofiler=0)
 
 
 @register_formula("aten::index_add", "aten::index_add_")

@@ -42,6 +42,12 @@ def _gelu_gradient(*args, approximate: str = "none", **kwargs) -> int:
     return 19 if approximate == "tanh" else 11
 
 
+def _rrelu_gradient(grad, x, noise, lower=0.125, upper=1 / 3, training=False, self_is_result=False, *args,
+                    **kwargs) -> int:
+    # training: g times the slope drawn (1 where x >= 0); evaluation: x > 0 ? g : g (l + u) / 2
+    return 1 if training else 2
+
+
 #: gradient operator (without ``aten::``) -> operations per element of the input's gradient
 PER_ELEMENT_GRADIENT: dict[str, Callable[..., int]] = {
     "threshold_backward": _constant(1),      # x > t ? g : 0 (ReLU's)
@@ -60,16 +66,8 @@ PER_ELEMENT_GRADIENT: dict[str, Callable[..., int]] = {
     "hardshrink_backward": _constant(2),     # |x| > l ? g : 0
     "softshrink_backward": _constant(2),     # |x| > l ? g : 0
     "logit_backward": lambda g, x, eps=None, **k: 3 + 2 * (eps is not None),  # g / (x (1 - x)), 0 outside [e, 1 - e]
+    "rrelu_with_noise_backward": _rrelu_gradient,
 }
-
-
-def _rrelu_gradient(grad, x, noise, lower=0.125, upper=1 / 3, training=False, self_is_result=False, *args,
-                    **kwargs) -> int:
-    # training: g times the slope drawn (1 where x >= 0); evaluation: x > 0 ? g : g (l + u) / 2
-    return 1 if training else 2
-
-
-PER_ELEMENT_GRADIENT["rrelu_with_noise_backward"] = _rrelu_gradient
 
 
 #: loss gradient -> operations per element (``reduction`` mean: one more, the scaling by 1/M)

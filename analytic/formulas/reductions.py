@@ -38,6 +38,11 @@ __all__ = ["PER_OUTPUT", "bincount", "cumulative", "log_softmax", "safe_softmax"
            "softmax"]
 
 
+def _line(x, dim):
+    """The length of ``x``'s lines along ``dim`` (1 for a scalar)."""
+    return x[dim % len(x)] if x else 1
+
+
 def _first(out_shape):
     return out_shape[0] if isinstance(out_shape, tuple) and out_shape and isinstance(out_shape[0], tuple) \
         else out_shape
@@ -106,7 +111,7 @@ def cumulative(name: str):
     """The formula of a cumulative sum, product or extremum along ``dim``: ``D - 1`` operations
     per line of length ``D`` (complex sums and products: 2 and 6 real operations each)."""
     def formula(x, dim, *args, out_shape=None, **kwargs):
-        length = x[dim % len(x)] if x else 1
+        length = _line(x, dim)
         return counts(ratio(numel(x), length) * (length - 1) * _complex_factor(name, x), moduleprofiler=0)
 
     formula.__name__ = name
@@ -152,10 +157,6 @@ def selection(length, k):
     return ratio(k * (2 * length - k - 1), 2)
 
 
-def _line(x, dim):
-    return x[dim % len(x)] if x else 1
-
-
 @register_formula("aten::topk")
 def topk(x, k, dim=-1, *args, out_shape=None, **kwargs):
     """The ``k`` largest (or smallest) along ``dim``: :func:`selection` per line."""
@@ -192,7 +193,7 @@ def median(x, dim=None, *args, out_shape=None, **kwargs):
 def softmax(x, dim, *args, out_shape=None, module=None, **kwargs):
     """Softmax over ``dim``: ``3 D - 1`` per row.  ptflops counts ``F.softmax`` (its patched
     function: the input's elements); thop and moduleprofiler count the ``Softmax`` module."""
-    length = x[dim % len(x)] if x else 1
+    length = _line(x, dim)
     rows = ratio(numel(x), length)
     return counts(rows * (3 * length - 1), moduleprofiler=rows * (4 * length - 1), ptflops=numel(x),
                   thop=rows * (3 * length - 1), deepspeed=numel(x))
@@ -202,12 +203,12 @@ def softmax(x, dim, *args, out_shape=None, module=None, **kwargs):
 def safe_softmax(x, dim, *args, out_shape=None, **kwargs):
     """The softmax of attention's reference path (rows of ``-inf`` give zeros): ``3 D - 1`` per row,
     seen by no tool (it is not ``F.softmax``)."""
-    length = x[dim % len(x)] if x else 1
+    length = _line(x, dim)
     return counts(ratio(numel(x), length) * (3 * length - 1), moduleprofiler=0)
 
 
 @register_formula("aten::_log_softmax", "aten::log_softmax")
 def log_softmax(x, dim, *args, out_shape=None, **kwargs):
     """Log-softmax over ``dim``: ``3 D`` per row."""
-    length = x[dim % len(x)] if x else 1
+    length = _line(x, dim)
     return counts(ratio(numel(x), length) * 3 * length, moduleprofiler=0)

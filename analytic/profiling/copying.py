@@ -16,6 +16,7 @@ import copy
 from collections import OrderedDict
 
 import torch
+from torch.nn.parameter import is_lazy
 
 from .modules import named_modules
 
@@ -116,15 +117,12 @@ def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None) ->
     for _, module in modules if modules is not None else named_modules(model):
         for p in module._parameters.values():
             if p is not None and id(p) not in memo:
-                memo[id(p)] = _uninitialized(p) if _LAZY in type(p).__mro__ else torch.nn.Parameter(
-                    make(p), requires_grad=p.requires_grad)
+                memo[id(p)] = _uninitialized(p) if is_lazy(p) else torch.nn.Parameter(make(p),
+                                                                                      requires_grad=p.requires_grad)
         for b in module._buffers.values():
             if b is not None and id(b) not in memo:
-                memo[id(b)] = _uninitialized(b) if _LAZY in type(b).__mro__ else make(b)
+                memo[id(b)] = _uninitialized(b) if is_lazy(b) else make(b)
     return _Copier(memo, make).copy(model)
-
-
-_LAZY = torch.nn.parameter.UninitializedTensorMixin
 
 
 def _uninitialized(tensor):

@@ -154,7 +154,7 @@ _CALL_IMPL = torch.nn.Module._call_impl
 _OWN_HOOKS = ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks")
 
 
-def _GLOBAL_HOOKS() -> tuple:
+def _global_hooks() -> tuple:
     """The process's global module hooks (``register_module_forward_hook`` and its kin)."""
     m = _module_module
     return (m._global_forward_pre_hooks, m._global_forward_hooks, m._global_backward_hooks,
@@ -234,7 +234,7 @@ class CountingMode(TorchDispatchMode):
         torch's ``_call_impl``): each module of the model (a copy, the pass's own) gets a
         ``_call_impl`` that enters it, runs its forward and leaves it, without the hooks' slow path
         of ``nn.Module.__call__``.  Returns whether it did; else the pass registers global hooks."""
-        if any(_GLOBAL_HOOKS()):
+        if any(_global_hooks()):
             return False
         for _, module in self.modules:
             state = module.__dict__

@@ -14,6 +14,7 @@ each module's parameters): once, as the list :func:`named_modules`.
 from __future__ import annotations
 
 import torch
+from torch.nn.parameter import is_lazy
 
 __all__ = ["internal_modules", "lazy_modules", "module_kind", "module_parameters", "named_modules", "parametrized"]
 
@@ -36,9 +37,8 @@ def parametrized(module: torch.nn.Module) -> bool:
 def lazy_modules(modules) -> list[str]:
     """The names of ``modules`` (a model's :func:`named_modules`) holding a tensor not made yet:
     a lazy module's (``nn.LazyLinear``) before its first forward."""
-    lazy = torch.nn.parameter.UninitializedTensorMixin
     return [name for name, module in modules
-            if any(isinstance(t, lazy) for t in (*module._parameters.values(), *module._buffers.values()))]
+            if any(map(is_lazy, (*module._parameters.values(), *module._buffers.values())))]
 
 
 def internal_modules(modules) -> set[int]:

@@ -10,6 +10,7 @@ from torch import nn
 
 import analytic
 from analytic.profiling.copying import meta_copy
+from analytic.profiling.modules import copied_modules, named_modules
 from tests import models
 from tests.helpers import torch_flops
 
@@ -102,6 +103,28 @@ def test_meta_copy_keeps_sharing_and_separates_mutable_state():
     copied.conv.stride = (2,)
     assert model.history == [1, 2] and model.table == {"a": [3]} and model.conv.stride == (1,)
     assert copied(torch.empty(1, 2, 9, device="meta")).shape == (1, 3, 4)
+
+
+class Rebuilt(nn.Module):
+    """A module whose class copies itself without telling the memo about its submodules."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(2, 2)
+
+    def __deepcopy__(self, memo):
+        return Rebuilt()
+
+
+@pytest.mark.parametrize("model", [*(make() for make in MODELS.values()), nn.Sequential(Slotted(), Rebuilt())])
+def test_the_copy_modules_read_from_the_memo_are_the_copy_own(model):
+    modules = named_modules(model)
+    memo: dict = {}
+    copied = meta_copy(model, modules=modules, memo=memo)
+    ours = copied_modules(modules, memo, copied)
+    theirs = named_modules(copied)
+    assert [name for name, _ in ours] == [name for name, _ in theirs]
+    assert all(a is b for (_, a), (_, b) in zip(ours, theirs, strict=True))
 
 
 def test_meta_copy_uses_a_class_own_deepcopy():

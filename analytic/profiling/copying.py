@@ -98,10 +98,12 @@ class _Copier:
         return new
 
 
-def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None) -> torch.nn.Module:
+def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None, memo: dict | None = None
+              ) -> torch.nn.Module:
     """A deep copy of ``model`` whose parameters, buffers and tensor attributes are new meta
     tensors (no data copied), or what ``make`` makes of each tensor (fake tensors, for a symbolic
-    profile); ``modules``: the model's modules if known (:func:`.modules.named_modules`).
+    profile); ``modules``: the model's modules if known (:func:`.modules.named_modules`); ``memo``:
+    a dictionary to fill with each original's copy (by ``id``), as ``copy.deepcopy``'s.
 
     >>> import torch
     >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2))
@@ -113,7 +115,7 @@ def meta_copy(model: torch.nn.Module, make=None, modules: list | None = None) ->
         return torch.empty_like(t, device="meta")
 
     make = make or meta
-    memo: dict = {}
+    memo = {} if memo is None else memo
     for _, module in modules if modules is not None else named_modules(model):
         for p in module._parameters.values():
             if p is not None and id(p) not in memo:

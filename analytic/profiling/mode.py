@@ -150,8 +150,6 @@ class _Operator:
 
 
 _CALL_IMPL = torch.nn.Module._call_impl
-#: a module's own hooks, which its call runs (and global hooks run around)
-_OWN_HOOKS = ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_backward_pre_hooks")
 
 
 def _global_hooks() -> tuple:
@@ -174,7 +172,8 @@ class CountingMode(TorchDispatchMode):
     inputs' shapes (:mod:`analytic.profiling.outputs`) instead of by torch's meta kernels."""
 
     def __init__(self, model, registry: Registry = FORMULAS, strategy: Strategy | None = None,
-                 conventions: Sequence[str] | None = None, cache: dict | None = None, reuse: bool = False):
+                 conventions: Sequence[str] | None = None, cache: dict | None = None, reuse: bool = False,
+                 modules: list | None = None):
         super().__init__()
         self.registry = registry
         self.strategy = strategy or Strategy()
@@ -187,8 +186,8 @@ class CountingMode(TorchDispatchMode):
         self.movement_bytes: Counter[tuple[str, ...]] = Counter()
         self.calls = 0
         self._model = model
-        #: the model's modules (:func:`.modules.named_modules`)
-        self.modules = modules = named_modules(model)
+        #: the model's modules (:func:`.modules.named_modules`), if not given
+        self.modules = modules = named_modules(model) if modules is None else modules
         internal = internal_modules(modules)
         #: each module of the model (but weight_norm's parts) as the stack holds it
         self._entries = {id(m): (name, module_kind(m), m) for name, m in modules if id(m) not in internal}
@@ -240,7 +239,8 @@ class CountingMode(TorchDispatchMode):
             state = module.__dict__
             if (type(module)._call_impl is not _CALL_IMPL or "_call_impl" in state or isinstance(
                     module, torch.jit.ScriptModule) or state.get("_compiled_call_impl") is not None
-                    or any(state.get(name) for name in _OWN_HOOKS)):
+                    or state.get("_forward_pre_hooks") or state.get("_forward_hooks") or state.get("_backward_hooks")
+                    or state.get("_backward_pre_hooks")):
                 return False
         for _, module in self.modules:
             module.__dict__["_call_impl"] = self._call_of(module)
@@ -632,9 +632,10 @@ def _plain(value):
 
 def count_calls(model, inputs, conventions: Sequence[str], registry: Registry = FORMULAS,
                 strategy: Strategy | None = None, cache: dict | None = None, reuse: bool = False,
-                backward: bool = False, loss: Callable | None = None) -> CountingMode:
+                backward: bool = False, loss: Callable | None = None, modules: list | None = None) -> CountingMode:
     """One forward pass of ``model`` on ``inputs`` (and with ``backward`` the backward pass of
-    ``loss``) under a :class:`CountingMode`; the mode, with what it counted."""
-    mode = CountingMode(model, registry, strategy, conventions, cache, reuse)
+    ``loss``) under a :class:`CountingMode`; the mode, with what it counted.  ``modules``: the
+    model's modules if known (:func:`.modules.named_modules`)."""
+    mode = CountingMode(model, registry, strategy, conventions, cache, reuse, modules)
     mode.run(*inputs, backward=backward, loss=loss)
     return mode

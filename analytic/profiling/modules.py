@@ -16,7 +16,8 @@ from __future__ import annotations
 import torch
 from torch.nn.parameter import is_lazy
 
-__all__ = ["internal_modules", "lazy_modules", "module_kind", "module_parameters", "named_modules", "parametrized"]
+__all__ = ["copied_modules", "internal_modules", "lazy_modules", "module_kind", "module_parameters", "named_modules",
+           "parametrized"]
 
 _MODULE_DICT = torch.nn.ModuleDict
 
@@ -25,6 +26,14 @@ def named_modules(model: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
     """``list(model.named_modules())``: each module once, at its first qualified name, the model
     first, then each submodule's modules depth first."""
     return list(model.named_modules())
+
+
+def copied_modules(modules, memo: dict, copied: torch.nn.Module) -> list[tuple[str, torch.nn.Module]]:
+    """The :func:`named_modules` of ``copied``, a deep copy of the model of ``modules`` made with
+    ``memo`` (original's ``id`` -> its copy), read from the memo; walked anew where the memo lacks
+    one (a class whose own copying bypasses it)."""
+    found = [(name, memo.get(id(module))) for name, module in modules]
+    return found if all(module is not None for _, module in found) else named_modules(copied)
 
 
 def parametrized(module: torch.nn.Module) -> bool:

@@ -17,16 +17,17 @@ from ..formulas import Registry
 from .copying import meta_copy
 from .inputs import input_tensors
 from .mode import LossError, MissingKernel, count_calls
-from .modules import module_parameters, named_modules
+from .modules import copied_modules, module_parameters, named_modules
 from .result import Profile
 from .scripted import scripted_modules
 
 __all__ = ["numeric_profile"]
 
 
-def _cpu_copy(model):
-    """A deep copy of ``model`` on the CPU (moved only if it is elsewhere)."""
-    copied = copy.deepcopy(model)
+def _cpu_copy(model, memo: dict):
+    """A deep copy of ``model`` on the CPU (moved only if it is elsewhere; ``memo``: filled as
+    ``copy.deepcopy``'s)."""
+    copied = copy.deepcopy(model, memo)
     on_cpu = all(t.device.type == "cpu" for t in (*copied.parameters(), *copied.buffers()))
     return copied if on_cpu else copied.to("cpu")
 
@@ -54,11 +55,12 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
         passes = ["cpu"]
     for attempt in passes:
         reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
-        copied = meta_copy(model, modules=modules) if reuse else _cpu_copy(model)
+        memo: dict = {}
+        copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
         given = inputs if reuse else _real(inputs)
         try:
             mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
-                               backward=backward, loss=loss)
+                               backward=backward, loss=loss, modules=copied_modules(modules, memo, copied))
         except MissingKernel as missing:
             if attempt == "meta":
                 values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"

@@ -743,3 +743,12 @@ def test_operator_formulas_evaluate_on_symbolic_sizes(name):
         numeric = analytic.profile(model, (2, length, 8))
         assert formula.evaluate(L=length).total == numeric.total
         assert not numeric.uncounted
+
+
+def test_a_batch_of_any_size_is_a_formula_in_every_column():
+    # thop charges an adaptive average pooling int((n / o + 1) * outputs) in floating point: on a
+    # symbolic batch that is the floor of an exact quotient, an integer at every size
+    model = models.spatial_transformer()
+    formula = analytic.profile(model, ("N", 1, 28, 28))
+    for batch in (1, 3, 4):
+        assert formula.evaluate(N=batch).total == analytic.profile(model, (batch, 1, 28, 28)).total

@@ -22,6 +22,8 @@ positions:
 
 from __future__ import annotations
 
+import sys
+
 from ..core.forward import window_counts
 from ..symbolic.arithmetic import arithmetic_of
 from .peers import module_is
@@ -115,8 +117,12 @@ def _thop_adaptive(x, out_shape, dims):
     kernel = 1.0
     for n, o in zip(x[-dims:], out_shape[-dims:], strict=True):
         kernel *= n / o
-    return int((kernel + 1) * numel(out_shape)) if all(isinstance(v, int) for v in x) else (
-        (numel(x[-dims:]) / numel(out_shape[-dims:]) + 1) * numel(out_shape))
+    if all(isinstance(v, int) for v in (*x, *out_shape)):
+        return int((kernel + 1) * numel(out_shape))
+    sympy = sys.modules["sympy"]  # symbolic sizes: SymPy is loaded; the kernel as an exact quotient
+    whole, part = numel(x[-dims:]), numel(out_shape[-dims:])
+    kernel = sympy.Rational(whole, part) if isinstance(whole, int) and isinstance(part, int) else whole / part
+    return sympy.floor((kernel + 1) * numel(out_shape))
 
 
 @register_formula("aten::_adaptive_avg_pool2d", "aten::_adaptive_avg_pool3d", "aten::adaptive_avg_pool1d")

@@ -17,6 +17,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+import analytic
 from tests import counting as c
 from tests.profiles import examples
 from tests.test_operators import arrays, exact
@@ -217,3 +218,52 @@ def test_bincount_adds_each_element_into_its_bin(values, weighted, data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # no meta kernel: a real CPU forward counts it
         assert exact(function, *tensors) == operations
+
+
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple), st.sampled_from(["long", "bool"]),
+       st.booleans(), st.data())
+@examples(20, deadline=None)
+def test_an_accumulating_index_put_adds_each_value_into_its_element(shape, index_kind, broadcast, data):
+    x = data.draw(arrays(shape))
+    if index_kind == "bool":  # a mask over the first dimension: one value per row selected
+        mask = np.array(data.draw(st.lists(st.booleans(), min_size=shape[0], max_size=shape[0])))
+        index, rows = torch.from_numpy(mask), [int(i) for i in np.flatnonzero(mask)]
+        values = data.draw(arrays((len(rows), *shape[1:])))
+    else:  # indices, repeated ones included, and values maybe broadcast over them
+        rows = data.draw(st.lists(st.integers(0, shape[0] - 1), min_size=1, max_size=5))
+        index = torch.tensor(rows)
+        values = data.draw(arrays((1, *shape[1:]) if broadcast else (len(rows), *shape[1:])))
+    c.reset()
+    out = c.counted(x).copy()
+    given = c.counted(values)
+    for k, row in enumerate(rows):
+        for rest in np.ndindex(*shape[1:]):
+            out[(row, *rest)] = out[(row, *rest)] + given[(0 if len(given) == 1 else k, *rest)]
+    operations = c.count()
+
+    def function(t, v):
+        return t.index_put((index,), v, accumulate=True)
+
+    tensors = torch.from_numpy(x), torch.from_numpy(values)
+    np.testing.assert_allclose(c.values(out), function(*tensors).numpy(), rtol=1e-6, atol=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a boolean index needs values: a real CPU forward
+        assert exact(function, *tensors) == operations
+
+
+def test_an_index_put_that_writes_moves_data_and_an_indexing_gradient_adds():
+    class Rows(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = torch.nn.Parameter(torch.randn(10, 8))
+
+        def forward(self, x):
+            y = x.clone()
+            y[torch.tensor([0, 2])] = 1.0  # a write: data movement
+            return self.table[torch.tensor([1, 3, 3, 7])] * y
+
+    prof = analytic.profile(Rows(), (4, 8), backward=True)
+    assert "aten::index_put_" in prof.data_movement
+    gradients = [r for r in prof.rows if r.op == "aten::index_put"]
+    # the table's gradient: each of the 4 x 8 looked-up values' gradients added into its row
+    assert [(r.phase, r.counts["exact"]) for r in gradients] == [("backward", 32)]

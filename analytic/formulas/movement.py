@@ -8,9 +8,9 @@ function's values: constants of its size, known before the call).
 
 from __future__ import annotations
 
-from .registry import DATA_MOVEMENT, counts, register_formula
+from .registry import DATA_MOVEMENT, counts, numel, register_formula
 
-__all__ = ["DATA_MOVEMENT_OPERATORS"]
+__all__ = ["DATA_MOVEMENT_OPERATORS", "index_put"]
 
 #: every operator that only moves data (its in-place variant ``name_`` too)
 DATA_MOVEMENT_OPERATORS = (
@@ -29,7 +29,7 @@ DATA_MOVEMENT_OPERATORS = (
     "constant_pad_nd", "pad", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",
     "replication_pad2d", "replication_pad3d", "_pad_circular", "_pad_enum",
     # indexing
-    "index", "index_select", "gather", "take", "take_along_dim", "masked_select", "index_put", "_index_put_impl",
+    "index", "index_select", "gather", "take", "take_along_dim", "masked_select",
     "scatter", "slice_scatter", "select_scatter", "diagonal_scatter", "as_strided_scatter", "nonzero",
     "index_fill", "index_copy", "max_unpool2d", "max_unpool3d",
     # creation
@@ -42,3 +42,29 @@ DATA_MOVEMENT_OPERATORS = (
 
 for _name in DATA_MOVEMENT_OPERATORS:
     register_formula(f"aten::{_name}", f"aten::{_name}_", kind=DATA_MOVEMENT)(counts)
+
+
+def _broadcast(shapes) -> tuple:
+    """The shape ``shapes`` broadcast to (their sizes aligned at the right; a size 1 takes the other)."""
+    rank = max((len(s) for s in shapes), default=0)
+    out = [1] * rank
+    for shape in shapes:
+        for i, size in enumerate(shape, rank - len(shape)):
+            out[i] = out[i] if size == 1 else size
+    return tuple(out)
+
+
+@register_formula("aten::index_put", "aten::index_put_", "aten::_index_put_impl", "aten::_index_put_impl_")
+def index_put(x, indices, values, accumulate=False, *args, out_shape=None):
+    """``x[indices] = values`` moves data (``None``: listed as data movement); with ``accumulate``
+    (``x[indices] += values`` in one call, an indexing's gradient) each value is added into its
+    element: one addition per element indexed (the index tensors broadcast together, times the
+    sizes of the dimensions not indexed; a boolean mask's count of true values depends on them,
+    so there the values given, one per element selected)."""
+    if not accumulate:
+        return None
+    given = [i for i in indices if i is not None]
+    if any(getattr(i, "dtype", "") == "bool" for i in given):
+        return counts(numel(values), moduleprofiler=0)
+    rest = [size for d, size in enumerate(x) if d >= len(indices) or indices[d] is None]
+    return counts(numel(_broadcast(given)) * numel(rest), moduleprofiler=0)

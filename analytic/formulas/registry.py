@@ -7,7 +7,9 @@ under every convention of :data:`analytic.core.conventions.CONVENTIONS`.  Sizes 
 expressions on a symbolic pass: one definition serves both.
 
 A formula says what kind of operator it counts: ``"arithmetic"`` (the default) or
-``"data movement"`` (views, copies, concatenations, indexing: zero arithmetic, listed apart).
+``"data movement"`` (views, copies, concatenations, indexing: zero arithmetic, listed apart); an
+arithmetic formula returns ``None`` for a call that only moves data (``index_put`` that writes
+values rather than adding them).
 Keys are qualified operator names, so ``mylib::mm`` is never taken for ``aten::mm``; a second
 registration of the same operator is refused.
 

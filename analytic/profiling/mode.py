@@ -485,8 +485,9 @@ class CountingMode(TorchDispatchMode):
             return func(*_swap(args, adopted), **_swap(kwargs, adopted))
 
     def _row(self, operator: _Operator, func, args, kwargs, out):
-        """What a call counts: ``None`` for an operator without a formula or one that moves data
-        (then only its bytes), else its row without its place (module, stack)."""
+        """What a call counts: for an operator without a formula, one that moves data or a call its
+        formula says only moves data (it returns ``None``), only its bytes; else its row without
+        its place (module, stack)."""
         output_bytes = self._bytes(operator, out)
         formula = operator.formula
         if formula is None or formula.kind == DATA_MOVEMENT:
@@ -503,6 +504,8 @@ class CountingMode(TorchDispatchMode):
             counts = self.cache.get(key)
         if key is None or counts is None:
             counts = formula(*shapes, out_shape=out_shape, module=kind, **options)
+            if counts is None:  # this call only moves data (an index_put that writes, not adds)
+                return output_bytes
             if self.conventions is not None:
                 counts = {c: counts[c] for c in self.conventions}
             if key is not None:
@@ -522,7 +525,7 @@ class CountingMode(TorchDispatchMode):
         if formula is None:
             self.uncounted[op] += 1
             self.movement_bytes[stack] += row
-        elif formula.kind == DATA_MOVEMENT:
+        elif formula.kind == DATA_MOVEMENT or not isinstance(row, ProfileRow):  # (its formula said so)
             self.data_movement[op] += 1
             self.movement_bytes[stack] += row
         elif self._phase == "forward":

@@ -170,7 +170,31 @@ def test_meta_arguments_leave_writes_masks_and_indices_alone():
     assert written is cpu and read is meta  # a write into a stand-in would be lost
     _, kwargs = functions.meta_arguments(torch.add, (meta, cpu), {"out": cpu})
     assert kwargs["out"] is cpu
-    mask = torch.tensor([True, False, True])
+    mask, lengths = torch.tensor([True, False, True]), torch.tensor([3, 1])
     (_, kept), _ = functions.meta_arguments(torch.where, (meta, mask), {})
     assert kept is mask
+    (_, kept, _), _ = functions.meta_arguments(torch._VF._pack_padded_sequence, (meta, lengths, True), {})
+    assert kept is lengths  # values a kernel reads on the CPU (here the output's shape)
     assert functions.meta_arguments(torch.Tensor.__getitem__, (meta, torch.tensor([0, 2])), {}) is None
+
+
+class _Packed(torch.nn.Module):
+    """An LSTM over sequences of different lengths, packed (``nn.utils.rnn``), lengths on the CPU."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = torch.nn.LSTM(8, 16, batch_first=True, bidirectional=True)
+
+    def forward(self, x):
+        lengths = torch.tensor([x.shape[1], x.shape[1] - 2])
+        packed = torch.nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        return torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)[0]
+
+
+def test_packed_sequences_are_counted_whole():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # packing needs the lengths' values: a CPU forward
+        prof = analytic.profile(_Packed(), (2, 5, 8))
+    assert not prof.uncounted and prof.total["exact"] > 0
+    assert prof.total == analytic.profile(_Packed(), (2, 5, 8), device="cpu").total

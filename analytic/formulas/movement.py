@@ -32,6 +32,8 @@ DATA_MOVEMENT_OPERATORS = (
     "index", "index_select", "gather", "take", "take_along_dim", "masked_select",
     "scatter", "slice_scatter", "select_scatter", "diagonal_scatter", "as_strided_scatter", "nonzero",
     "index_fill", "index_copy", "max_unpool2d", "max_unpool3d",
+    # packed sequences (nn.utils.rnn): the steps' rows gathered, scattered back
+    "_pack_padded_sequence", "_pad_packed_sequence", "_pack_padded_sequence_backward",
     # creation
     "empty", "empty_like", "empty_strided", "new_empty", "new_empty_strided", "zeros", "zeros_like", "new_zeros",
     "ones", "ones_like", "new_ones", "full", "full_like", "new_full", "scalar_tensor", "arange", "linspace",

@@ -12,11 +12,11 @@ device and every pass:
   ``torch.max_pool1d``): on symbolic sizes, the operators torch's kernel runs, called with the
   sizes it computes (a symbolic pass would otherwise fix the size to its example value).
 
-And a call that mixes tensors on the meta device with tensors a forward made on the CPU (a window,
-positions, initial states made without ``device=``, which a real forward makes on the input's
-device) receives meta tensors of the CPU ones' shapes (:func:`meta_arguments`): torch's device
-checks (``torch.stft``'s, autograd's) refuse the mix, and on the meta device their values are
-never read.
+And a call that mixes tensors on the meta device with floating-point tensors a forward made on the
+CPU (a window, a positional table, initial states made without ``device=``, which a real forward
+makes on the input's device) receives meta tensors of the CPU ones' shapes
+(:func:`meta_arguments`): torch's device checks (``torch.stft``'s, autograd's) refuse the mix, and
+on the meta device their values are never read.
 
 Each replacement returns ``None`` where it does not apply; torch's function runs then.
 """
@@ -298,21 +298,22 @@ def _devices(values) -> tuple[bool, bool]:
 
 
 def _on_meta(value):
-    if type(value) in _PLAIN and not value.is_meta and value.dtype is not torch.bool:
+    if type(value) in _PLAIN and not value.is_meta and (value.is_floating_point() or value.is_complex()):
         meta = torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
-        return meta.requires_grad_(value.requires_grad) if value.is_floating_point() or value.is_complex() else meta
+        return meta.requires_grad_(value.requires_grad)
     if type(value) is list or type(value) is tuple:
         return type(value)(map(_on_meta, value))
     return value
 
 
 def meta_arguments(func, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
-    """A call's arguments with every plain tensor off the meta device replaced by a new meta
-    tensor of its shape, strides and dtype, where another argument is on the meta device; or
-    ``None`` where nothing is to replace.  Left as they are: boolean tensors (a mask a model may
-    index with, whose values give the result's shape), the arguments of ``x[i]`` and ``x[i] = v``,
-    and the tensor an in-place function writes into (its first argument, ``out=``): a write into
-    a stand-in would be lost.
+    """A call's arguments with every plain floating-point (or complex) tensor off the meta device
+    replaced by a new meta tensor of its shape, strides and dtype, where another argument is on the
+    meta device; or ``None`` where nothing is to replace.  Left as they are: integer and boolean
+    tensors (lengths, indices, masks: their values may give the result's shape, as
+    ``pack_padded_sequence``'s lengths do, and torch's meta kernels read them on the CPU), the
+    arguments of ``x[i]`` and ``x[i] = v``, and the tensor an in-place function writes into (its
+    first argument, ``out=``): a write into a stand-in would be lost.
 
     >>> import torch
     >>> window = torch.ones(4)

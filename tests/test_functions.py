@@ -175,6 +175,9 @@ def test_meta_arguments_leave_writes_masks_and_indices_alone():
     assert kept is mask
     (_, kept, _), _ = functions.meta_arguments(torch._VF._pack_padded_sequence, (meta, lengths, True), {})
     assert kept is lengths  # values a kernel reads on the CPU (here the output's shape)
+    scalar = torch.tensor(2.0)
+    (_, kept), _ = functions.meta_arguments(torch.mul, (meta, scalar), {})
+    assert kept is scalar  # a CPU scalar joins any device's call
     assert functions.meta_arguments(torch.Tensor.__getitem__, (meta, torch.tensor([0, 2])), {}) is None
 
 

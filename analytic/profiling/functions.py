@@ -298,7 +298,8 @@ def _devices(values) -> tuple[bool, bool]:
 
 
 def _on_meta(value):
-    if type(value) in _PLAIN and not value.is_meta and (value.is_floating_point() or value.is_complex()):
+    if type(value) in _PLAIN and not value.is_meta and value.dim() and (value.is_floating_point()
+                                                                         or value.is_complex()):
         meta = torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
         return meta.requires_grad_(value.requires_grad)
     if type(value) is list or type(value) is tuple:
@@ -309,11 +310,12 @@ def _on_meta(value):
 def meta_arguments(func, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
     """A call's arguments with every plain floating-point (or complex) tensor off the meta device
     replaced by a new meta tensor of its shape, strides and dtype, where another argument is on the
-    meta device; or ``None`` where nothing is to replace.  Left as they are: integer and boolean
-    tensors (lengths, indices, masks: their values may give the result's shape, as
-    ``pack_padded_sequence``'s lengths do, and torch's meta kernels read them on the CPU), the
-    arguments of ``x[i]`` and ``x[i] = v``, and the tensor an in-place function writes into (its
-    first argument, ``out=``): a write into a stand-in would be lost.
+    meta device; or ``None`` where nothing is to replace.  Left as they are: scalars (a CPU scalar
+    joins any device's call, and its value may be read), integer and boolean tensors (lengths,
+    indices, masks: their values may give the result's shape, as ``pack_padded_sequence``'s lengths
+    do, and torch's meta kernels read them on the CPU), the arguments of ``x[i]`` and ``x[i] = v``,
+    and the tensor an in-place function writes into (its first argument, ``out=``): a write into a
+    stand-in would be lost.
 
     >>> import torch
     >>> window = torch.ones(4)

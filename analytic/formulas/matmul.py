@@ -54,20 +54,20 @@ baddbmm.input_argument = 1
 def mv(a, x, *, out_shape=None):
     """``A x`` of an ``n x k`` matrix and a vector (spectral normalization's power iteration):
     ``n (2 k - 1)``.  Torch's counter and the other tools count none."""
-    return counts(a[0] * (2 * a[1] - 1), moduleprofiler=0)
+    return counts(matmul_counts(1, a[0], a[1], 1, False)["exact"], moduleprofiler=0)
 
 
 @register_formula("aten::addmv")
 def addmv(bias, a, x, *, beta=1, alpha=1, out_shape=None):
     """``b + A x``: ``n (2 k - 1)`` and an addition per output."""
-    return counts(a[0] * 2 * a[1], moduleprofiler=0)
+    return counts(matmul_counts(1, a[0], a[1], 1, True)["exact"], moduleprofiler=0)
 
 
 @register_formula("aten::dot", "aten::vdot")
 def dot(a, b, *, out_shape=None):
     """The dot product of two vectors of ``k`` (``vdot`` conjugates the first: sign changes):
     ``2 k - 1``."""
-    return counts(2 * a[0] - 1, moduleprofiler=0)
+    return counts(matmul_counts(1, 1, a[0], 1, False)["exact"], moduleprofiler=0)
 
 
 @register_formula("aten::addr")

@@ -143,7 +143,7 @@ SELECTIONS = ("where", "masked_fill", "masked_scatter", "bernoulli", "uniform", 
 
 
 def _complex(value) -> bool:
-    return isinstance(value, complex) or (isinstance(value, Shape) and value.dtype.startswith("complex"))
+    return isinstance(value, complex) or (isinstance(value, Shape) and value.is_complex)
 
 
 def _product(a, b) -> int:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from .peers import module_is
 from .pooling import adaptive_average
-from .registry import counts, numel, register_formula
+from .registry import Shape, counts, numel, register_formula
 from .shapes import ratio
 
 __all__ = ["PER_OUTPUT", "bincount", "cumulative", "log_softmax", "safe_softmax", "scatter_add", "selection",
@@ -82,7 +82,7 @@ COMPLEX_FACTOR = {"sum": 2, "nansum": 2, "mean": 2, "nanmean": 2, "prod": 6, "cu
 
 
 def _complex_factor(name: str, x) -> int:
-    return COMPLEX_FACTOR.get(name, 1) if getattr(x, "dtype", "").startswith("complex") else 1
+    return COMPLEX_FACTOR.get(name, 1) if isinstance(x, Shape) and x.is_complex else 1
 
 
 def _formula(name, per_output):

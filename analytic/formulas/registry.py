@@ -60,6 +60,10 @@ class Shape(tuple):
     def is_floating_point(self) -> bool:
         return self.dtype.startswith(("float", "bfloat", "complex"))
 
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.startswith("complex")
+
 
 def numel(shape) -> object:
     """The number of elements of a shape (1 for a scalar's empty shape)."""

@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 import analytic
 from tests import counting as c
 from tests.profiles import examples
+from tests.test_operators import _lines as reduction_lines
 from tests.test_operators import arrays, exact
 
 
 def _lines(x: np.ndarray, dim: int) -> np.ndarray:
-    """``x``'s lines along ``dim``, one per row."""
-    return np.moveaxis(x, dim, -1).reshape(-1, x.shape[dim])
+    """``x``'s lines along ``dim``, one per row (the reductions' lines of one dimension)."""
+    return reduction_lines(x, (dim,))[0].reshape(-1, x.shape[dim])
 
 
 def _select(row, k, largest=True):

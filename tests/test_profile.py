@@ -2,8 +2,10 @@
 level, checked against torch's FlopCounterMode and the all-ones measurement on real forwards."""
 
 import copy
+import gc
 import json
 import warnings
+from typing import ClassVar
 
 import pytest
 import torch
@@ -14,6 +16,7 @@ from tests import models
 from tests.helpers import pdflatex as _pdflatex
 from tests.helpers import torch_flops as _torch_flops
 from tests.models import SelfAttention
+from tests.test_backward import MODELS as TRAINED  # the models of the training-step tests
 
 #: the models of tests/models.py, from their papers' configurations, with an input each
 MODELS = {
@@ -313,3 +316,59 @@ def test_attention_counts_its_two_products_where_torch_counts_none():
     fused = analytic.profile(FusedAttention(), device="cpu", example_inputs=((2, 4, 9, 8),))
     assert fused.total["flops"] == attention
     assert fused.rows[0].op == "aten::_scaled_dot_product_flash_attention_for_cpu"
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "training step"])
+@pytest.mark.parametrize("name", list(TRAINED))
+def test_a_profile_leaves_no_cycles_for_the_garbage_collector(name, backward):
+    """The meta pass runs with Python's cyclic collector paused; what it allocates must then be
+    freed by reference counting alone: gc, asked to keep what it finds, finds nothing."""
+    make, inputs, _ = TRAINED[name]
+    model, x = make(), inputs()
+    dtypes = None if x.is_floating_point() else [x.dtype]
+    analytic.profile(model, tuple(x.shape), dtypes=dtypes, backward=backward)  # caches filled
+    gc.collect()
+    gc.garbage.clear()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # every collection, automatic or not, keeps what it finds
+    try:
+        analytic.profile(model, tuple(x.shape), dtypes=dtypes, backward=backward)
+        gc.collect()
+        assert not gc.garbage, [type(o).__name__ for o in gc.garbage[:10]]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+class _CollectorWitness(torch.nn.Module):
+    """Notes whether the cyclic collector runs during its forward; raises if asked to."""
+
+    seen: ClassVar[list[bool]] = []
+
+    def __init__(self, fail: bool = False):
+        super().__init__()
+        self.linear, self.fail = torch.nn.Linear(4, 2), fail
+
+    def forward(self, x):
+        _CollectorWitness.seen.append(gc.isenabled())
+        if self.fail:
+            raise ValueError("a forward that fails")
+        return self.linear(x)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_the_collector_is_paused_for_the_meta_pass_and_restored(enabled):
+    _CollectorWitness.seen = []
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        analytic.profile(_CollectorWitness(), (3, 4))
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError, match="a forward that fails"):
+            analytic.profile(_CollectorWitness(fail=True), (3, 4))
+        assert gc.isenabled() is enabled
+        analytic.profile(_CollectorWitness(), (3, 4), device="cpu")  # real tensors: the collector as it was
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    # the copy's forward ran paused on the meta device, as the user left it on the CPU
+    assert _CollectorWitness.seen[:2] == [False, False] and _CollectorWitness.seen[2:] == [enabled]

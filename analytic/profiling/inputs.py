@@ -98,10 +98,11 @@ def spec_sizes(spec: Sequence, sizes: Mapping[str, object]) -> tuple:
 
 def has_named_sizes(input_shape: object, example_inputs: object) -> bool:
     """Whether a shape (or one of several) holds a name (a string): a request for a formula."""
-    def names(value: object) -> bool:
-        return isinstance(value, str) or (isinstance(value, (tuple, list)) and any(names(v) for v in value))
+    return _holds_name(input_shape) or _holds_name(example_inputs)
 
-    return names(input_shape) or names(example_inputs)
+
+def _holds_name(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, (tuple, list)) and any(map(_holds_name, value)))
 
 
 def _is_size(value: object) -> bool:

@@ -372,3 +372,28 @@ def test_the_collector_is_paused_for_the_meta_pass_and_restored(enabled):
         (gc.enable if was else gc.disable)()
     # the copy's forward ran paused on the meta device, as the user left it on the CPU
     assert _CollectorWitness.seen[:2] == [False, False] and _CollectorWitness.seen[2:] == [enabled]
+
+
+class _Counts(torch.nn.Module):
+    def forward(self, x):
+        return torch.bincount(x.long().flatten().clamp(0, 3))  # no meta kernel: a CPU pass
+
+
+class _Scripted(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.jit.script's deprecation
+            self.linear = torch.jit.script(torch.nn.Linear(3, 3))
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+@pytest.mark.parametrize("model", [_Counts, _Scripted])
+def test_a_profile_warning_points_at_the_caller_line(model):
+    """The warning that a CPU pass replaced the meta pass names the user's line, not tapcount's."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        analytic.profile(model(), (2, 3))
+    assert [(w.filename, w.category) for w in caught] == [(__file__, RuntimeWarning)]

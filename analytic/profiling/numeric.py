@@ -59,6 +59,40 @@ def _real(inputs) -> tuple:
                  else torch.zeros(tuple(t.shape), dtype=t.dtype) if isinstance(t, torch.Tensor) else t for t in inputs)
 
 
+def _one_pass(attempt: str, model, modules: list, inputs: tuple, conventions: Sequence[str], registry: Registry,
+              backward: bool, loss) -> Profile | None:
+    """The profile of one pass on the ``attempt`` device (``None``: the meta device cannot run the
+    model, warned)."""
+    reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
+    memo: dict = {}
+    copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
+    given = inputs if reuse else _real(inputs)
+    try:
+        mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
+                           backward=backward, loss=loss, modules=copied_modules(modules, memo, copied))
+    except MissingKernel as missing:
+        if attempt == "meta":
+            values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"
+                      " zeros)" if missing.reason == MissingKernel.NEEDS_VALUES else "")
+            warnings.warn(f"{missing.op} {missing.reason} (in module {missing.module or '(model)'!r}):"
+                          f" counting on a real CPU forward instead{values}", RuntimeWarning, stacklevel=5)
+            return None
+        raise RuntimeError(f"the model's forward pass on the CPU failed at {missing.op} in module"
+                           f" {missing.module or '(model)'!r}: {missing.error}") from missing.error
+    except LossError:
+        raise
+    except Exception as error:  # the user's forward: report it, nothing to clean up (a copy)
+        text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        advice = ("; if the model runs on real tensors (a branch or a size that depends on values, tensors made"
+                  " on another device), device='cpu' (--device cpu) counts on a real CPU forward"
+                  if attempt == "meta" else "")
+        raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
+                           f"{type(error).__name__}: {text}{advice}") from error
+    # the parameters of the copy that ran: a lazy module's exist once its first forward made them
+    return Profile(tuple(mode.rows), dict(mode.uncounted), tuple(conventions), attempt,
+                   dict(mode.data_movement), module_parameters(mode.modules), dict(mode.movement_bytes))
+
+
 def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequence[str], device: str,
                     registry: Registry, backward: bool = False, loss=None) -> Profile:
     """The profile of one forward pass on inputs of ``shapes`` (ints) or given tensors and
@@ -69,37 +103,13 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
     scripted = scripted_modules(modules)
     if scripted and device == "meta":  # a TorchScript module copies its tensors as they are
         warnings.warn(f"module {scripted[0]!r} is TorchScript, whose tensors do not move to the meta device: counting"
-                      f" on a real CPU forward instead", RuntimeWarning, stacklevel=3)
+                      f" on a real CPU forward instead", RuntimeWarning, stacklevel=4)
         passes = ["cpu"]
     for attempt in passes:
-        reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
-        # the meta pass without the cyclic collector's scans (a copy leaves no cycles)
-        with _collection_paused() if reuse else nullcontext():
-            memo: dict = {}
-            copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
-            given = inputs if reuse else _real(inputs)
-            try:
-                mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
-                                   backward=backward, loss=loss, modules=copied_modules(modules, memo, copied))
-            except MissingKernel as missing:
-                if attempt == "meta":
-                    values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"
-                              " zeros)" if missing.reason == MissingKernel.NEEDS_VALUES else "")
-                    warnings.warn(f"{missing.op} {missing.reason} (in module {missing.module or '(model)'!r}):"
-                                  f" counting on a real CPU forward instead{values}", RuntimeWarning, stacklevel=3)
-                    continue
-                raise RuntimeError(f"the model's forward pass on the CPU failed at {missing.op} in module"
-                                   f" {missing.module or '(model)'!r}: {missing.error}") from missing.error
-            except LossError:
-                raise
-            except Exception as error:  # the user's forward: report it, nothing to clean up (a copy)
-                text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-                advice = ("; if the model runs on real tensors (a branch or a size that depends on values, tensors made"
-                          " on another device), device='cpu' (--device cpu) counts on a real CPU forward"
-                          if attempt == "meta" else "")
-                raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
-                                   f"{type(error).__name__}: {text}{advice}") from error
-            # the parameters of the copy that ran: a lazy module's exist once its first forward made them
-            return Profile(tuple(mode.rows), dict(mode.uncounted), tuple(conventions), attempt,
-                           dict(mode.data_movement), module_parameters(mode.modules), dict(mode.movement_bytes))
+        # the meta pass without the cyclic collector's scans: it leaves no cycles, and what it made
+        # is freed, by reference counting, before the collector runs again
+        with _collection_paused() if attempt == "meta" else nullcontext():
+            found = _one_pass(attempt, model, modules, inputs, conventions, registry, backward, loss)
+        if found is not None:
+            return found
     raise AssertionError("unreachable")

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import analytic
@@ -156,3 +157,44 @@ def test_a_lazy_model_is_profiled_by_its_copy_first_forward():
     assert trained.total == analytic.profile(initialised, shape, backward=True).total
     with pytest.raises(RuntimeError, match="module '0' is lazy"):
         analytic.profile(model, (2, 3, "H", 6))
+
+
+class CachingCorrelation(nn.Module):
+    """Keeps what its forward computed, as RAFT's correlation block keeps its pyramid: a list, a
+    dictionary and a tuple of tensors made with gradients (not graph leaves, which
+    ``copy.deepcopy`` refuses) and a parameter held in a list, not registered."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3, padding=1)
+        self.pyramid: list = [torch.tensor(0.0)]
+        self.by_level: dict = {}
+        self.last: tuple = ()
+        self.loose = [nn.Parameter(torch.ones(3))]
+
+    def forward(self, x):
+        features = self.conv(x)
+        self.pyramid = [features, F.avg_pool2d(features, 2)]
+        self.by_level = {0: self.pyramid[0], "coarse": self.pyramid[1]}
+        self.last = (self.pyramid[1], 2)
+        return sum(level.mean() for level in self.pyramid) * self.loose[0].sum()
+
+
+def test_a_forward_cache_of_tensors_with_gradients_is_copied_as_meta_tensors():
+    model = CachingCorrelation()
+    model(torch.randn(1, 2, 8, 8)).backward()  # the caches now hold tensors of the autograd graph
+    assert model.pyramid[0].grad_fn is not None
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(model)
+    copied = meta_copy(model)
+    assert [t.device.type for t in copied.pyramid] == ["meta", "meta"]
+    assert copied.by_level[0] is copied.pyramid[0] and copied.by_level["coarse"] is copied.pyramid[1]  # sharing
+    assert copied.last[0] is copied.pyramid[1] and copied.last[1] == 2
+    assert type(copied.loose[0]) is nn.Parameter and copied.loose[0].is_meta and copied.loose[0].requires_grad
+    assert model.pyramid[0].device.type == "cpu" and model.pyramid is not copied.pyramid
+    x = (1, 2, 16, 16)
+    for backward in (False, True):
+        profile = analytic.profile(model, x, backward=backward)
+        assert profile.device == "meta" and not profile.uncounted
+    assert model.pyramid[0].shape == (1, 4, 8, 8)  # the user's model untouched by the profiles
+    assert analytic.profile(model, x).total["flops"] == torch_flops(model, x)

@@ -65,7 +65,32 @@ class _Copier:
             return self.module(value)
         if _immutable(value):
             return value
+        if isinstance(value, torch.Tensor):  # a tensor in a list or a dictionary (a cache of a forward)
+            return self.tensor(value)
+        if kind is list or kind is dict or kind is OrderedDict:  # may hold tensors: copied here, not by deepcopy
+            new = kind()
+            self.memo[id(value)] = new
+            if kind is list:
+                new.extend(map(self.copy, value))
+            else:
+                new.update((key, self.copy(v)) for key, v in value.items())
+            return new
+        if kind is tuple:
+            return tuple(map(self.copy, value))
         return copy.deepcopy(value, self.memo)
+
+    def tensor(self, value: torch.Tensor) -> torch.Tensor:
+        """The copy of a tensor that is no registered parameter or buffer (a plain tensor attribute,
+        what old-style weight_norm computes, or a tensor a forward cached in a list): a new one made
+        by ``make``, a parameter again if it was one.  ``copy.deepcopy`` would copy its data, and
+        refuses a tensor computed with gradients."""
+        found = self.memo.get(id(value))
+        if found is None:
+            made = self.make(value)
+            if isinstance(value, torch.nn.Parameter):
+                made = torch.nn.Parameter(made, requires_grad=value.requires_grad)
+            found = self.memo[id(value)] = made
+        return found
 
     def module(self, module: torch.nn.Module) -> torch.nn.Module:
         state = module.__getstate__()
@@ -88,10 +113,7 @@ class _Copier:
             elif kind is tuple and _ATOMIC.issuperset(map(type, value)):  # a kernel size, a padding
                 continue
             elif isinstance(value, torch.Tensor):  # a plain tensor attribute (what old-style weight_norm computes)
-                found = memo.get(id(value))
-                if found is None:
-                    found = memo[id(value)] = self.make(value)
-                state[name] = found
+                state[name] = self.tensor(value)
             else:
                 state[name] = self.copy(value)
         new.__setstate__(state)

@@ -165,6 +165,19 @@ def total(items: Sequence):
     return result
 
 
+def product(items: Sequence):
+    """``items[0] * items[1] * ...``: a multiplication per factor after the first, a plain ``1``
+    or ``-1`` costing nothing (a sign change)."""
+    signs = [item for item in items if not isinstance(item, Counted) and abs(item) == 1.0]
+    factors = [item for item in items if isinstance(item, Counted) or abs(item) != 1.0]
+    result = factors[0] if factors else Counted(1.0)
+    for item in factors[1:]:
+        result = result * item
+    for sign in signs:
+        result = -result if sign < 0 else result
+    return result if isinstance(result, Counted) else Counted(result)
+
+
 def smallest(items: Sequence):
     """The smallest of ``items``: ``len - 1`` comparisons."""
     result = items[0]

@@ -5,6 +5,7 @@ profile gives the operator's call (through the counting mode on the meta device)
 torch decomposes a gradient on one device and runs its own kernel on the other, the training step
 of each activation counts the same on both: torch's decomposition against tapcount's formula."""
 
+import itertools
 import math
 
 import numpy as np
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 import analytic
 from tests import counting as c
 from tests.profiles import examples
-from tests.test_operators import arrays, exact, reference, shapes
+from tests.test_operators import _cubic_weights, _grid_source, _tap, arrays, exact, reference, shapes
 
 
 def _sign(d):
@@ -207,3 +208,108 @@ def test_a_training_step_of_each_activation_counts_the_same_on_both_devices(inde
     on_cpu = analytic.profile(model, (3, 7), backward=True, device="cpu")
     assert not on_meta.uncounted and not on_cpu.uncounted
     assert on_meta.total == on_cpu.total
+
+
+def _cubic_derivatives(t, a=-0.75):
+    """The derivatives in ``t`` of the four cubic weights (:func:`_cubic_weights`), quadratics by
+    Horner: ``3a t^2 - 4a t + a``, ``3(a + 2) t^2 - 2(a + 3) t``, ``-3(a + 2) t^2 + (4a + 6) t - a``,
+    ``-3a t^2 + 2a t`` (they add up to 0, as the weights add up to 1)."""
+    return [(3 * a * t - 4 * a) * t + a, (3 * (a + 2) * t - 2 * (a + 3)) * t,
+            (-3 * (a + 2) * t + (4 * a + 6)) * t - a, (-3 * a * t + 2 * a) * t]
+
+
+def _coordinate_slope(g, size, padding, align_corners, bicubic):
+    """How a tap's source coordinate moves with the grid's value ``g`` (the map's scale, times 0 where
+    clipped and -1 where reflected): a central difference of :func:`_grid_source`, plain numbers."""
+    h = 1e-6
+    ahead = _grid_source(c.Counted(g + h), size, padding, align_corners, bicubic).value
+    behind = _grid_source(c.Counted(g - h), size, padding, align_corners, bicubic).value
+    return round((ahead - behind) / (2 * h) * 2) / 2  # a multiple of 1/2: (n - 1)/2 or n/2, signed, or 0
+
+
+@given(st.sampled_from(["bilinear", "nearest", "bicubic"]), st.sampled_from(["zeros", "border", "reflection"]),
+       st.booleans(), st.integers(2, 3), st.sampled_from([(True, True), (True, False), (False, True)]), st.data())
+@examples(30, deadline=None)
+def test_the_gradient_of_grid_sampling_counts_its_defining_formula(mode, padding, align_corners, axes, mask, data):
+    if mode == "bicubic":
+        axes = 2
+    sizes = tuple(data.draw(st.integers(1, 4)) for _ in range(axes))
+    points = tuple(data.draw(st.integers(1, 3)) for _ in range(axes))
+    x = data.draw(arrays((1, 2, *sizes)))
+    grid = data.draw(arrays((1, *points, axes), -1.25, 1.25))  # some points outside the input
+    g = data.draw(arrays((1, 2, *points)))
+    slopes = {point: [_coordinate_slope(float(grid[(0, *point, axes - 1 - a)]), sizes[a], padding, align_corners,
+                                        mode == "bicubic") for a in range(axes)] for point in np.ndindex(*points)}
+    c.reset()
+    xs, gs, gos = c.counted(x), c.counted(grid), c.counted(g)
+    grad_input = np.full(x.shape, c.Counted(0.0), dtype=object)
+    grad_grid = np.full(grid.shape, c.Counted(0.0), dtype=object)
+    sink = [c.Counted(0.0)]  # where a tap outside the input adds its part (counted, as every tap is)
+
+    def add(channel, index, value):
+        if index is None:
+            sink[0] = sink[0] + value
+        else:
+            grad_input[(0, channel, *index)] = grad_input[(0, channel, *index)] + value
+
+    for point in np.ndindex(*points):
+        sources = [_grid_source(gs[(0, *point, axes - 1 - a)], sizes[a], padding, align_corners, mode == "bicubic")
+                   for a in range(axes)]
+        if mode == "nearest":
+            nearest = [int(c.fn.rint(s).value) for s in sources]
+            inside = all(0 <= t < n for t, n in zip(nearest, sizes, strict=True))
+            if mask[0]:
+                for channel in range(2):
+                    add(channel, nearest if inside else None, gos[(0, channel, *point)])
+            continue
+        floors = [c.floor(s) for s in sources]
+        fractions = [s - f for s, f in zip(sources, floors, strict=True)]
+        lows = [int(f.value) for f in floors]
+        if mode == "bicubic":
+            offsets, weights = range(-1, 3), [_cubic_weights(t) for t in fractions]
+            slopes_of = [_cubic_derivatives(t) for t in fractions] if mask[1] else None
+
+            def tap(index):
+                padded = [_tap(i, n, padding, align_corners) for i, n in zip(index, sizes, strict=True)]
+                return None if None in padded else padded
+        else:
+            offsets = range(2)
+            weights = [[1.0 - t, t] for t in fractions]
+            slopes_of = [[-1.0, 1.0]] * axes
+
+            def tap(index):
+                return index if all(0 <= i < n for i, n in zip(index, sizes, strict=True)) else None
+        taps = list(itertools.product(range(len(offsets)), repeat=axes))
+        where = [tap([low + offsets[k] for low, k in zip(lows, ks, strict=True)]) for ks in taps]
+        if mask[0]:
+            tap_weights = [c.product([weights[a][k] for a, k in enumerate(ks)]) for ks in taps]
+            for channel in range(2):
+                for index, w in zip(where, tap_weights, strict=True):
+                    add(channel, index, gos[(0, channel, *point)] * w)
+        if mask[1]:
+            # along axis a: the tap's weight differentiated (a sign, for linear sampling: free)
+            along = [[c.product([slopes_of[b][k] if b == a else weights[b][k] for b, k in enumerate(ks)])
+                      for ks in taps] for a in range(axes)]
+            sums = [c.Counted(0.0)] * axes
+            for channel in range(2):
+                values = [c.Counted(0.0) if index is None else xs[(0, channel, *index)] for index in where]
+                for a in range(axes):
+                    dot = c.total([v * d for v, d in zip(values, along[a], strict=True)])
+                    sums[a] = sums[a] + dot * gos[(0, channel, *point)]
+            for a in range(axes):
+                grad_grid[(0, *point, axes - 1 - a)] = sums[a] * slopes[point][a]
+    operations = c.count()
+
+    op = torch.ops.aten.grid_sampler_2d_backward if axes == 2 else torch.ops.aten.grid_sampler_3d_backward
+    codes = {"bilinear": 0, "nearest": 1, "bicubic": 2}, {"zeros": 0, "border": 1, "reflection": 2}
+
+    def function(go, t, gr):
+        made = op(go, t, gr, codes[0][mode], codes[1][padding], align_corners, list(mask))
+        return tuple(m for m, wanted in zip(made, mask, strict=True) if wanted)
+
+    tensors = torch.from_numpy(g), torch.from_numpy(x), torch.from_numpy(grid)
+    produced = function(*tensors)
+    expected = [array for array, wanted in zip((grad_input, grad_grid), mask, strict=True) if wanted]
+    for want, got in zip(expected, produced, strict=True):
+        np.testing.assert_allclose(c.values(want), got.numpy(), rtol=1e-6, atol=1e-9)
+    assert exact(function, *tensors) == operations

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from ..symbolic.arithmetic import arithmetic_of
 from .convolution import tap_grid
+from .interpolation import grid_coordinates
 from .matmul import causal_pairs, matmul_counts
 from .pointwise import _constant
 from .pooling import _adaptive_elements, _each, _window_arguments
@@ -277,6 +278,39 @@ def _interpolation_gradient(sources: int) -> Callable:
 
 for _name, _sources in _SOURCES.items():
     register_formula(f"aten::{_name}")(_interpolation_gradient(_sources))
+
+
+#: grid sampling's taps per point and axes: mode -> (taps of a point as a function of its axes)
+_GRID_TAPS = {"nearest": lambda axes: 1, "bilinear": lambda axes: 2 ** axes, "trilinear": lambda axes: 2 ** axes,
+              "bicubic": lambda axes: 4 ** axes}
+#: the four cubic weights' derivatives in the fraction t, quadratics by Horner: 4 + 3 + 4 + 3
+_CUBIC_DERIVATIVES = 14
+
+
+@register_formula("aten::grid_sampler_2d_backward", "aten::grid_sampler_3d_backward")
+def grid_sample_backward(grad_out, x, grid, interpolation_mode, padding_mode, align_corners, output_mask=(True, True),
+                         *, out_shape=None):
+    """``F.grid_sample``'s gradient (see :func:`~analytic.formulas.interpolation.grid_sample`):
+    each point's source coordinates again; for the input's gradient each tap's weight (the product
+    of its axes' weights, with ``1 - t`` of each axis for linear sampling), then per channel ``g w``
+    added into each tap; for the grid's gradient, per axis each tap's weight differentiated along
+    it (the other axes' weights times ``-1``, ``1`` or a cubic weight's derivative), per channel the
+    dot product of the taps' values with them, times ``g``, added over the channels, and the sum
+    times the coordinate map's derivative.  Nearest sampling has no gradient for the grid."""
+    mode, points, per_point = grid_coordinates(x, grid, interpolation_mode, padding_mode, align_corners)
+    axes, channels = len(x) - 2, x[1]
+    taps = _GRID_TAPS[mode](axes)
+    inputs, grids = (bool(output_mask[0]), bool(output_mask[1] and mode != "nearest"))
+    linear = mode in ("bilinear", "trilinear")
+    # each tap's weight: the product of its axes' weights (nearest: 1)
+    per_point += (inputs and mode != "nearest") * taps * (axes - 1) + (linear and (inputs or grids)) * axes
+    per_channel = inputs * (2 * taps if mode != "nearest" else 1)
+    if grids:
+        # along an axis a tap's weight is -1 or 1 times the other axes' (linear), a cubic weight's
+        # derivative times them (bicubic); the chain through the coordinate map: once per axis
+        per_point += axes * (taps * (axes - 2 if linear else axes - 1) + 1) + (not linear) * axes * _CUBIC_DERIVATIVES
+        per_channel += axes * (2 * taps + 1)
+    return counts(points * (per_point + channels * per_channel), moduleprofiler=0)
 
 
 @register_formula("aten::reflection_pad1d_backward", "aten::reflection_pad2d_backward",

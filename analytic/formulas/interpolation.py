@@ -30,7 +30,7 @@ from __future__ import annotations
 from .peers import module_is
 from .registry import counts, numel, register_formula
 
-__all__ = ["PER_OUTPUT", "affine_grid", "grid_sample", "interpolation"]
+__all__ = ["PER_OUTPUT", "affine_grid", "grid_coordinates", "grid_sample", "interpolation"]
 
 #: mode -> (its operators, exact operations per output element, thop's, fvcore's)
 PER_OUTPUT = {
@@ -76,6 +76,16 @@ def grid_sample(x, grid, interpolation_mode, padding_mode, align_corners, *, out
     """``F.grid_sample``: per grid point and axis its coordinate mapped, padded and (for linear
     and cubic sampling) split into ``floor`` and fraction, then per channel the interpolation of
     :data:`PER_OUTPUT` (see the module's description)."""
+    mode, points, per_point = grid_coordinates(x, grid, interpolation_mode, padding_mode, align_corners)
+    # fvcore's handle for aten::grid_sampler: 4 per output element, as if bilinear
+    return counts(points * (per_point + x[1] * PER_OUTPUT[mode][1]), moduleprofiler=0, macs=4 * numel(out_shape))
+
+
+def grid_coordinates(x, grid, interpolation_mode: int, padding_mode: int, align_corners: bool) -> tuple:
+    """``(mode, points, per_point)`` of a grid sampling of ``x`` at ``grid`` (shapes): its mode's
+    name (``"trilinear"`` for bilinear in 3-d), the grid's points, and the operations of each
+    point's source coordinates (mapped, padded, split into ``floor`` and fraction, and for bicubic
+    sampling its cubic weights)."""
     axes = len(x) - 2
     mode, per_axis = _SAMPLING[interpolation_mode]
     if mode == "bilinear" and axes == 3:
@@ -83,10 +93,7 @@ def grid_sample(x, grid, interpolation_mode, padding_mode, align_corners, *, out
     padding = 0 if mode == "bicubic" else _PADDING[padding_mode]
     # the reflection of an axis of one element with align_corners=True is that element: clipping only
     reflected = [2 if padding == 12 and align_corners and n == 1 else padding for n in x[2:]]
-    points = numel(grid[:-1])
-    per_point = axes * ((2 if align_corners else 3) + per_axis) + sum(reflected)
-    # fvcore's handle for aten::grid_sampler: 4 per output element, as if bilinear
-    return counts(points * (per_point + x[1] * PER_OUTPUT[mode][1]), moduleprofiler=0, macs=4 * numel(out_shape))
+    return mode, numel(grid[:-1]), axes * ((2 if align_corners else 3) + per_axis) + sum(reflected)
 
 
 @register_formula("aten::affine_grid_generator")

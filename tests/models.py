@@ -627,3 +627,75 @@ class ConditionedVocoder(nn.Module):
 def conditioned_vocoder():
     torch.manual_seed(0)
     return ConditionedVocoder().eval()
+
+
+class ChannelsLastNorm(nn.Module):
+    """ConvNeXt's layer norm of a ``(N, C, H, W)`` tensor over its channels: moved channels-last,
+    an ``nn.LayerNorm``, moved back."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.norm = nn.LayerNorm(channels, eps=1e-6)
+
+    def forward(self, x):
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class ConvNeXtBlock(nn.Module):
+    """ConvNeXt's block (Liu et al., 2022): a 7 x 7 depthwise convolution, then channels-last a layer
+    norm and two ``nn.Linear`` layers (4x expansion, GELU) applied at every position, a residual sum."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.depthwise = nn.Conv2d(channels, channels, 7, padding=3, groups=channels)
+        self.norm = nn.LayerNorm(channels, eps=1e-6)
+        self.expand, self.act, self.project = nn.Linear(channels, 4 * channels), nn.GELU(), nn.Linear(4 * channels,
+                                                                                                     channels)
+
+    def forward(self, x):
+        y = self.norm(self.depthwise(x).permute(0, 2, 3, 1))
+        return x + self.project(self.act(self.expand(y))).permute(0, 3, 1, 2)
+
+
+class ConvNeXt(nn.Module):
+    """ConvNeXt's structure at a reduced width: a 4 x 4 stride-4 stem and layer norm, stages of
+    blocks with a layer norm and a 2 x 2 stride-2 convolution between them, global pooling, a layer
+    norm and a linear classifier."""
+
+    def __init__(self, widths=(16, 32), depths=(1, 1), classes=10):
+        super().__init__()
+        layers: list = [nn.Conv2d(3, widths[0], 4, stride=4), ChannelsLastNorm(widths[0])]
+        for stage, (width, depth) in enumerate(zip(widths, depths, strict=True)):
+            if stage:
+                layers += [ChannelsLastNorm(widths[stage - 1]), nn.Conv2d(widths[stage - 1], width, 2, stride=2)]
+            layers += [ConvNeXtBlock(width) for _ in range(depth)]
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Sequential(nn.LayerNorm(widths[-1], eps=1e-6), nn.Linear(widths[-1], classes))
+
+    def forward(self, x):
+        return self.head(torch.flatten(self.pool(self.features(x)), 1))
+
+
+def convnext():
+    torch.manual_seed(0)
+    return ConvNeXt().eval()
+
+
+class FunctionalPoolingHead(nn.Module):
+    """torchvision's MobileNetV2 and DenseNet head: the features pooled by ``F.adaptive_avg_pool2d``
+    in the forward (no pooling module), flattened, a linear classifier."""
+
+    def __init__(self, channels=8, classes=10):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, channels, 3, 2, 1), nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
+        self.classifier = nn.Linear(channels, classes)
+
+    def forward(self, x):
+        pooled = torch.nn.functional.adaptive_avg_pool2d(self.features(x), (1, 1))
+        return self.classifier(torch.flatten(pooled, 1))
+
+
+def functional_pooling_head():
+    torch.manual_seed(0)
+    return FunctionalPoolingHead().eval()

@@ -25,6 +25,8 @@ CNNS = {
     "U-Net (instance norm, LeakyReLU, average pooling, bilinear upsampling)": (models.interpolating_unet,
                                                                                (1, 1, 32, 32)),
     "DCGAN generator (ConvTranspose2d, BatchNorm, ReLU, Tanh)": (models.dcgan_generator, (1, 100, 1, 1)),
+    # torchinfo charges an nn.Linear on (N, H, W, C) by N, its output's first size, not per position
+    "ConvNeXt (channels-last LayerNorm and Linear layers, GELU)": (models.convnext, (1, 3, 64, 64)),
 }
 
 TOOLS = {
@@ -133,3 +135,16 @@ def test_an_lstm_model_counts_the_same_on_every_device():
     assert on_meta.total == on_cpu.total
     # torch's counter sees the steps' matrix products on meta, nothing of the fused CPU kernel
     assert on_cpu.total["flops"] > helpers.torch_flops(model, (2, 10, 40))
+
+
+def test_a_functional_pooling_is_counted_by_every_tool_that_patches_functions():
+    # torchvision's MobileNetV2 and DenseNet pool with F.adaptive_avg_pool2d(x, (1, 1)) in their
+    # forward, which torch runs as a mean: fvcore sees the pooling in its trace, ptflops and DeepSpeed
+    # patch the function; thop hooks modules only and misses it, its column counts what the hook of
+    # nn.AdaptiveAvgPool2d would: int((H W + 1) C) per sample (thop's rule)
+    model, shape = models.functional_pooling_head(), (1, 3, 16, 16)  # ptflops: batch 1
+    prof = analytic.profile(model, shape)
+    assert not prof.uncounted
+    for convention, tool in TOOLS.items():
+        missed = (8 * 8 + 1) * 8 if convention == "thop" else 0
+        assert prof.total[convention] == tool(model, shape) + missed, convention

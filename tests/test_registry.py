@@ -53,6 +53,38 @@ def test_formulas_given_per_call_and_registered_count_custom_operators():
         analytic.profile(torch.nn.ReLU(), (2, 3), formulas={"aten::relu": 3})
 
 
+class ThreeProducts(torch.nn.Module):
+    """The same matrix product three ways: an nn.Linear on a 3-d input, F.linear on a 2-d one and
+    torch.addmm itself, in a module's forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = self.linear(x)  # (2, 5, 4) -> (2, 5, 3)
+        z = torch.nn.functional.linear(y[0], self.linear.weight[:, :3], self.linear.bias)  # (5, 3) -> (5, 3)
+        return torch.addmm(self.linear.bias, z, self.linear.weight[:, :3])
+
+
+def test_a_formula_reads_the_torch_function_that_made_the_call():
+    seen = []
+
+    def addmm(bias, a, b, *, beta=1, alpha=1, out_shape=None, torch_function=None):
+        seen.append(torch_function and tuple(torch_function))
+        return counts(exact=1)
+
+    # the function's name, and its first argument's first size (none for torch.addmm's 1-d bias)
+    expected = [("linear", 2), ("linear", 5), ("addmm", None)]
+    for device in ("meta", "meta", "cpu"):
+        seen.clear()
+        prof = analytic.profile(ThreeProducts(), (2, 5, 4), formulas={"aten::addmm": addmm}, device=device)
+        assert seen == expected and prof.total["exact"] == 3
+    # the leading size on a formula of named sizes: a SymPy expression
+    symbolic = analytic.profile(ThreeProducts(), ("N", 5, 4), formulas={"aten::addmm": addmm})
+    assert str(symbolic.total["exact"]) == "3"
+
+
 def test_register_formula_refuses_a_second_formula_for_an_operator():
     registry = Registry()
     registry.register("tapcount_test::scale")(lambda a, factor, out_shape=None: counts(exact=numel(a)))

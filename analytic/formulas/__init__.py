@@ -41,11 +41,12 @@ from .registry import (
     Formula,
     Registry,
     Shape,
+    TorchFunction,
     counts,
     numel,
     qualified_name,
     register_formula,
 )
 
-__all__ = ["ARITHMETIC", "DATA_MOVEMENT", "FORMULAS", "Formula", "Registry", "Shape", "counts", "numel",
-           "qualified_name", "register_formula"]
+__all__ = ["ARITHMETIC", "DATA_MOVEMENT", "FORMULAS", "Formula", "Registry", "Shape", "TorchFunction", "counts",
+           "numel", "qualified_name", "register_formula"]

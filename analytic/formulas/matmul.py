@@ -17,16 +17,25 @@ __all__ = ["addbmm", "addmm", "addmv", "addr", "attention", "baddbmm", "bmm", "c
            "mv", "trilinear"]
 
 
+def _linear(counts: dict, a, b, bias: bool, torch_function) -> dict:
+    """The counts of a matrix product, with torchinfo's rule for ``F.linear`` (``nn.Linear``) on an
+    input of more than two dimensions ``(N, ..., k)``: the weight and bias charged ``N`` times, not
+    once per row (torchinfo multiplies a layer's parameters by its output's first size)."""
+    if torch_function is not None and torch_function.name == "linear" and torch_function.leading is not None:
+        counts["torchinfo"] = torch_function.leading * (a[1] + bias) * b[1]
+    return counts
+
+
 @register_formula("aten::mm")
-def mm(a, b, out_shape=None):
-    """``a @ b`` of two matrices."""
-    return matmul_counts(1, a[0], a[1], b[1], False)
+def mm(a, b, out_shape=None, torch_function=None):
+    """``a @ b`` of two matrices (what ``nn.Linear`` without a bias runs)."""
+    return _linear(matmul_counts(1, a[0], a[1], b[1], False), a, b, False, torch_function)
 
 
 @register_formula("aten::addmm")
-def addmm(bias, a, b, *, beta=1, alpha=1, out_shape=None):
-    """``bias + a @ b`` (what ``nn.Linear`` runs on a 2-d input)."""
-    return matmul_counts(1, a[0], a[1], b[1], True)
+def addmm(bias, a, b, *, beta=1, alpha=1, out_shape=None, torch_function=None):
+    """``bias + a @ b`` (what ``nn.Linear`` runs)."""
+    return _linear(matmul_counts(1, a[0], a[1], b[1], True), a, b, True, torch_function)
 
 
 addmm.input_argument = 1  # the row's input is the matrix a, not the bias

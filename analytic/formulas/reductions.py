@@ -19,8 +19,8 @@ Each output element combines ``M`` input elements (``M`` = input elements / outp
 | softmax over ``D`` | ``3 D - 1`` per row: ``D`` exponentials, ``D - 1`` additions, ``D`` divisions |
 | log_softmax over ``D`` | ``3 D``: ``D`` exponentials, ``D - 1`` additions, a logarithm, ``D`` subtractions |
 
-An average pooling module that torch runs as a mean (``AdaptiveAvgPool2d(1)``) is charged by the
-tools as the pooling it is.
+An average pooling that torch runs as a mean (``nn.AdaptiveAvgPool2d(1)``, and
+``F.adaptive_avg_pool2d(x, 1)``) is charged by the tools as the pooling it is.
 
 >>> from analytic.formulas import FORMULAS
 >>> FORMULAS["aten::_softmax"]((4, 10), -1, False, out_shape=(4, 10))["exact"]  # 4 rows of 3 * 10 - 1
@@ -85,13 +85,21 @@ def _complex_factor(name: str, x) -> int:
     return COMPLEX_FACTOR.get(name, 1) if isinstance(x, Shape) and x.is_complex else 1
 
 
+#: what runs an adaptive average pooling to one element as a mean: its modules and its functions
+_ADAPTIVE_AVERAGE = ("AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d")
+_ADAPTIVE_AVERAGE_FUNCTIONS = ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d")
+
+
 def _formula(name, per_output):
-    def formula(x, *args, out_shape=None, module=None, **kwargs):
+    def formula(x, *args, out_shape=None, module=None, torch_function=None, **kwargs):
         out = _first(out_shape)
         outputs = numel(out)
-        if name == "mean" and module_is(module, "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d"):
-            # the tools count the pooling module the mean runs for; the operations are the mean's
-            spatial = len(x) - 2
+        if name == "mean" and (module_is(module, *_ADAPTIVE_AVERAGE) or (
+                torch_function is not None and torch_function.name in _ADAPTIVE_AVERAGE_FUNCTIONS)):
+            # the tools count the pooling (module or function) the mean runs for, as the pooling
+            # operator itself, in the same module; the operations are the mean's
+            dims = args[0] if args else kwargs.get("dim")
+            spatial = len(dims) if isinstance(dims, (tuple, list)) and dims else len(x) - 2
             pooled = adaptive_average(x, (1,) * spatial, out_shape=tuple(x[:-spatial]) + (1,) * spatial,
                                       module=module)
             return {**pooled, "exact": outputs * per_output(ratio(numel(x), outputs), *args, **kwargs)}

@@ -33,9 +33,10 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
-__all__ = ["ARITHMETIC", "DATA_MOVEMENT", "FORMULAS", "Formula", "Registry", "Shape", "counts", "numel",
-           "qualified_name", "register_formula", "zero"]
+__all__ = ["ARITHMETIC", "DATA_MOVEMENT", "FORMULAS", "Formula", "Registry", "Shape", "TorchFunction", "counts",
+           "numel", "qualified_name", "register_formula", "zero"]
 
 ARITHMETIC = "arithmetic"
 DATA_MOVEMENT = "data movement"
@@ -63,6 +64,16 @@ class Shape(tuple):
     @property
     def is_complex(self) -> bool:
         return self.dtype.startswith("complex")
+
+
+class TorchFunction(NamedTuple):
+    """The torch function that made an operator call, as a formula reading ``torch_function=``
+    sees it: its name (``"linear"`` for ``F.linear``, ``"adaptive_avg_pool2d"``) and the first size
+    of its first argument (a tensor of two dimensions or more; else ``None``): ``F.linear`` on an
+    input ``(N, T, C)`` runs one matrix product of ``N T`` rows, and torchinfo charges it by ``N``."""
+
+    name: str | None
+    leading: object = None
 
 
 def numel(shape) -> object:
@@ -109,16 +120,29 @@ class Formula:
     function: Callable[..., Mapping[str, object]]
     kind: str = ARITHMETIC
     wants_module: bool = False
+    #: whether it reads the torch function that made the call (``torch_function=``, a
+    #: :class:`TorchFunction`; ``None`` outside any): the tools that patch functions see a pooling
+    #: where the operator is a mean
+    wants_torch_function: bool = False
 
-    def __call__(self, *args, module: str | None = None, **kwargs) -> Mapping[str, object]:
+    def __call__(self, *args, module: str | None = None, torch_function: TorchFunction | None = None,
+                 **kwargs) -> Mapping[str, object]:
         if self.wants_module:
             kwargs["module"] = module
+        if self.wants_torch_function:
+            kwargs["torch_function"] = torch_function
         return self.function(*args, **kwargs)
 
+    @classmethod
+    def of(cls, function: Callable, kind: str = ARITHMETIC) -> Formula:
+        """The formula of ``function``, reading the calling module and torch function if its
+        signature names them."""
+        return cls(function, kind, _reads(function, "module"), _reads(function, "torch_function"))
 
-def _wants_module(function: Callable) -> bool:
+
+def _reads(function: Callable, context: str) -> bool:
     try:
-        return "module" in inspect.signature(function).parameters
+        return context in inspect.signature(function).parameters
     except (TypeError, ValueError):  # a builtin: it takes what it is given
         return False
 
@@ -162,7 +186,7 @@ class Registry(Mapping[str, Formula]):
             for name in names:
                 if name in self._formulas:
                     raise ValueError(f"a formula for {name} is registered already")
-            formula = Formula(function, kind, _wants_module(function))
+            formula = Formula.of(function, kind)
             for name in names:
                 self._formulas[name] = formula
             self.state = next(_STATES)
@@ -181,8 +205,7 @@ class Registry(Mapping[str, Formula]):
         for op, function in formulas.items():
             if not callable(function):
                 raise TypeError(f"formulas[{op!r}] must be callable, got {type(function).__name__}")
-            merged[qualified_name(op)] = function if isinstance(function, Formula) else Formula(
-                function, ARITHMETIC, _wants_module(function))
+            merged[qualified_name(op)] = function if isinstance(function, Formula) else Formula.of(function)
         return Registry(merged)
 
 

@@ -341,10 +341,26 @@ def meta_arguments(func, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None
 
 class RoutedFunctions(TorchFunctionMode):
     """Runs every function of :data:`ROUTED_FUNCTIONS` by its replacement where it applies, on
-    :func:`meta_arguments` where a call mixes devices."""
+    :func:`meta_arguments` where a call mixes devices; ``counting`` (the pass's counting mode, if
+    given) knows, as its ``function_call``, the torch function running and its arguments (the
+    outermost: the mode does not see the calls a torch function makes)."""
+
+    def __init__(self, counting=None):
+        super().__init__()
+        self.counting = counting
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
+        counting = self.counting
+        if counting is None:
+            return self._run(func, args, kwargs or {})
+        outer = counting.function_call
+        counting.function_call = func, args
+        try:
+            return self._run(func, args, kwargs or {})
+        finally:
+            counting.function_call = outer
+
+    def _run(self, func, args, kwargs):
         moved = meta_arguments(func, args, kwargs)
         if moved is not None:
             args, kwargs = moved

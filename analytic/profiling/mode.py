@@ -27,7 +27,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ..core.conventions import BACKWARD_CONVENTIONS
-from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape
+from ..formulas import DATA_MOVEMENT, FORMULAS, Registry, Shape, TorchFunction
 from .functions import RoutedFunctions
 from .modules import internal_modules, module_kind, named_modules
 from .outputs import output_maker
@@ -204,6 +204,8 @@ class CountingMode(TorchDispatchMode):
         self.recording: list | None = None
         self.fresh: set[int] = set()
         self.replayable = True
+        #: the torch function running and its arguments, ``None`` outside any
+        self.function_call: tuple | None = None
         #: modules entered so far (a function that runs one is not replayed)
         self.modules_entered = 0
         self.ranges = IndexRanges()
@@ -257,6 +259,25 @@ class CountingMode(TorchDispatchMode):
 
         return call
 
+    def _context(self, formula, kind: str):
+        """What a call's counts depend on beyond its arguments: the running module's type and
+        torch function, where its formula reads them."""
+        if formula is None:
+            return None
+        if formula.wants_torch_function:
+            return kind if formula.wants_module else None, self.torch_function()
+        return kind if formula.wants_module else None
+
+    def torch_function(self) -> TorchFunction | None:
+        """The torch function running, as formulas see it (``None`` outside any)."""
+        if self.function_call is None:
+            return None
+        func, args = self.function_call
+        first = args[0] if args else None
+        leading = (self.strategy.size(first.shape[0]) if isinstance(first, torch.Tensor) and first.dim() >= 2
+                   else None)
+        return TorchFunction(getattr(func, "__name__", None), leading)
+
     def running_module(self) -> str:
         """The qualified name of the innermost module running (``""``: the model itself)."""
         return self._owner()[0]
@@ -296,12 +317,12 @@ class CountingMode(TorchDispatchMode):
         self._started = time.perf_counter()
         try:
             if not backward:
-                functions = FunctionReplay(self, self._seen) if self.reuse else RoutedFunctions()
+                functions = FunctionReplay(self, self._seen) if self.reuse else RoutedFunctions(self)
                 with torch.no_grad(), functions, self:
                     return self._model(*inputs)
             self._backward = True
             owners = GradientOwners(self)
-            with torch.enable_grad(), RoutedFunctions(), owners, self:
+            with torch.enable_grad(), RoutedFunctions(self), owners, self:
                 output = self._model(*inputs)
                 value = loss(output) if loss is not None else _summed(output)
                 if not isinstance(value, torch.Tensor) or value.numel() != 1:
@@ -410,7 +431,7 @@ class CountingMode(TorchDispatchMode):
         key = None
         if self.reuse and (operator.reusable or operator.writes_first):
             name, kind = self._owner()
-            key = call_key(func, kind if formula is not None and formula.wants_module else None, args, kwargs)
+            key = call_key(func, self._context(formula, kind), args, kwargs)
             known = self._calls.get(key) if key is not None else None
             if known is not None:  # an identical call ran before: its outputs' shapes and its row
                 specs, row = known
@@ -499,11 +520,13 @@ class CountingMode(TorchDispatchMode):
         out_shape = read(out)
         key = None
         if self.cache is not None:
-            key = (operator.name, kind if formula.wants_module else None, _dtyped(shapes),
+            key = (operator.name, self._context(formula, kind), _dtyped(shapes),
                    tuple(sorted(options.items())), _dtyped(out_shape if isinstance(out_shape, tuple) else (out_shape,)))
             counts = self.cache.get(key)
         if key is None or counts is None:
-            counts = formula(*shapes, out_shape=out_shape, module=kind, **options)
+            counts = formula(*shapes, out_shape=out_shape, module=kind,
+                             torch_function=self.torch_function() if formula.wants_torch_function else None,
+                             **options)
             if counts is None:  # this call only moves data (an index_put that writes, not adds)
                 return output_bytes
             if self.conventions is not None:

@@ -222,8 +222,7 @@ class FunctionReplay(RoutedFunctions):
     that cannot be replayed; ``replay(records)`` counts recorded rows again."""
 
     def __init__(self, counting, cache: CallCache):
-        super().__init__()
-        self.counting = counting
+        super().__init__(counting)
         self.functions = cache.functions
         self.queries = cache.queries
 

@@ -699,3 +699,36 @@ class FunctionalPoolingHead(nn.Module):
 def functional_pooling_head():
     torch.manual_seed(0)
     return FunctionalPoolingHead().eval()
+
+
+class MixtureOfExperts(nn.Module):
+    """A sparse mixture-of-experts feed-forward layer as Mixtral's (Jiang et al., 2024) runs in
+    transformers: a linear router, a softmax, each token's top ``k`` experts and their weights
+    renormalised; the tokens sorted by expert, counted per expert (``torch.histc``), and each
+    expert's SwiGLU applied to its tokens by grouped matrix products (``F.grouped_mm``); the
+    results weighted and added back per token (``index_add``)."""
+
+    def __init__(self, width=16, hidden=32, experts=4, k=2):
+        super().__init__()
+        self.experts, self.k = experts, k
+        self.router = nn.Linear(width, experts, bias=False)
+        self.gate_up = nn.Parameter(torch.randn(experts, width, 2 * hidden) / width ** 0.5)
+        self.down = nn.Parameter(torch.randn(experts, hidden, width) / hidden ** 0.5)
+
+    def forward(self, x):
+        tokens = x.reshape(-1, x.shape[-1])
+        weights, chosen = torch.topk(torch.softmax(self.router(tokens), dim=-1), self.k, dim=-1)
+        weights = weights / weights.sum(dim=-1, keepdim=True)
+        order = torch.argsort(chosen.reshape(-1), stable=True)
+        per_expert = torch.histc(chosen.reshape(-1).float(), bins=self.experts, min=0, max=self.experts - 1)
+        ends = torch.cumsum(per_expert, 0).to(torch.int32)
+        rows = tokens[order // self.k]
+        gate, up = torch.nn.functional.grouped_mm(rows, self.gate_up, offs=ends).chunk(2, dim=-1)
+        out = torch.nn.functional.grouped_mm(torch.nn.functional.silu(gate) * up, self.down, offs=ends)
+        out = out * weights.reshape(-1)[order, None]
+        return torch.zeros_like(tokens).index_add(0, order // self.k, out).reshape(x.shape)
+
+
+def mixture_of_experts():
+    torch.manual_seed(0)
+    return MixtureOfExperts().eval()

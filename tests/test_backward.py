@@ -126,6 +126,8 @@ MODELS = {  # name -> (model, input, what torch's counter does not see)
     # the CPU's fused LSTM kernels, which torch's counter does not see: two bidirectional layers
     "bidirectional LSTM": (lambda: models.recurrent(), lambda: torch.randn(2, 10, 40),
                            lambda: _lstm_flops(10, 2, [(40, 64), (128, 64)])),
+    # grouped products, which torch's counter counts nowhere
+    "mixture of experts": (lambda: models.mixture_of_experts(), lambda: torch.randn(2, 8, 16), lambda: 0),
 }
 
 

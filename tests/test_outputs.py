@@ -174,3 +174,38 @@ def test_a_wrong_channel_count_is_refused_as_the_cpu_refuses_it():
             module(torch.zeros(shape))
         with pytest.raises(RuntimeError, match="channels"):
             analytic.profile(module, shape)
+
+
+@st.composite
+def grouped_products(draw):
+    """The four layouts of ``torch._grouped_mm`` on float32 (the CPU's kernel wants strides of
+    multiples of 16 bytes: sizes of multiples of 4), with group ends ``offs``."""
+    layout = draw(st.sampled_from(["2d-3d", "3d-2d", "3d-3d", "2d-2d"]))
+    groups = draw(st.integers(1, 3))
+    m, k, n = (4 * draw(st.integers(1, 3)) for _ in range(3))
+    ends = torch.tensor(sorted(draw(st.lists(st.integers(1, 3), min_size=groups, max_size=groups))), dtype=torch.int32)
+    sizes = torch.cumsum(4 * ends, 0).to(torch.int32)  # ends in multiples of 4 (aligned groups)
+    total = int(sizes[-1])
+    a, b = {"2d-3d": ((total, k), (groups, k, n)), "3d-2d": ((groups, m, k), (k, total)),
+            "3d-3d": ((groups, m, k), (groups, k, n)), "2d-2d": ((m, total), (total, n))}[layout]
+    return torch.randn(a), torch.randn(b), None if layout == "3d-3d" else sizes
+
+
+@given(grouped_products())
+@examples(25, deadline=None)
+def test_grouped_product_outputs_are_the_cpu_kernel_outputs(case):
+    # torch's meta kernel of torch._grouped_mm takes bfloat16 only: the outputs are the CPU's
+    a, b, offs = case
+    expected = torch._grouped_mm(a, b, offs=offs)
+    meta = [t.to("meta") if t is not None else None for t in (a, b, offs)]
+    assert _spec(fast_outputs(aten._grouped_mm.default, tuple(meta), {})) == _spec(expected)
+
+
+def test_a_grouped_product_of_misaligned_strides_is_refused_as_the_cpu_refuses_it():
+    import pytest
+
+    a, b, offs = torch.randn(6, 4), torch.randn(3, 4, 5), torch.tensor([2, 4, 6], dtype=torch.int32)
+    with pytest.raises(RuntimeError, match="16 bytes"):
+        torch._grouped_mm(a, b, offs=offs)
+    with pytest.raises(RuntimeError, match="16 bytes"):
+        fast_outputs(aten._grouped_mm.default, (a.to("meta"), b.to("meta"), offs.to("meta")), {})

@@ -13,15 +13,19 @@ import math
 import warnings
 
 import numpy as np
+import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import analytic
 from tests import counting as c
+from tests import models
+from tests.helpers import torch_flops
 from tests.profiles import examples
 from tests.test_operators import _lines as reduction_lines
 from tests.test_operators import arrays, exact
+from tests.test_outputs import grouped_products
 
 
 def _lines(x: np.ndarray, dim: int) -> np.ndarray:
@@ -268,3 +272,82 @@ def test_an_index_put_that_writes_moves_data_and_an_indexing_gradient_adds():
     gradients = [r for r in prof.rows if r.op == "aten::index_put"]
     # the table's gradient: each of the 4 x 8 looked-up values' gradients added into its row
     assert [(r.phase, r.counts["exact"]) for r in gradients] == [("backward", 32)]
+
+
+@given(grouped_products())
+@examples(25, deadline=None)
+def test_a_grouped_product_counts_a_dot_product_per_output(case):
+    """``torch._grouped_mm`` by its definition on counting numbers: each output element the dot
+    product of its row and column within its group (the values must equal torch's)."""
+    a, b, offs = case
+    c.reset()
+    ca, cb = c.counted(a.numpy()), c.counted(b.numpy())
+    bounds = [0, *(int(e) for e in offs)] if offs is not None else None
+
+    def dot(row, column):
+        return c.total([x * y for x, y in zip(row, column, strict=True)])
+
+    if a.dim() == 2 and b.dim() == 3:  # row r by the matrix of its group
+        groups = [next(g for g in range(len(bounds) - 1) if bounds[g] <= r < bounds[g + 1]) for r in range(a.shape[0])]
+        out = [[dot(ca[r], cb[groups[r]][:, j]) for j in range(b.shape[2])] for r in range(a.shape[0])]
+    elif a.dim() == 3 and b.dim() == 2:  # column j by the matrix of its group
+        groups = [next(g for g in range(len(bounds) - 1) if bounds[g] <= j < bounds[g + 1]) for j in range(b.shape[1])]
+        out = [[dot(ca[groups[j]][r], cb[:, j]) for j in range(b.shape[1])] for r in range(a.shape[1])]
+    elif a.dim() == 3:
+        out = [[[dot(ca[g][r], cb[g][:, j]) for j in range(b.shape[2])] for r in range(a.shape[1])]
+               for g in range(a.shape[0])]
+    else:  # the shared dimension cut into groups: a product per group
+        out = [[[dot(ca[r, bounds[g]:bounds[g + 1]], cb[bounds[g]:bounds[g + 1], j]) for j in range(b.shape[1])]
+                for r in range(a.shape[0])] for g in range(len(bounds) - 1)]
+    operations = c.count()
+    expected = torch._grouped_mm(a, b, offs=offs)
+    np.testing.assert_allclose(c.values(out), expected.numpy(), rtol=1e-5, atol=1e-5)
+
+    def function(x, y, *ends):
+        return torch._grouped_mm(x, y, offs=ends[0] if ends else None)
+
+    assert exact(function, a, b, *(() if offs is None else (offs,))) == operations
+
+
+@given(st.integers(2, 40), st.integers(1, 6), st.booleans(), st.data())
+@examples(25, deadline=None)
+def test_a_histogram_counts_its_definition(elements, bins, data_range, data):
+    x = data.draw(arrays((elements,), -2.0, 2.0))
+    low, high = (0.0, 0.0) if data_range else (-1.5, 1.0)  # some elements outside [-1.5, 1]
+    c.reset()
+    xs = list(c.counted(x))
+    if data_range:
+        low, high = c.smallest(xs), c.largest(xs)
+        assume(not c.equal(low, high))
+    span = high - low  # counted once where the range is the data's
+    counts_ = [c.Counted(0.0)] * bins
+    for v in xs:  # each element adds 1 into its bin if inside the range, 0 into a bin if not
+        above, below = v >= low, v <= high  # 2 comparisons, both made
+        inside = above and below
+        position = c.floor((v - low) * bins / span)  # 3, and the floor
+        index = min(max(int(position.value), 0), bins - 1)  # clamped to the bins: index arithmetic
+        counts_[index] = counts_[index] + (1.0 if inside else 0.0)
+    operations = c.count()
+    produced = torch.histc(torch.from_numpy(x), bins=bins, min=float(0 if data_range else -1.5),
+                           max=float(0 if data_range else 1.0))
+    np.testing.assert_allclose(c.values(counts_), produced.numpy())
+    assert exact(lambda t: torch.histc(t, bins=bins, min=0 if data_range else -1.5, max=0 if data_range else 1.0),
+                 torch.from_numpy(x)) == operations
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "training step"])
+def test_a_mixture_of_experts_counts_on_meta_what_a_cpu_pass_counts(backward):
+    # torch's meta kernel of the grouped products refuses float32, which the CPU computes: the meta
+    # pass makes their outputs itself; torch's counter counts the router's and no grouped product
+    model, shape = models.mixture_of_experts(), (2, 8, 16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no CPU pass
+        meta = analytic.profile(model, shape, backward=backward)
+    cpu = analytic.profile(model, shape, backward=backward, device="cpu")
+    assert meta.device == "meta" and not meta.uncounted
+    assert meta.total == cpu.total
+    if not backward:  # the training step against torch's counter: tests/test_backward.py
+        assert meta.total["flops"] == torch_flops(model, shape)
+    grouped = [r for r in meta.rows if r.op == "aten::_grouped_mm" and r.phase == "forward"]
+    # 16 tokens, 2 experts each: 32 rows by (16 x 64), then 32 rows by (32 x 16)
+    assert [r.counts["exact"] for r in grouped] == [32 * 64 * (2 * 16 - 1), 32 * 16 * (2 * 32 - 1)]

@@ -13,8 +13,8 @@ import sys
 from ..core.matmul import matmul_counts
 from .registry import counts, numel, register_formula
 
-__all__ = ["addbmm", "addmm", "addmv", "addr", "attention", "baddbmm", "bmm", "causal_pairs", "distances", "dot", "mm",
-           "mv", "trilinear"]
+__all__ = ["addbmm", "addmm", "addmv", "addr", "attention", "baddbmm", "bmm", "causal_pairs", "distances", "dot",
+           "grouped_mm", "mm", "mv", "trilinear"]
 
 
 def _linear(counts: dict, a, b, bias: bool, torch_function) -> dict:
@@ -113,6 +113,25 @@ def trilinear(a, b, c, expand_a, expand_b, expand_c, sum_dims, unroll_dim=1, *, 
     terms_second = numel([ab[d] if sc[d] == 1 else sc[d] for d in second])
     exact += numel(out_shape) * (2 * terms_second - 1)
     return counts(exact, moduleprofiler=0)
+
+
+@register_formula("aten::_grouped_mm")
+def grouped_mm(a, b, offs=None, bias=None, out_dtype=None, *, out_shape=None):
+    """``torch._grouped_mm`` (``F.grouped_mm``, a mixture of experts' expert layers): products of
+    groups, ``offs`` their ends along the dimension the two operands do not both batch.  Each output
+    element sums ``K`` products, ``2 K - 1`` (one more with a bias): an ``(M, K)`` matrix against
+    ``(G, K, N)`` (each row by its group's matrix), ``(G, M, K)`` against ``(K, N)`` (each column
+    group by its own), and ``(G, M, K)`` against ``(G, K, N)`` give ``(M, N)``, ``(M, N)`` and
+    ``(G, M, N)`` outputs of ``K`` products each; ``(M, K)`` against ``(K, N)`` sums over groups of
+    ``K`` (``G`` outputs ``(M, N)``), ``M N (2 K - G)`` in all, each group taken as holding a row (the
+    groups' sizes are values).  Torch's counter and the tools count none of it."""
+    groups = 1 if offs is None else offs[0]
+    width = a[-1]
+    if len(a) == 2 and len(b) == 2:
+        exact = numel(out_shape[1:]) * (2 * width - groups)
+    else:
+        exact = numel(out_shape) * (2 * width - 1)
+    return counts(exact + (bias is not None) * numel(out_shape), moduleprofiler=None)
 
 
 def causal_pairs(queries, keys):

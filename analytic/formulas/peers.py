@@ -5,8 +5,9 @@ they know (ptflops also patches a few functions of ``torch.nn.functional``).  An
 charged what the tool charges for it where it runs: the formulas receive the type of the innermost
 module that ran the call (``module``) and, where they read it, the torch function that made it
 (``torch_function``: a mean made by ``F.adaptive_avg_pool2d`` is a pooling to the tools that patch
-it), and the tables below say, per tool, which module type and operator it counts and how.  fvcore counts the operators of a traced graph by name; torch's
-counter counts matrix products, convolutions and attention only.
+it), and the tables below say, per tool, which module type and operator it counts and how.
+fvcore counts the operators of a traced graph by name; torch's counter counts matrix products,
+convolutions and attention only.
 
 A call the tool cannot see (a functional call where it hooks modules) is counted as if it saw
 it: the rule of the module that the operator implements.  Where the tool's own output then differs

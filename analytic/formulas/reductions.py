@@ -13,6 +13,7 @@ Each output element combines ``M`` input elements (``M`` = input elements / outp
 | aminmax | ``2 (M - 1)`` |
 | scatter_add, index_add | one addition per element scattered (one more with index_add's ``alpha``) |
 | bincount | one addition per element (1, or its weight, into its bin) |
+| histc | ``7`` per element: range check, position, floor, addition (the data's range: ``2 N`` more) |
 | count_nonzero | ``2 M - 1``: ``M`` comparisons, ``M - 1`` additions |
 | cumsum, cumprod, cummax, cummin (length ``D``) | ``D - 1`` per line |
 | topk ``k``, kthvalue ``k``, median (``k = (D + 1) // 2``), sort (``k = D``) | ``k (2 D - k - 1) / 2`` per line |
@@ -34,7 +35,7 @@ from .pooling import adaptive_average
 from .registry import Shape, counts, numel, register_formula
 from .shapes import ratio
 
-__all__ = ["PER_OUTPUT", "bincount", "cumulative", "log_softmax", "safe_softmax", "scatter_add", "selection",
+__all__ = ["PER_OUTPUT", "bincount", "cumulative", "histc", "log_softmax", "safe_softmax", "scatter_add", "selection",
            "softmax"]
 
 
@@ -144,6 +145,18 @@ def bincount(x, weights=None, minlength=0, *, out_shape=None):
     """The count (or the weights' sum) of each value of ``x``: an addition per element into its
     bin, whichever bin that is."""
     return counts(numel(x), moduleprofiler=0)
+
+
+@register_formula("aten::histc")
+def histc(x, bins=100, min=0, max=0, *, out_shape=None):
+    """``torch.histc``: per element its range check (2 comparisons), its position ``(x - lo) bins /
+    (hi - lo)`` (3) and its ``floor`` (1), and an addition into its bin (1 inside the range, 0
+    outside: whether it is inside is a value): ``7``; with ``min == max`` the range is the data's,
+    its minimum and maximum first (``2 (N - 1)`` comparisons), their equality checked and the span
+    ``hi - lo`` computed (2)."""
+    elements = numel(x)
+    data_range = 2 * elements if min == max else 0
+    return counts(7 * elements + data_range, moduleprofiler=0)
 
 
 @register_formula("aten::index_add", "aten::index_add_")

@@ -14,7 +14,9 @@ it (a transposed convolution's input channels).
 - batch, layer and group normalisation on float32 and float64: an output like the input, and the
   statistics torch returns beside it;
 - means and sums over dimensions, matrix products and convolutions of contiguous floating-point
-  tensors.
+  tensors;
+- grouped matrix products (``torch._grouped_mm``, a mixture of experts'): torch's meta kernel
+  takes bfloat16 only, its CPU kernel float32 too.
 """
 
 from __future__ import annotations
@@ -130,6 +132,31 @@ def _matrix_product(*tensors, beta=1, alpha=1):
     return torch.empty(out, dtype=a.dtype, device="meta")
 
 
+def _grouped_product(a, b, offs=None, bias=None, out_dtype=None):
+    """``torch._grouped_mm`` of floating-point operands, whose meta kernel accepts bfloat16 only
+    where the CPU's takes float32 too: the output (contiguous) of its four layouts, refused as the
+    CPU refuses strides that are not multiples of 16 bytes."""
+    if a.dtype not in (*_FLOATS, torch.bfloat16) or b.dtype != a.dtype or bias is not None or (
+            a.shape[-1] != b.shape[-2 if b.dim() == 3 or a.dim() == 2 else 0]):
+        return None
+    for t in (a, b):
+        if any(stride * t.element_size() % 16 for stride, size in zip(t.stride(), t.shape, strict=True)
+               if stride != 1 and size > 1):
+            raise RuntimeError("strides should be multiple of 16 bytes")
+    groups = 0 if offs is None else offs.shape[0]
+    if a.dim() == 2 and b.dim() == 3:
+        out = (a.shape[0], b.shape[2])
+    elif a.dim() == 3 and b.dim() == 2:
+        out = (a.shape[1], b.shape[1])
+    elif a.dim() == 3 and b.dim() == 3:
+        out = (a.shape[0], a.shape[1], b.shape[2])
+    else:
+        out = (groups, a.shape[0], b.shape[1])
+    if (a.dim() == 3 and b.dim() == 3) != (offs is None):
+        return None  # torch refuses it: its kernel says why
+    return torch.empty(out, dtype=out_dtype or a.dtype, device="meta")
+
+
 def _convolution(x, w, bias, stride, padding, dilation, transposed, output_padding, groups, *rest):
     """A convolution of contiguous floating-point input and weight: a contiguous output of the size
     torch's output-size formulas give (in both directions)."""
@@ -173,7 +200,7 @@ MAKERS = {"aten::native_batch_norm": _batch_norm, "aten::_native_batch_norm_legi
           "aten::native_layer_norm": _layer_norm, "aten::native_group_norm": _group_norm,
           "aten::mean": _reduction, "aten::sum": _reduction, "aten::mm": _matrix_product,
           "aten::addmm": _matrix_product, "aten::bmm": _matrix_product, "aten::baddbmm": _matrix_product,
-          "aten::convolution": _convolution}
+          "aten::convolution": _convolution, "aten::_grouped_mm": _grouped_product}
 
 
 def _all_meta(args) -> bool:

@@ -194,3 +194,37 @@ def test_modules_are_charged_what_torch_counter_charges_them(hooked, global_hook
     ours = {m.name: m.counts["flops"] for m in prof.by_module() if m.counts["flops"]}
     assert ours == theirs
     assert "0.inner" not in ours  # its products are its caller's
+
+
+class CapturesOnFirstForward(torch.nn.Module):
+    """Registers forward hooks on its layers during its first forward and reads what they capture,
+    as transformers' models do (their output-capturing hooks: SegFormer's decoder reads the
+    encoder's stages this way)."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4))
+        self.head = torch.nn.Linear(8, 2)
+        self.installed = False
+        self.captured: list = []
+
+    def forward(self, x):
+        if not self.installed:
+            for block in self.blocks:
+                if isinstance(block, torch.nn.Linear):
+                    block.register_forward_hook(lambda module, args, output: self.captured.append(output))
+            self.installed = True
+        self.captured = []
+        self.blocks(x)
+        return self.head(torch.cat(self.captured, dim=-1))
+
+
+def test_hooks_a_forward_registers_run_in_the_profile():
+    model = CapturesOnFirstForward()
+    prof = analytic.profile(model, (3, 4))
+    assert not model.installed  # the profile ran a copy
+    assert prof.device == "meta" and prof.total == analytic.profile(model, (3, 4), device="cpu").total
+    with FlopCounterMode(display=False) as counter:
+        model(torch.randn(3, 4))
+    assert prof.total["flops"] == counter.get_total_flops() == 2 * 3 * (4 * 4 + 4 * 4 + 8 * 2)
+    assert [r.name for r in prof.rows if r.op == "aten::addmm"] == ["blocks.0", "blocks.2", "head"]

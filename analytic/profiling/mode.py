@@ -250,10 +250,18 @@ class CountingMode(TorchDispatchMode):
 
     def _call_of(self, module) -> Callable:
         enter, leave = self._enter, self._leave
+        hooks = module.__dict__.get  # its hook dictionaries, read at each call (a forward may replace one)
+        g1, g2, g3, g4, g5 = _global_hooks()
 
         def call(*args, **kwargs):
             enter(module, args)
-            output = module.forward(*args, **kwargs)
+            if (hooks("_forward_pre_hooks") or hooks("_forward_hooks") or hooks("_backward_hooks")
+                    or hooks("_backward_pre_hooks") or g1 or g2 or g3 or g4 or g5):
+                # hooks registered during the pass (transformers registers its output-capturing hooks on a
+                # model's first forward): torch's own call, which runs them
+                output = _CALL_IMPL(module, *args, **kwargs)
+            else:
+                output = module.forward(*args, **kwargs)
             leave(module, args, output)
             return output
 

@@ -264,7 +264,7 @@ def spatial_transformer():
 
 class FrameSelector(nn.Module):
     """Keeps the frames whose energy exceeds the mean (a boolean index: how many depends on the
-    values, so torch has no meta kernel for it), then mixes the channels of the kept frames."""
+    values, which the meta device does not have), then mixes the channels of the kept frames."""
 
     def __init__(self):
         super().__init__()

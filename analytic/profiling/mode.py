@@ -462,7 +462,10 @@ class CountingMode(TorchDispatchMode):
                 with self.strategy.kernel():
                     out = self._kernel(func, args, kwargs)
         except NotImplementedError as error:
-            raise MissingKernel(op, self._owner()[0], error) from error
+            # a boolean mask among the arguments (x[mask]): the output's shape is its count of true values
+            masked = any(t.dtype == torch.bool for t in _tensors((args, kwargs)))
+            raise MissingKernel(op, self._owner()[0], error,
+                                MissingKernel.NEEDS_VALUES if masked else MissingKernel.NO_KERNEL) from error
         except RuntimeError as error:
             # on symbolic sizes a kernel may want concrete ones (F.pad by an amount computed from
             # the size): the strategy runs torch's decomposition instead; an operator with a formula

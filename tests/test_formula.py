@@ -752,3 +752,30 @@ def test_a_batch_of_any_size_is_a_formula_in_every_column():
     formula = analytic.profile(model, ("N", 1, 28, 28))
     for batch in (1, 3, 4):
         assert formula.evaluate(N=batch).total == analytic.profile(model, (batch, 1, 28, 28)).total
+
+
+class WindowOrWhole(torch.nn.Module):
+    """Attends within windows of 8 where the sequence is longer than a window, over the whole of it
+    otherwise (Swin's rule for a feature map no larger than its window): two paths by size."""
+
+    def __init__(self):
+        super().__init__()
+        self.mix = torch.nn.Linear(4, 4)
+
+    def forward(self, x):  # (N, L, 4)
+        if x.shape[1] > 8:
+            x = x[:, : x.shape[1] // 8 * 8].reshape(x.shape[0], -1, 8, 4)
+        scores = torch.softmax(x @ x.transpose(-1, -2), dim=-1)
+        return self.mix(scores @ x)
+
+
+def test_a_size_on_another_path_is_refused_with_the_hints_that_derive_its_formula():
+    model = WindowOrWhole()
+    formula = analytic.profile(model, (2, "L", 4))  # derived on a long sequence: the windowed path
+    assert formula.evaluate(L=64).total == analytic.profile(model, (2, 64, 4)).total
+    with pytest.raises(ValueError, match=r"L = 6 breaks the condition .* if the model runs at these sizes it takes"
+                                         r" another path there: profile it with hints=\{'L': 6\}"):
+        formula.evaluate(L=6)
+    short = analytic.profile(model, (2, "L", 4), hints={"L": 6})
+    for length in (3, 6, 8):
+        assert short.evaluate(L=length).total == analytic.profile(model, (2, length, 4)).total

@@ -116,8 +116,15 @@ class SymbolicProfile(Profile):
             chosen[by_name[name]] = Integer(value)
         for condition in self.conditions:
             if condition.xreplace(chosen) is not sympy.true:
-                raise ValueError(f"{', '.join(f'{k} = {v}' for k, v in chosen.items())} breaks the condition"
-                                 f" {describe(condition)} under which the formula holds")
+                given = ", ".join(f"{k} = {v}" for k, v in chosen.items())
+                advice = ""
+                if self.hints:  # derived where the model branched on a size: another branch may hold here
+                    derived = ", ".join(f"{k} = {v}" for k, v in self.hints.items())
+                    wanted = ", ".join(f"{k!r}: {v}" for k, v in sizes.items())
+                    advice = (f" (derived at {derived}); if the model runs at these sizes it takes another path"
+                              f" there: profile it with hints={{{wanted}}} for the formula of that path")
+                raise ValueError(f"{given} breaks the condition {describe(condition)} under which the formula"
+                                 f" holds{advice}")
         return chosen
 
     def evaluate(self, **sizes: int) -> Profile:

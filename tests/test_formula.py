@@ -779,3 +779,12 @@ def test_a_size_on_another_path_is_refused_with_the_hints_that_derive_its_formul
     short = analytic.profile(model, (2, "L", 4), hints={"L": 6})
     for length in (3, 6, 8):
         assert short.evaluate(L=length).total == analytic.profile(model, (2, length, 4)).total
+
+
+@pytest.mark.parametrize("backward", [False, True], ids=["forward", "training step"])
+def test_a_mixture_of_experts_has_a_formula_in_its_batch(backward):
+    # its grouped products' meta kernel refuses float32 on symbolic sizes as on numeric ones
+    model = models.mixture_of_experts()
+    formula = analytic.profile(model, ("N", 8, 16), backward=backward)
+    for batch in (1, 2, 5):
+        assert formula.evaluate(N=batch).total == analytic.profile(model, (batch, 8, 16), backward=backward).total

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["fast_outputs", "output_maker"]
+__all__ = ["STRICTER_THAN_CPU", "fast_outputs", "output_maker"]
 
 _FLOATS = (torch.float32, torch.float64)
 #: element-wise operators whose result is a boolean tensor
@@ -201,6 +201,11 @@ MAKERS = {"aten::native_batch_norm": _batch_norm, "aten::_native_batch_norm_legi
           "aten::mean": _reduction, "aten::sum": _reduction, "aten::mm": _matrix_product,
           "aten::addmm": _matrix_product, "aten::bmm": _matrix_product, "aten::baddbmm": _matrix_product,
           "aten::convolution": _convolution, "aten::_grouped_mm": _grouped_product}
+
+
+#: operators whose meta kernel refuses calls the CPU's computes, and their outputs' maker (used on a
+#: pass of symbolic sizes too, where torch's kernel fails)
+STRICTER_THAN_CPU = {"aten::_grouped_mm": _grouped_product}
 
 
 def _all_meta(args) -> bool:

@@ -400,3 +400,29 @@ def test_a_profile_warning_points_at_the_caller_line(model):
     assert [(w.filename, w.category) for w in caught] == [(__file__, RuntimeWarning)]
     if model is _Counts:  # an operator torch has no meta kernel for, whatever the values
         assert str(caught[0].message).startswith("aten::bincount has no meta kernel (in module '(model)')")
+
+
+class MaskedGate(torch.nn.Module):
+    """Runs one layer where every position of its mask is set, two otherwise (a branch on values,
+    as transformers' models skip an attention mask that masks nothing)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed, self.layer = torch.nn.Embedding(10, 4), torch.nn.Linear(4, 4)
+
+    def forward(self, ids, mask):
+        x = self.embed(ids)
+        return self.layer(x) if bool(mask.all()) else self.layer(self.layer(x))
+
+
+def test_the_cpu_pass_reads_the_integer_and_boolean_inputs_given_with_their_values():
+    ids = torch.tensor([[1, 2, 3]])
+    per_layer = 2 * 3 * 4 * 4
+    for mask, layers in ((torch.ones(1, 3, dtype=torch.bool), 1), (torch.tensor([[True, True, False]]), 2)):
+        with pytest.warns(RuntimeWarning, match="needs tensor values"):
+            prof = analytic.profile(MaskedGate(), example_inputs=(ids, mask))
+        assert prof.device == "cpu" and prof.total["flops"] == layers * per_layer
+    # given as shapes, integer inputs are zeros there (valid indices), and so is the mask: two layers
+    with pytest.warns(RuntimeWarning, match="needs tensor values"):
+        prof = analytic.profile(MaskedGate(), example_inputs=((1, 3), (1, 3)), dtypes=[torch.long, torch.bool])
+    assert prof.total["flops"] == 2 * per_layer

@@ -50,23 +50,33 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _real(inputs) -> tuple:
-    """CPU inputs of the shapes and dtypes of ``inputs`` (meta tensors), with values: a seeded normal
-    for floating-point inputs, zeros (valid indices, e.g. token ids) for integer ones."""
+def _real(inputs, given: Sequence) -> tuple:
+    """CPU inputs of the shapes and dtypes of ``inputs`` (meta tensors), with values: an integer
+    or boolean tensor the user gave (``given``: the inputs as given) with its own (token ids, an
+    attention mask), else a seeded normal for floating-point inputs, zeros (valid indices, e.g. token
+    ids) for integer ones."""
     generator = torch.Generator().manual_seed(0)
-    return tuple(torch.randn(tuple(t.shape), generator=generator, dtype=t.dtype).requires_grad_(t.requires_grad)
-                 if isinstance(t, torch.Tensor) and t.dtype.is_floating_point
-                 else torch.zeros(tuple(t.shape), dtype=t.dtype) if isinstance(t, torch.Tensor) else t for t in inputs)
+
+    def real(t, spec):
+        if not isinstance(t, torch.Tensor):
+            return t
+        if isinstance(spec, torch.Tensor) and not spec.is_meta and not (spec.is_floating_point() or spec.is_complex()):
+            return spec.detach().to("cpu", copy=True)
+        if t.dtype.is_floating_point:
+            return torch.randn(tuple(t.shape), generator=generator, dtype=t.dtype).requires_grad_(t.requires_grad)
+        return torch.zeros(tuple(t.shape), dtype=t.dtype)
+
+    return tuple(real(t, spec) for t, spec in zip(inputs, given, strict=True))
 
 
-def _one_pass(attempt: str, model, modules: list, inputs: tuple, conventions: Sequence[str], registry: Registry,
-              backward: bool, loss) -> Profile | None:
+def _one_pass(attempt: str, model, modules: list, inputs: tuple, shapes: Sequence, conventions: Sequence[str],
+              registry: Registry, backward: bool, loss) -> Profile | None:
     """The profile of one pass on the ``attempt`` device (``None``: the meta device cannot run the
     model, warned)."""
     reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
     memo: dict = {}
     copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
-    given = inputs if reuse else _real(inputs)
+    given = inputs if reuse else _real(inputs, shapes)
     try:
         mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
                            backward=backward, loss=loss, modules=copied_modules(modules, memo, copied))
@@ -109,7 +119,7 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
         # the meta pass without the cyclic collector's scans: it leaves no cycles, and what it made
         # is freed, by reference counting, before the collector runs again
         with _collection_paused() if attempt == "meta" else nullcontext():
-            found = _one_pass(attempt, model, modules, inputs, conventions, registry, backward, loss)
+            found = _one_pass(attempt, model, modules, inputs, shapes, conventions, registry, backward, loss)
         if found is not None:
             return found
     raise AssertionError("unreachable")

@@ -131,7 +131,7 @@ def grouped_mm(a, b, offs=None, bias=None, out_dtype=None, *, out_shape=None):
         exact = numel(out_shape[1:]) * (2 * width - groups)
     else:
         exact = numel(out_shape) * (2 * width - 1)
-    return counts(exact + (numel(out_shape) if bias is not None else 0), moduleprofiler=None)
+    return counts(exact + (numel(out_shape) if bias is not None else 0))
 
 
 def causal_pairs(queries, keys):

@@ -267,14 +267,13 @@ class CountingMode(TorchDispatchMode):
 
         return call
 
-    def _context(self, formula, kind: str):
+    def _context(self, formula, kind: str) -> tuple:
         """What a call's counts depend on beyond its arguments: the running module's type and
-        torch function, where its formula reads them."""
+        torch function, each where its formula reads it (else ``None``)."""
         if formula is None:
-            return None
-        if formula.wants_torch_function:
-            return kind if formula.wants_module else None, self.torch_function()
-        return kind if formula.wants_module else None
+            return None, None
+        return (kind if formula.wants_module else None,
+                self.torch_function() if formula.wants_torch_function else None)
 
     def torch_function(self) -> TorchFunction | None:
         """The torch function running, as formulas see it (``None`` outside any)."""
@@ -529,15 +528,14 @@ class CountingMode(TorchDispatchMode):
         shapes = tuple(map(read, args))
         options = {k: read(v) for k, v in kwargs.items()}
         out_shape = read(out)
+        context = self._context(formula, kind)
         key = None
         if self.cache is not None:
-            key = (operator.name, self._context(formula, kind), _dtyped(shapes),
+            key = (operator.name, context, _dtyped(shapes),
                    tuple(sorted(options.items())), _dtyped(out_shape if isinstance(out_shape, tuple) else (out_shape,)))
             counts = self.cache.get(key)
         if key is None or counts is None:
-            counts = formula(*shapes, out_shape=out_shape, module=kind,
-                             torch_function=self.torch_function() if formula.wants_torch_function else None,
-                             **options)
+            counts = formula(*shapes, out_shape=out_shape, module=kind, torch_function=context[1], **options)
             if counts is None:  # this call only moves data (an index_put that writes, not adds)
                 return output_bytes
             if self.conventions is not None:

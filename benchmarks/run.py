@@ -102,7 +102,7 @@ def main() -> None:
     sys.path.insert(0, str(root))
     from torch.utils.flop_counter import FlopCounterMode
 
-    from analytic.profiling import replay
+    from analytic.profiling import kept, replay
     from tests import models
 
     class Additions(torch.nn.Module):
@@ -146,8 +146,9 @@ def main() -> None:
         profile_s = median_seconds(lambda model=model, shape=shape, dtypes=dtypes: analytic.profile(
             model, shape, dtypes=dtypes), number=1, repeat=9)
 
-        def cold(model=model, shape=shape, dtypes=dtypes):  # no call seen before
+        def cold(model=model, shape=shape, dtypes=dtypes):  # no call seen before, no copy kept
             replay.clear()
+            kept.clear()
             analytic.profile(model, shape, dtypes=dtypes)
 
         cold_s = median_seconds(cold, number=1, repeat=9)

@@ -4,7 +4,9 @@ formulas of :mod:`analytic.formulas`, as numbers or as formulas of named input s
 - :mod:`.result` — :class:`Profile` and its rows, totals per module, exports (plain data);
 - :mod:`.inputs` — the inputs, read once for both passes;
 - :mod:`.modules` — the model's modules as a profile names them (names, types, parameters);
-- :mod:`.copying` — the model's copy on the meta device (the user's model is never touched);
+- :mod:`.copying` — the model's copy on the meta device (the user's model is never touched), and
+  :mod:`.kept` — the copy kept for the model's next profile, run again while a fresh one would be
+  the same;
 - :mod:`.mode` — the counting mode (a ``TorchDispatchMode``) and the strategy of a pass;
 - :mod:`.replay` — calls seen before, answered from what they gave (torch functions and operators);
 - :mod:`.functions` — torch functions run the way the CPU runs them (fused attention and LSTM

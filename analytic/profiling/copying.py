@@ -20,15 +20,18 @@ from torch.nn.parameter import is_lazy
 
 from .modules import named_modules
 
-__all__ = ["meta_copy"]
+__all__ = ["ATOMIC", "EMPTY", "copies_the_standard_way", "REGISTERED", "immutable", "meta_copy"]
 
-_ATOMIC = frozenset({int, float, complex, bool, str, bytes, type(None), torch.dtype, torch.device})
-_EMPTY = frozenset({dict, OrderedDict, list, set})
-_REGISTERED = frozenset({"_parameters", "_buffers", "_modules"})
+#: values a copy shares with its original (they cannot change)
+ATOMIC = frozenset({int, float, complex, bool, str, bytes, type(None), torch.dtype, torch.device})
+#: containers a copy makes anew when empty (a module's hook dictionaries)
+EMPTY = frozenset({dict, OrderedDict, list, set})
+#: a module's registered dictionaries: its parameters, buffers and submodules
+REGISTERED = frozenset({"_parameters", "_buffers", "_modules"})
 _standard: dict[type, bool] = {}
 
 
-def _copies_the_standard_way(cls: type) -> bool:
+def copies_the_standard_way(cls: type) -> bool:
     """Whether ``copy.deepcopy`` copies instances of ``cls`` the standard way: a new instance by
     ``__new__``, then ``__setstate__`` of a deep copy of ``__getstate__()`` (``nn.Module``'s, or a
     layer's own that mends old checkpoints)."""
@@ -41,9 +44,10 @@ def _copies_the_standard_way(cls: type) -> bool:
     return known
 
 
-def _immutable(value) -> bool:
+def immutable(value) -> bool:
+    """Whether ``value`` cannot change: an atomic value or a tuple of such values."""
     kind = type(value)
-    return kind in _ATOMIC or (kind is tuple and all(map(_immutable, value)))
+    return kind in ATOMIC or (kind is tuple and all(map(immutable, value)))
 
 
 class _Copier:
@@ -54,16 +58,16 @@ class _Copier:
 
     def copy(self, value):
         kind = type(value)
-        if kind in _ATOMIC:
+        if kind in ATOMIC:
             return value
-        if kind in _EMPTY and not value:
+        if kind in EMPTY and not value:
             return kind()
         found = self.memo.get(id(value))
         if found is not None:
             return found
-        if isinstance(value, torch.nn.Module) and _copies_the_standard_way(kind):
+        if isinstance(value, torch.nn.Module) and copies_the_standard_way(kind):
             return self.module(value)
-        if _immutable(value):
+        if immutable(value):
             return value
         if isinstance(value, torch.Tensor):  # a tensor in a list or a dictionary (a cache of a forward)
             return self.tensor(value)
@@ -101,16 +105,16 @@ class _Copier:
         memo[id(module)] = new
         for name, value in state.items():  # a module's state: mostly numbers, strings and empty hook dictionaries
             kind = type(value)
-            if kind in _ATOMIC:
+            if kind in ATOMIC:
                 continue
-            if kind in _EMPTY:
+            if kind in EMPTY:
                 if not value:
                     state[name] = kind()
-                elif kind is dict and name in _REGISTERED:  # parameters and buffers (in the memo), submodules
+                elif kind is dict and name in REGISTERED:  # parameters and buffers (in the memo), submodules
                     state[name] = {key: self.copy(v) for key, v in value.items()}
                 else:
                     state[name] = self.copy(value)
-            elif kind is tuple and _ATOMIC.issuperset(map(type, value)):  # a kernel size, a padding
+            elif kind is tuple and ATOMIC.issuperset(map(type, value)):  # a kernel size, a padding
                 continue
             elif isinstance(value, torch.Tensor):  # a plain tensor attribute (what old-style weight_norm computes)
                 state[name] = self.tensor(value)

@@ -18,6 +18,7 @@ import torch
 from ..formulas import Registry
 from .copying import meta_copy
 from .inputs import input_tensors
+from .kept import Kept, ModelRecord, keep, take
 from .mode import LossError, MissingKernel, count_calls
 from .modules import copied_modules, module_parameters, named_modules
 from .result import Profile
@@ -74,12 +75,22 @@ def _one_pass(attempt: str, model, modules: list, inputs: tuple, shapes: Sequenc
     """The profile of one pass on the ``attempt`` device (``None``: the meta device cannot run the
     model, warned)."""
     reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
-    memo: dict = {}
-    copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
+    keeping = reuse and not backward  # a forward pass on meta runs the copy kept from the model's last one
+    kept = take(model, modules) if keeping else None
+    if kept is None:
+        record = ModelRecord.of(modules) if keeping else None
+        memo: dict = {}
+        copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
+        copied_list = copied_modules(modules, memo, copied)
+        if record is not None:
+            copy_record = ModelRecord.of(copied_list)
+            kept = None if copy_record is None else Kept(record, copied, copied_list, copy_record, None)
+    else:
+        copied, copied_list = kept.copied, kept.modules
     given = inputs if reuse else _real(inputs, shapes)
     try:
         mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
-                           backward=backward, loss=loss, modules=copied_modules(modules, memo, copied))
+                           backward=backward, loss=loss, modules=copied_list)
     except MissingKernel as missing:
         if attempt == "meta":
             values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"
@@ -99,8 +110,11 @@ def _one_pass(attempt: str, model, modules: list, inputs: tuple, shapes: Sequenc
         raise RuntimeError(f"the model's forward pass on the {attempt} device failed: "
                            f"{type(error).__name__}: {text}{advice}") from error
     # the parameters of the copy that ran: a lazy module's exist once its first forward made them
+    parameters = module_parameters(mode.modules) if kept is None or kept.parameters is None else kept.parameters
+    if kept is not None:
+        keep(model, kept._replace(parameters=parameters))
     return Profile(tuple(mode.rows), dict(mode.uncounted), tuple(conventions), attempt,
-                   dict(mode.data_movement), module_parameters(mode.modules), dict(mode.movement_bytes))
+                   dict(mode.data_movement), dict(parameters), dict(mode.movement_bytes))
 
 
 def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequence[str], device: str,

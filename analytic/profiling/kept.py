@@ -1,0 +1,213 @@
+"""Meta copies kept for a model's next profile.
+
+A model is usually profiled more than once in a process (at several input sizes, under several
+conventions, in a loop over configurations), and copying it to the meta device costs about as much
+as the whole counting pass of a small CNN (MobileNetV2: 198 modules, 314 tensors, about 2 ms).  The
+numeric forward pass on the meta device therefore keeps the copy it ran, with a record of what the
+copy was made from, and the next profile of the same model runs that copy again when a fresh copy
+would be the same:
+
+- the model holds the same modules at the same names (shared ones shared the same way), each of
+  the same class with the same attributes: the same numbers, strings and tuples of them, its hook
+  dictionaries still empty, the same parameters and buffers (shared the same way) of the same
+  shapes, strides, dtypes and ``requires_grad``;
+- the copy is as it was made, checked after each pass: a forward that writes into its own module
+  (a counter, a cache, a hook, a tensor resized) makes the copy differ from a fresh one, and it is
+  not kept.
+
+A model holding anything else in a module (a list, a configuration object, a lazy module's tensor
+not made yet, a class that copies itself its own way) is copied afresh for every profile, as is any
+pass but the forward pass on the meta device.  Copies are kept for :data:`KEPT` models at most; a
+copy never keeps its model alive (it holds no reference to it, and is dropped when the model is
+freed).  :func:`clear` drops them all.
+
+>>> import torch
+>>> model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+>>> record = ModelRecord.of(list(model.named_modules()))
+>>> record.matches(list(model.named_modules()))
+True
+>>> model[0].weight = torch.nn.Parameter(torch.zeros(2, 4))  # another shape: a fresh copy differs
+>>> record.matches(list(model.named_modules()))
+False
+"""
+
+from __future__ import annotations
+
+import weakref
+from functools import partial
+from itertools import chain
+from operator import attrgetter, call, is_, methodcaller
+from typing import NamedTuple
+
+import torch
+
+from .copying import ATOMIC, EMPTY, REGISTERED, copies_the_standard_way, immutable
+
+__all__ = ["KEPT", "Kept", "ModelRecord", "clear", "keep", "take"]
+
+#: models whose meta copy is kept (the least recently profiled dropped first)
+KEPT = 4
+
+_TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+_MODULE_STATE = torch.nn.Module.__getstate__
+_SHAPE, _DTYPE, _REQUIRES_GRAD, _LAYOUT = (attrgetter(name) for name in ("shape", "dtype", "requires_grad", "layout"))
+_STRIDE = methodcaller("stride")
+_STRIDED = torch.strided
+_DICT = attrgetter("__dict__")
+
+
+class ModelRecord(NamedTuple):
+    """What a copy of a model's modules (:func:`.modules.named_modules`) depends on, in flat lists
+    (each checked in one pass):
+
+    - ``names``, ``modules``: the modules' names, and a weak reference to each (the same objects:
+      the same structure, shared modules shared the same way);
+    - ``lengths``, ``keys``, ``values``: each module's number of attributes, then their names and
+      values, module after module (the very objects: numbers, strings and tuples of them cannot
+      change, a container's contents are checked apart);
+    - ``empty``: the containers that were empty (a module's hook dictionaries), ``sets``: each set of
+      names (non-persistent buffers) with a copy of it;
+    - ``holders``: the registered dictionaries (parameters, buffers, submodules), ``plain``: the
+      plain tensor attributes as ``(module position, name)``; ``held_keys``, ``held_ids``: the names
+      in those dictionaries, and the ``id`` of every value held there or in a plain attribute (a
+      tensor, a submodule or ``None``: which are the same object), in order;
+    - ``tensors``: the positions of the tensors among those values, and ``facts``: of each, its
+      type, shape, strides, dtype, ``requires_grad`` and layout, one list each: what its copy on
+      the meta device is made of.
+    """
+
+    names: list
+    modules: list
+    lengths: list
+    keys: list
+    values: list
+    empty: list
+    sets: list
+    holders: list
+    plain: list
+    held_keys: list
+    held_ids: list
+    tensors: list
+    facts: tuple
+
+    @classmethod
+    def of(cls, modules) -> ModelRecord | None:
+        """The record of ``modules`` (a model's named modules), or ``None`` if one of them holds
+        something a record cannot follow (a list, a configuration object, a lazy module's tensor
+        not made yet, a class that copies itself its own way)."""
+        empty, sets, holders, plain = [], [], [], []
+        for position, (_, module) in enumerate(modules):
+            kind = type(module)
+            if not copies_the_standard_way(kind) or kind.__getstate__ is not _MODULE_STATE:
+                return None
+            for name, value in module.__dict__.items():
+                kind = type(value)
+                if kind in EMPTY and not value:
+                    empty.append(value)
+                elif kind in ATOMIC or (kind is tuple and immutable(value)):
+                    continue
+                elif kind is dict and name in REGISTERED:
+                    holders.append(value)
+                elif kind in _TENSOR_TYPES:  # a plain tensor attribute (what old-style weight_norm computes)
+                    plain.append((position, name))
+                elif kind is set and all(type(v) is str for v in value):  # the names of non-persistent buffers
+                    sets.append((value, frozenset(value)))
+                else:
+                    return None
+        dicts = [module.__dict__ for _, module in modules]
+        held = _held(holders, dicts, plain)
+        tensors = [position for position, value in enumerate(held) if isinstance(value, torch.Tensor)]
+        if modules and any(v is modules[0][1] for v in held):  # a record holding the model would keep it alive
+            return None
+        if not all(v is None or isinstance(v, torch.nn.Module) or (type(v) in _TENSOR_TYPES and v.layout is _STRIDED)
+                   for v in held):
+            return None
+        return cls([name for name, _ in modules], [weakref.ref(module) for _, module in modules],
+                   list(map(len, dicts)), list(chain.from_iterable(dicts)),
+                   list(chain.from_iterable(map(dict.values, dicts))), empty, sets, holders, plain,
+                   list(chain.from_iterable(holders)), list(map(id, held)), tensors,
+                   _facts(list(map(held.__getitem__, tensors))))
+
+    def matches(self, modules) -> bool:
+        """Whether a fresh copy of ``modules`` (a model's named modules) would be the same as a
+        copy of the recorded ones."""
+        if len(modules) != len(self.names):
+            return False
+        current = [module for _, module in modules]
+        if not all(map(is_, current, map(call, self.modules))) or [name for name, _ in modules] != self.names:
+            return False
+        dicts = list(map(_DICT, current))
+        if (list(map(len, dicts)) != self.lengths or list(chain.from_iterable(dicts)) != self.keys
+                or not all(map(is_, chain.from_iterable(map(dict.values, dicts)), self.values))
+                or any(self.empty) or any(value != copy for value, copy in self.sets)
+                or list(chain.from_iterable(self.holders)) != self.held_keys):
+            return False
+        held = _held(self.holders, dicts, self.plain)
+        return list(map(id, held)) == self.held_ids and _facts(list(map(held.__getitem__, self.tensors))) == self.facts
+
+
+def _held(holders: list, dicts: list, plain: list) -> list:
+    """The values of the registered dictionaries ``holders``, then the plain tensor attributes
+    ``plain`` (``(position, name)`` in ``dicts``, the modules' attributes)."""
+    return [*chain.from_iterable(map(dict.values, holders)), *(dicts[position][name] for position, name in plain)]
+
+
+def _facts(tensors: list) -> tuple:
+    """Of each of ``tensors``: its type, shape, strides, dtype, ``requires_grad`` and layout, one
+    list each."""
+    return (list(map(type, tensors)), list(map(_SHAPE, tensors)), list(map(_STRIDE, tensors)),
+            list(map(_DTYPE, tensors)), list(map(_REQUIRES_GRAD, tensors)), list(map(_LAYOUT, tensors)))
+
+
+class Kept(NamedTuple):
+    """A meta copy kept for its model's next profile: ``record``, the model's when it was copied;
+    ``copied``, the copy, and ``modules``, its named modules; ``copy_record``, the copy's as made;
+    ``parameters``, its modules' parameters (:func:`.modules.module_parameters`)."""
+
+    record: ModelRecord
+    copied: torch.nn.Module
+    modules: list
+    copy_record: ModelRecord
+    parameters: dict
+
+
+#: ``id(model) -> (a weak reference to the model, its Kept)``, the least recently kept first; read
+#: and changed by single dictionary operations only (no lock: a model freed by the garbage collector
+#: drops its entry from within any of them)
+_KEPT: dict[int, tuple[weakref.ref, Kept]] = {}
+
+
+def take(model: torch.nn.Module, modules) -> Kept | None:
+    """The copy kept for ``model`` (whose named modules are ``modules``) if a fresh copy would be
+    the same, else ``None``; the copy is the caller's until it is kept again (a profile running
+    meanwhile in another thread makes its own)."""
+    found = _KEPT.pop(id(model), None)
+    if found is None:
+        return None
+    owner, kept = found
+    return kept if owner() is model and kept.record.matches(modules) else None
+
+
+def keep(model: torch.nn.Module, kept: Kept) -> None:
+    """Keeps ``kept`` for ``model``'s next profile, unless its pass changed the copy."""
+    if not kept.copy_record.matches(kept.modules):
+        return
+    key = id(model)
+    _KEPT.pop(key, None)
+    _KEPT[key] = (weakref.ref(model, partial(_forget, key)), kept)
+    while len(_KEPT) > KEPT:
+        try:
+            _KEPT.pop(next(iter(_KEPT)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed meanwhile
+            break
+
+
+def _forget(key: int, owner: weakref.ref) -> None:
+    """Drops the copy of a model just freed (``owner``: the reference to it that was kept)."""
+    if _KEPT.get(key, (None,))[0] is owner:
+        _KEPT.pop(key, None)
+
+
+def clear() -> None:
+    """Drops every kept copy: the next profile of each model copies it afresh."""
+    _KEPT.clear()

@@ -24,10 +24,10 @@ freed).  :func:`clear` drops them all.
 >>> import torch
 >>> model = torch.nn.Sequential(torch.nn.Linear(3, 2))
 >>> record = ModelRecord.of(list(model.named_modules()))
->>> record.matches(list(model.named_modules()))
+>>> record.matches(model)
 True
 >>> model[0].weight = torch.nn.Parameter(torch.zeros(2, 4))  # another shape: a fresh copy differs
->>> record.matches(list(model.named_modules()))
+>>> record.matches(model)
 False
 """
 
@@ -60,8 +60,7 @@ class ModelRecord(NamedTuple):
     """What a copy of a model's modules (:func:`.modules.named_modules`) depends on, in flat lists
     (each checked in one pass):
 
-    - ``names``, ``modules``: the modules' names, and a weak reference to each (the same objects:
-      the same structure, shared modules shared the same way);
+    - ``modules``: a weak reference to each module, the model first (the same objects);
     - ``lengths``, ``keys``, ``values``: each module's number of attributes, then their names and
       values, module after module (the very objects: numbers, strings and tuples of them cannot
       change, a container's contents are checked apart);
@@ -76,7 +75,6 @@ class ModelRecord(NamedTuple):
       the meta device is made of.
     """
 
-    names: list
     modules: list
     lengths: list
     keys: list
@@ -122,19 +120,18 @@ class ModelRecord(NamedTuple):
         if not all(v is None or isinstance(v, torch.nn.Module) or (type(v) in _TENSOR_TYPES and v.layout is _STRIDED)
                    for v in held):
             return None
-        return cls([name for name, _ in modules], [weakref.ref(module) for _, module in modules],
+        return cls([weakref.ref(module) for _, module in modules],
                    list(map(len, dicts)), list(chain.from_iterable(dicts)),
                    list(chain.from_iterable(map(dict.values, dicts))), empty, sets, holders, plain,
                    list(chain.from_iterable(holders)), list(map(id, held)), tensors,
                    _facts(list(map(held.__getitem__, tensors))))
 
-    def matches(self, modules) -> bool:
-        """Whether a fresh copy of ``modules`` (a model's named modules) would be the same as a
-        copy of the recorded ones."""
-        if len(modules) != len(self.names):
-            return False
-        current = [module for _, module in modules]
-        if not all(map(is_, current, map(call, self.modules))) or [name for name, _ in modules] != self.names:
+    def matches(self, model: torch.nn.Module) -> bool:
+        """Whether a fresh copy of ``model`` would be the same as a copy of the model recorded:
+        the recorded modules alive and ``model`` the first, each holding what it held (its
+        submodules the same objects at the same names: the same structure)."""
+        current = list(map(call, self.modules))
+        if current[0] is not model or None in current:
             return False
         dicts = list(map(_DICT, current))
         if (list(map(len, dicts)) != self.lengths or list(chain.from_iterable(dicts)) != self.keys
@@ -162,13 +159,16 @@ def _facts(tensors: list) -> tuple:
 class Kept(NamedTuple):
     """A meta copy kept for its model's next profile: ``record``, the model's when it was copied;
     ``copied``, the copy, and ``modules``, its named modules; ``copy_record``, the copy's as made;
-    ``parameters``, its modules' parameters (:func:`.modules.module_parameters`)."""
+    ``parameters``, its modules' parameters (:func:`.modules.module_parameters`); ``leaves``, the
+    records of its layers' calls, by the call cache they were counted in
+    (:meth:`.replay.FunctionReplay.module_call`)."""
 
     record: ModelRecord
     copied: torch.nn.Module
     modules: list
     copy_record: ModelRecord
-    parameters: dict
+    parameters: dict | None = None
+    leaves: dict | None = None
 
 
 #: ``id(model) -> (a weak reference to the model, its Kept)``, the least recently kept first; read
@@ -177,20 +177,20 @@ class Kept(NamedTuple):
 _KEPT: dict[int, tuple[weakref.ref, Kept]] = {}
 
 
-def take(model: torch.nn.Module, modules) -> Kept | None:
-    """The copy kept for ``model`` (whose named modules are ``modules``) if a fresh copy would be
-    the same, else ``None``; the copy is the caller's until it is kept again (a profile running
-    meanwhile in another thread makes its own)."""
+def take(model: torch.nn.Module) -> Kept | None:
+    """The copy kept for ``model`` if a fresh copy would be the same, else ``None``; the copy is
+    the caller's until it is kept again (a profile running meanwhile in another thread makes its
+    own)."""
     found = _KEPT.pop(id(model), None)
     if found is None:
         return None
     owner, kept = found
-    return kept if owner() is model and kept.record.matches(modules) else None
+    return kept if owner() is model and kept.record.matches(model) else None
 
 
 def keep(model: torch.nn.Module, kept: Kept) -> None:
     """Keeps ``kept`` for ``model``'s next profile, unless its pass changed the copy."""
-    if not kept.copy_record.matches(kept.modules):
+    if not kept.copy_record.matches(kept.copied):
         return
     key = id(model)
     _KEPT.pop(key, None)

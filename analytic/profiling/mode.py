@@ -32,7 +32,7 @@ from .functions import RoutedFunctions
 from .modules import internal_modules, module_kind, named_modules
 from .outputs import output_maker
 from .ranges import LOOKUPS, IndexRanges
-from .replay import FunctionReplay, call_cache, call_key, new_outputs, output_specs
+from .replay import CACHES, FunctionReplay, call_cache, call_key, new_outputs, output_specs
 from .result import ProfileRow
 
 __all__ = ["CountingMode", "LossError", "MissingKernel", "Strategy", "count_calls"]
@@ -173,7 +173,7 @@ class CountingMode(TorchDispatchMode):
 
     def __init__(self, model, registry: Registry = FORMULAS, strategy: Strategy | None = None,
                  conventions: Sequence[str] | None = None, cache: dict | None = None, reuse: bool = False,
-                 modules: list | None = None):
+                 modules: list | None = None, leaves: dict | None = None):
         super().__init__()
         self.registry = registry
         self.strategy = strategy or Strategy()
@@ -198,6 +198,16 @@ class CountingMode(TorchDispatchMode):
         #: what earlier passes of the process learnt of the calls (a numeric pass on meta)
         self._seen = call_cache(registry.state, self.conventions) if reuse else None
         self._ops: dict = self._seen.overloads if reuse else {}
+        #: the records of torch's layers' calls on a copy kept with them (``leaves``: a dict of them
+        #: per call cache), answered from them in a forward pass (see :meth:`.FunctionReplay.module_call`)
+        self._leaves = None
+        if reuse and leaves is not None:
+            if self._seen not in leaves and len(leaves) >= CACHES:  # those of the caches no longer kept
+                leaves.pop(next(iter(leaves)))
+            self._leaves = leaves.setdefault(self._seen, {})
+        #: a tensor's shape, strides or dtype changed in place during the pass (``unsqueeze_``,
+        #: ``resize_``, ``t.data = ...``): a layer's tensors may differ from its record's
+        self.tensors_changed = False
         self._calls: dict = self._seen.operators if reuse else {}
         #: while a torch function call is recorded: its operators' rows, the ids of the tensors
         #: they made anew, and whether all of them can be replayed
@@ -229,7 +239,7 @@ class CountingMode(TorchDispatchMode):
             self._stack.pop()
             self._path = self._path[:-1]
 
-    def _track_calls(self) -> bool:
+    def _track_calls(self, replay: FunctionReplay | None = None) -> bool:
         """Tracks the modules running by each module's own call where that is what global module
         hooks would see (no hook of its own or of the process, no compiled or TorchScript call,
         torch's ``_call_impl``): each module of the model (a copy, the pass's own) gets a
@@ -244,11 +254,14 @@ class CountingMode(TorchDispatchMode):
                     or state.get("_forward_pre_hooks") or state.get("_forward_hooks") or state.get("_backward_hooks")
                     or state.get("_backward_pre_hooks")):
                 return False
+        layers = replay.module_call if replay is not None and self._leaves is not None else None
         for _, module in self.modules:
-            module.__dict__["_call_impl"] = self._call_of(module)
+            module.__dict__["_call_impl"] = self._call_of(module, layers if not module._modules else None)
         return True
 
-    def _call_of(self, module) -> Callable:
+    def _call_of(self, module, layers: Callable | None = None) -> Callable:
+        """The call of ``module`` in the pass; ``layers``: what answers a layer's call from a
+        record (:meth:`.FunctionReplay.module_call`), if the pass does."""
         enter, leave = self._enter, self._leave
         hooks = module.__dict__.get  # its hook dictionaries, read at each call (a forward may replace one)
         g1, g2, g3, g4, g5 = _global_hooks()
@@ -260,6 +273,8 @@ class CountingMode(TorchDispatchMode):
                 # hooks registered during the pass (transformers registers its output-capturing hooks on a
                 # model's first forward): torch's own call, which runs them
                 output = _CALL_IMPL(module, *args, **kwargs)
+            elif layers is not None:
+                output = layers(module, args, kwargs)
             else:
                 output = module.forward(*args, **kwargs)
             leave(module, args, output)
@@ -318,13 +333,15 @@ class CountingMode(TorchDispatchMode):
         """One forward pass of the model on ``inputs`` under this mode (no gradients); with
         ``backward``, the backward pass of a scalar loss too (``loss(output)``, by default the sum
         of the output's floating-point tensors), gradients as autograd makes them."""
-        tracked = self._track_calls()
+        functions = None
+        if not backward:
+            functions = FunctionReplay(self, self._seen, self._leaves) if self.reuse else RoutedFunctions(self)
+        tracked = self._track_calls(functions if isinstance(functions, FunctionReplay) else None)
         handles = [] if tracked else [register_module_forward_pre_hook(self._enter),
                                       register_module_forward_hook(self._leave)]
         self._started = time.perf_counter()
         try:
             if not backward:
-                functions = FunctionReplay(self, self._seen) if self.reuse else RoutedFunctions(self)
                 with torch.no_grad(), functions, self:
                     return self._model(*inputs)
             self._backward = True
@@ -421,6 +438,8 @@ class CountingMode(TorchDispatchMode):
             decomposed = func.decompose(*args, **kwargs)
             if decomposed is not NotImplemented:
                 return decomposed
+        if operator.reshapes:
+            self.tensors_changed = True
         if self._backward:
             self._in_backward()
         self.calls += 1
@@ -561,13 +580,11 @@ class CountingMode(TorchDispatchMode):
             self.data_movement[op] += 1
             self.movement_bytes[stack] += row
         elif self._phase == "forward":
-            self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, dict(row.counts),
-                                        dict(row.parameters), stack, row.output_bytes))
+            self.rows.append(row.charged(name, kind, stack))
         else:  # a tool that counts no backward pass counts none of its calls
             counts = {c: v if c in BACKWARD_CONVENTIONS else 0 for c, v in row.counts.items()}
-            self.rows.append(ProfileRow(name, kind, op, row.input_shape, row.output_shape, counts,
-                                        dict(row.parameters), stack, row.output_bytes, "backward",
-                                        self._differentiates))
+            self.rows.append(row.charged(name, kind, stack, counts=counts, phase="backward",
+                                         differentiates=self._differentiates))
 
 
 class GradientOwners(TorchFunctionMode):
@@ -667,10 +684,12 @@ def _plain(value):
 
 def count_calls(model, inputs, conventions: Sequence[str], registry: Registry = FORMULAS,
                 strategy: Strategy | None = None, cache: dict | None = None, reuse: bool = False,
-                backward: bool = False, loss: Callable | None = None, modules: list | None = None) -> CountingMode:
+                backward: bool = False, loss: Callable | None = None, modules: list | None = None,
+                leaves: dict | None = None) -> CountingMode:
     """One forward pass of ``model`` on ``inputs`` (and with ``backward`` the backward pass of
     ``loss``) under a :class:`CountingMode`; the mode, with what it counted.  ``modules``: the
-    model's modules if known (:func:`.modules.named_modules`)."""
-    mode = CountingMode(model, registry, strategy, conventions, cache, reuse, modules)
+    model's modules if known (:func:`.modules.named_modules`); ``leaves``: the records of its
+    layers' calls, per call cache, of a copy kept with them."""
+    mode = CountingMode(model, registry, strategy, conventions, cache, reuse, modules, leaves)
     mode.run(*inputs, backward=backward, loss=loss)
     return mode

@@ -70,27 +70,28 @@ def _real(inputs, given: Sequence) -> tuple:
     return tuple(real(t, spec) for t, spec in zip(inputs, given, strict=True))
 
 
-def _one_pass(attempt: str, model, modules: list, inputs: tuple, shapes: Sequence, conventions: Sequence[str],
-              registry: Registry, backward: bool, loss) -> Profile | None:
+def _one_pass(attempt: str, model, modules: list | None, inputs: tuple, shapes: Sequence, conventions: Sequence[str],
+              registry: Registry, backward: bool, loss, kept: Kept | None = None) -> Profile | None:
     """The profile of one pass on the ``attempt`` device (``None``: the meta device cannot run the
-    model, warned)."""
+    model, warned), on the ``kept`` copy if given (``modules``, the model's named modules, are then
+    not needed)."""
     reuse = attempt == "meta"  # on the meta device an identical call reuses its row; on the CPU its counts
-    keeping = reuse and not backward  # a forward pass on meta runs the copy kept from the model's last one
-    kept = take(model, modules) if keeping else None
-    if kept is None:
+    if kept is not None:
+        copied, copied_list = kept.copied, kept.modules
+    else:
+        keeping = reuse and not backward  # a forward pass on meta keeps its copy for the model's next one
         record = ModelRecord.of(modules) if keeping else None
         memo: dict = {}
         copied = meta_copy(model, modules=modules, memo=memo) if reuse else _cpu_copy(model, memo)
         copied_list = copied_modules(modules, memo, copied)
         if record is not None:
             copy_record = ModelRecord.of(copied_list)
-            kept = None if copy_record is None else Kept(record, copied, copied_list, copy_record, None)
-    else:
-        copied, copied_list = kept.copied, kept.modules
+            kept = None if copy_record is None else Kept(record, copied, copied_list, copy_record, leaves={})
     given = inputs if reuse else _real(inputs, shapes)
     try:
         mode = count_calls(copied, given, conventions, registry, cache=None if reuse else {}, reuse=reuse,
-                           backward=backward, loss=loss, modules=copied_list)
+                           backward=backward, loss=loss, modules=copied_list,
+                           leaves=kept.leaves if kept is not None else None)
     except MissingKernel as missing:
         if attempt == "meta":
             values = (" (the count may depend on the values: inputs drawn from a seeded normal, integer ones"
@@ -123,17 +124,23 @@ def numeric_profile(model, shapes: Sequence, dtypes: Sequence, conventions: Sequ
     ``dtypes`` (see :func:`analytic.profile`)."""
     inputs = input_tensors(shapes, dtypes, "meta")
     passes = ["meta", "cpu"] if device == "meta" else ["cpu"]
-    modules = named_modules(model)
-    scripted = scripted_modules(modules)
+    # a forward pass on meta runs the copy kept from the model's last one if a fresh copy would be the
+    # same: the model is then as it was (its modules known, none of them TorchScript)
+    kept = take(model) if device == "meta" and not backward else None
+    modules = named_modules(model) if kept is None else None
+    scripted = scripted_modules(modules) if kept is None else []
     if scripted and device == "meta":  # a TorchScript module copies its tensors as they are
         warnings.warn(f"module {scripted[0]!r} is TorchScript, whose tensors do not move to the meta device: counting"
                       f" on a real CPU forward instead", RuntimeWarning, stacklevel=4)
         passes = ["cpu"]
     for attempt in passes:
+        if modules is None and attempt == "cpu":
+            modules = named_modules(model)
         # the meta pass without the cyclic collector's scans: it leaves no cycles, and what it made
         # is freed, by reference counting, before the collector runs again
         with _collection_paused() if attempt == "meta" else nullcontext():
-            found = _one_pass(attempt, model, modules, inputs, shapes, conventions, registry, backward, loss)
+            found = _one_pass(attempt, model, modules, inputs, shapes, conventions, registry, backward, loss,
+                              kept if attempt == "meta" else None)
         if found is not None:
             return found
     raise AssertionError("unreachable")

@@ -37,6 +37,7 @@ and deterministic-algorithms setting; :func:`clear` empties them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from operator import eq, is_
 from types import (
     BuiltinFunctionType,
     ClassMethodDescriptorType,
@@ -48,13 +49,15 @@ from types import (
     ModuleType,
     WrapperDescriptorType,
 )
+from typing import NamedTuple
 
 import torch
 
+from .copying import ATOMIC, EMPTY, immutable
 from .functions import ROUTED_FUNCTIONS, RoutedFunctions
 
-__all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "argument_key", "call_cache", "call_key", "clear",
-           "new_outputs", "output_specs"]
+__all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "LeafState", "argument_key", "call_cache", "call_key",
+           "clear", "leaf_state", "new_outputs", "output_specs"]
 
 #: calls each cache remembers by function and by operator (the oldest forgotten first): a bound on
 #: the memory of a long process (a call's record takes about 2.3 KB: at most about 20 MB a cache)
@@ -64,6 +67,9 @@ CACHES = 2
 
 _PARAMETER = torch.nn.Parameter
 _PYTHON = torch._C.DispatchKeySet(torch._C.DispatchKey.Python)
+_META = torch.device("meta")  # (a device object: torch parses none)
+_TENSOR_DICTS = frozenset({"_parameters", "_buffers"})
+_NO_TORCH_FUNCTIONS = torch._C.DisableTorchFunction
 _HASHABLE = (int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout)
 
 
@@ -147,10 +153,11 @@ def argument_key(value):
 def call_key(func, kind, args, kwargs) -> tuple | None:
     """What determines a call's outputs and counts on the meta device (``kind``: what else it
     depends on, the running module's type), or ``None`` if something in it cannot be summarised;
-    hashable if ``func`` is."""
+    hashable if ``func`` is.  Keyword arguments in the order given (a call site gives them in one
+    order; another order is another key, recorded apart)."""
     try:
         return (func, kind, tuple(map(argument_key, args)),
-                tuple(sorted((k, argument_key(v)) for k, v in kwargs.items())) if kwargs else ())
+                tuple([(k, argument_key(v)) for k, v in kwargs.items()]) if kwargs else ())
     except TypeError:
         return None
 
@@ -167,7 +174,7 @@ def output_specs(out):
 
 def new_outputs(specs) -> tuple:
     """New meta tensors of ``specs`` (:func:`output_specs`), as a tuple."""
-    return tuple(torch.empty_strided(shape, stride, dtype=dtype, device="meta") for shape, stride, dtype in specs)
+    return tuple(torch.empty_strided(shape, stride, dtype=dtype, device=_META) for shape, stride, dtype in specs)
 
 
 def _fresh_outputs(out, fresh: set[int]) -> tuple | None:
@@ -221,14 +228,19 @@ class FunctionReplay(RoutedFunctions):
     to it and the ids of the call's new tensors to ``fresh``, and clears ``replayable`` for a call
     that cannot be replayed; ``replay(records)`` counts recorded rows again."""
 
-    def __init__(self, counting, cache: CallCache):
+    def __init__(self, counting, cache: CallCache, leaves: dict | None = None):
         super().__init__(counting)
         self.functions = cache.functions
         self.queries = cache.queries
+        #: the records of the layers' calls (:meth:`module_call`): ``id(layer) -> (its LeafState,
+        #: {call key: record})``, for a copy kept with them
+        self.leaves = leaves
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         counting = self.counting
+        if type(func) is MethodWrapperType and func.__name__ == "__set__":  # ``t.data = other``: a tensor's
+            counting.tensors_changed = True  # shape or dtype may change in place
         key = self._key(func, args, kwargs)
         known = self.functions.get(key, False) if key is not None else None
         if known is None:  # a call that cannot be summarised, or one of a kind that always runs
@@ -238,23 +250,80 @@ class FunctionReplay(RoutedFunctions):
             counting.replay(records)
             with torch._C._ExcludeDispatchKeyGuard(_PYTHON):  # new tensors, not calls of the pass
                 out = new_outputs(specs)
+            if counting.recording is not None:  # a module call being recorded: they are its new tensors
+                counting.fresh.update(map(id, out))
             return out[0] if structure is None else structure(out)
         path, entered = counting.running_path(), counting.modules_entered
+        outer = counting.recording, counting.fresh, counting.replayable
         counting.recording, counting.fresh, counting.replayable = [], set(), True
         try:
             out = super().__torch_function__(func, types, args, kwargs)
-            records, replayable = counting.recording, counting.replayable
+            records, fresh, replayable = counting.recording, counting.fresh, counting.replayable
         finally:
-            counting.recording = None
+            counting.recording, counting.fresh, counting.replayable = outer
+        _merge(counting, records, fresh, replayable)
         if not (isinstance(out, torch.Tensor) or (
                 isinstance(out, (tuple, list)) and any(isinstance(t, torch.Tensor) for t in out))):
             self.queries.add(func)  # no tensor given (a size, a dtype): a query, never recorded again
-        outputs = _fresh_outputs(out, counting.fresh) if replayable else None
+        outputs = _fresh_outputs(out, fresh) if replayable else None
         if (outputs is None or counting.modules_entered != entered or counting.running_path() != path
                 or call_key(func, counting.running_kind(), args, kwargs) != key):  # it changed its arguments
             self.functions[key] = None
         else:
             self.functions[key] = (*outputs, tuple(records))
+        return out
+
+    def module_call(self, module, args, kwargs):
+        """A call of ``module``, one of torch's own layers with no submodules (see
+        :func:`leaf_state`), on the pass's copy kept for the model's next profile: answered from
+        the record of an identical call of it in an earlier pass (the same arguments' shapes,
+        strides, dtypes and values) while the layer holds what it held when its copy was made,
+        without running its forward, torch's functions or their kernels; recorded where the call
+        can be answered so (as a torch function call: its outputs new tensors or its first
+        argument written in place, its arguments and its layer as they were, no tensor's shape
+        changed in place during the pass)."""
+        counting = self.counting
+        entry = self.leaves.get(id(module))
+        if entry is None:
+            entry = self.leaves[id(module)] = (leaf_state(module), {})
+        state, records = entry
+        if state is None or counting.tensors_changed or torch.is_grad_enabled() or not state.matches(module):
+            return module.forward(*args, **kwargs)  # (gradients on within the forward: the autograd graph is asked for)
+        with _NO_TORCH_FUNCTIONS():  # reading the arguments, not calls of the pass
+            key = _arguments_key(args, kwargs)
+        if key is None:
+            return module.forward(*args, **kwargs)
+        known = records.get(key)
+        if known is not None:
+            specs, structure, rows = known
+            counting.replay(rows)
+            if specs is None:  # written into its first argument, as it was
+                return args[0]
+            with _NO_TORCH_FUNCTIONS(), torch._C._ExcludeDispatchKeyGuard(_PYTHON):
+                out = new_outputs(specs)
+            if counting.recording is not None:
+                counting.fresh.update(map(id, out))
+            return out[0] if structure is None else structure(out)
+        entered = counting.modules_entered
+        outer = counting.recording, counting.fresh, counting.replayable
+        counting.recording, counting.fresh, counting.replayable = [], set(), True
+        try:
+            out = module.forward(*args, **kwargs)
+            rows, fresh, replayable = counting.recording, counting.fresh, counting.replayable
+        finally:
+            counting.recording, counting.fresh, counting.replayable = outer
+        _merge(counting, rows, fresh, replayable)
+        if (not replayable or counting.tensors_changed or counting.modules_entered != entered
+                or not state.matches(module)):
+            return out
+        with _NO_TORCH_FUNCTIONS():
+            if _arguments_key(args, kwargs) == key:  # its arguments as they were
+                if args and out is args[0] and type(out) is torch.Tensor:
+                    records[key] = (None, None, tuple(rows))
+                else:
+                    outputs = _fresh_outputs(out, fresh)
+                    if outputs is not None:
+                        records[key] = (*outputs, tuple(rows))
         return out
 
     def _key(self, func, args, kwargs) -> tuple | None:
@@ -269,3 +338,70 @@ class FunctionReplay(RoutedFunctions):
         except TypeError:  # a function that cannot be a key
             return None
         return call_key(func, self.counting.running_kind(), args, kwargs)
+
+
+def _arguments_key(args, kwargs) -> tuple | None:
+    """The key of a call's arguments (see :func:`argument_key`), or ``None``."""
+    try:
+        keywords = tuple([(k, argument_key(v)) for k, v in kwargs.items()]) if kwargs else ()
+        return tuple(map(argument_key, args)), keywords
+    except TypeError:
+        return None
+
+
+def _merge(counting, records: list, fresh: set, replayable: bool) -> None:
+    """What a recorded call made, added to the record of the call enclosing it (a module call
+    being recorded), if any."""
+    if counting.recording is not None:
+        counting.recording.extend(records)
+        counting.fresh |= fresh
+        if not replayable:
+            counting.replayable = False
+
+
+class LeafState(NamedTuple):
+    """What one of torch's layers held when its copy was made, as a pass sees it (its call, the
+    pass's own, its last attribute): its other attributes' names and values (the very objects),
+    its empty containers (hook dictionaries) and its parameters and buffers (the tensors).  The
+    shapes of those tensors change only in place, which a pass sees (``tensors_changed``)."""
+
+    names: tuple
+    values: tuple
+    empty: tuple
+    parameters: tuple
+    buffers: tuple
+
+    def matches(self, module) -> bool:
+        """Whether ``module`` (running in a pass) holds what it held."""
+        state = module.__dict__
+        parameters, buffers = state["_parameters"], state["_buffers"]
+        return (len(state) == len(self.names) + 1 and all(map(eq, state, self.names))
+                and all(map(is_, state.values(), self.values)) and not any(self.empty)
+                and len(parameters) == len(self.parameters) and all(map(is_, parameters.values(), self.parameters))
+                and len(buffers) == len(self.buffers) and all(map(is_, buffers.values(), self.buffers)))
+
+
+_LAYERS = "torch.nn.modules."
+_LEAF_TENSORS = (torch.Tensor, _PARAMETER, type(None))
+
+
+def leaf_state(module) -> LeafState | None:
+    """The :class:`LeafState` of ``module``, running in a pass, if it is one of torch's own layers
+    (its class defined in ``torch.nn.modules``, not a subclass of one) with no submodules and
+    nothing but numbers, strings, tuples of them, empty containers, parameters and buffers; else
+    ``None``."""
+    state = module.__dict__
+    if not type(module).__module__.startswith(_LAYERS) or module._modules or next(reversed(state)) != "_call_impl":
+        return None
+    state = dict(state)
+    del state["_call_impl"]
+    empty = []
+    for name, value in state.items():
+        kind = type(value)
+        if kind in EMPTY and not value:
+            empty.append(value)
+        elif not (kind in ATOMIC or (kind is tuple and immutable(value)) or (
+                kind is dict and name in _TENSOR_DICTS and all(type(t) in _LEAF_TENSORS for t in value.values()))):
+            return None
+    return LeafState(tuple(state), tuple(state.values()), tuple(empty), tuple(state["_parameters"].values()),
+                     tuple(state["_buffers"].values()))

@@ -51,6 +51,22 @@ class ProfileRow:
     def counted(self) -> bool:
         return True
 
+    def charged(self, name: str, kind: str, stack: tuple[str, ...], **changes) -> ProfileRow:
+        """This call's row charged to module ``name`` of type ``kind`` under ``stack``, with its own
+        copies of the counts and arguments, and ``changes`` to other fields: what
+        ``dataclasses.replace`` gives, for a fraction of its cost (a profile makes one for every
+        call answered from a record)."""
+        new = _NEW(ProfileRow)
+        fields = new.__dict__
+        fields.update(self.__dict__, name=name, type=kind, stack=stack, counts=dict(self.counts),
+                      parameters=dict(self.parameters))
+        if changes:
+            fields.update(changes)
+        return new
+
+
+_NEW = object.__new__
+
 
 @dataclass(frozen=True)
 class ModuleTotals:

@@ -7,6 +7,7 @@ import copy
 import gc
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -159,24 +160,41 @@ def test_a_forward_that_changes_its_module_is_profiled_on_a_fresh_copy(make):
 
 
 class Sizes(nn.Module):
-    """Reads its widths from a list: a record cannot see the list change."""
+    """Reads its widths from a list, and its activation from a class it holds."""
 
     def __init__(self):
         super().__init__()
         self.widths = [8]
+        self.activation = nn.ReLU
         self.linear = nn.Linear(8, 8)
 
     def forward(self, x):
-        return self.linear(x).repeat(1, len(self.widths)) @ torch.ones(8 * len(self.widths), 2, device=x.device)
+        y = self.activation()(self.linear(x)).repeat(1, len(self.widths))
+        return y @ torch.ones(sum(self.widths), 2, device=x.device)
 
 
-def test_a_model_holding_a_list_is_copied_afresh_for_every_profile(copies):
-    model = Sizes()
+class Configured(Sizes):
+    """Reads its widths from a configuration object: a record cannot see it change."""
+
+    def __init__(self):
+        super().__init__()
+        self.config = SimpleNamespace(widths=[8])
+
+    def forward(self, x):
+        self.widths = self.config.widths
+        return super().forward(x)
+
+
+@pytest.mark.parametrize("make", [Sizes, Configured])
+def test_a_change_to_a_list_or_an_object_a_module_holds_is_seen(make, copies):
+    model = make()
     before = analytic.profile(model, (4, 8)).total["flops"]
-    model.widths.append(8)
+    assert analytic.profile(model, (4, 8)).total["flops"] == before
+    (model.config if make is Configured else model).widths.append(8)
     after = analytic.profile(model, (4, 8)).total["flops"]
-    assert (before, after) == (torch_flops(Sizes(), (4, 8)), torch_flops(model, (4, 8)))
-    assert after != before and copies[0] == 2
+    assert (before, after) == (torch_flops(make(), (4, 8)), torch_flops(model, (4, 8)))
+    assert after != before
+    assert copies[0] == (3 if make is Configured else 2)  # a configuration object: copied for every profile
 
 
 def test_a_kept_copy_never_keeps_its_model_alive():
@@ -328,3 +346,4 @@ def test_a_layer_run_with_gradients_on_is_run_not_answered_from_a_record():
     assert expected == 2 * 2 * 4 * 8 * 8
     for _ in range(3):
         assert analytic.profile(model, (4, 8)).total["flops"] == expected
+

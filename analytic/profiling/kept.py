@@ -8,15 +8,16 @@ copy was made from, and the next profile of the same model runs that copy again 
 would be the same:
 
 - the model holds the same modules at the same names (shared ones shared the same way), each of
-  the same class with the same attributes: the same numbers, strings and tuples of them, its hook
-  dictionaries still empty, the same parameters and buffers (shared the same way) of the same
-  shapes, strides, dtypes and ``requires_grad``;
+  the same class with the same attributes: the same numbers, strings and tuples of them, classes
+  and functions, lists of numbers equal to theirs, its hook dictionaries still empty, the same
+  parameters and buffers (shared the same way) of the same shapes, strides, dtypes and
+  ``requires_grad``;
 - the copy is as it was made, checked after each pass: a forward that writes into its own module
   (a counter, a cache, a hook, a tensor resized) makes the copy differ from a fresh one, and it is
   not kept.
 
-A model holding anything else in a module (a list, a configuration object, a lazy module's tensor
-not made yet, a class that copies itself its own way) is copied afresh for every profile, as is any
+A model holding anything else in a module (a list of tensors, a configuration object, a lazy
+module's tensor not made yet, a class that copies itself its own way) is copied afresh for every profile, as is any
 pass but the forward pass on the meta device.  Copies are kept for :data:`KEPT` models at most; a
 copy never keeps its model alive (it holds no reference to it, and is dropped when the model is
 freed).  :func:`clear` drops them all.
@@ -37,6 +38,7 @@ import weakref
 from functools import partial
 from itertools import chain
 from operator import attrgetter, call, is_, methodcaller
+from types import BuiltinFunctionType, FunctionType
 from typing import NamedTuple
 
 import torch
@@ -64,8 +66,9 @@ class ModelRecord(NamedTuple):
     - ``lengths``, ``keys``, ``values``: each module's number of attributes, then their names and
       values, module after module (the very objects: numbers, strings and tuples of them cannot
       change, a container's contents are checked apart);
-    - ``empty``: the containers that were empty (a module's hook dictionaries), ``sets``: each set of
-      names (non-persistent buffers) with a copy of it;
+    - ``empty``: the containers that were empty (a module's hook dictionaries), ``lists``: each
+      list of numbers, strings or tuples of them (a permutation's dimensions, a window's size) and
+      each set of names (non-persistent buffers), with a copy of it and its elements' types;
     - ``holders``: the registered dictionaries (parameters, buffers, submodules), ``plain``: the
       plain tensor attributes as ``(module position, name)``; ``held_keys``, ``held_ids``: the names
       in those dictionaries, and the ``id`` of every value held there or in a plain attribute (a
@@ -80,7 +83,7 @@ class ModelRecord(NamedTuple):
     keys: list
     values: list
     empty: list
-    sets: list
+    lists: list
     holders: list
     plain: list
     held_keys: list
@@ -91,9 +94,9 @@ class ModelRecord(NamedTuple):
     @classmethod
     def of(cls, modules) -> ModelRecord | None:
         """The record of ``modules`` (a model's named modules), or ``None`` if one of them holds
-        something a record cannot follow (a list, a configuration object, a lazy module's tensor
-        not made yet, a class that copies itself its own way)."""
-        empty, sets, holders, plain = [], [], [], []
+        something a record cannot follow (a list of tensors, a configuration object, a lazy
+        module's tensor not made yet, a class that copies itself its own way)."""
+        empty, lists, holders, plain = [], [], [], []
         for position, (_, module) in enumerate(modules):
             kind = type(module)
             if not copies_the_standard_way(kind) or kind.__getstate__ is not _MODULE_STATE:
@@ -102,14 +105,16 @@ class ModelRecord(NamedTuple):
                 kind = type(value)
                 if kind in EMPTY and not value:
                     empty.append(value)
-                elif kind in ATOMIC or (kind is tuple and immutable(value)):
+                elif kind in ATOMIC or (kind is tuple and immutable(value)) or _shared(value):
                     continue
                 elif kind is dict and name in REGISTERED:
                     holders.append(value)
                 elif kind in _TENSOR_TYPES:  # a plain tensor attribute (what old-style weight_norm computes)
                     plain.append((position, name))
+                elif kind is list and all(map(immutable, value)):
+                    lists.append((value, list(value), list(map(type, value))))
                 elif kind is set and all(type(v) is str for v in value):  # the names of non-persistent buffers
-                    sets.append((value, frozenset(value)))
+                    lists.append((value, frozenset(value), None))
                 else:
                     return None
         dicts = [module.__dict__ for _, module in modules]
@@ -122,7 +127,7 @@ class ModelRecord(NamedTuple):
             return None
         return cls([weakref.ref(module) for _, module in modules],
                    list(map(len, dicts)), list(chain.from_iterable(dicts)),
-                   list(chain.from_iterable(map(dict.values, dicts))), empty, sets, holders, plain,
+                   list(chain.from_iterable(map(dict.values, dicts))), empty, lists, holders, plain,
                    list(chain.from_iterable(holders)), list(map(id, held)), tensors,
                    _facts(list(map(held.__getitem__, tensors))))
 
@@ -136,11 +141,29 @@ class ModelRecord(NamedTuple):
         dicts = list(map(_DICT, current))
         if (list(map(len, dicts)) != self.lengths or list(chain.from_iterable(dicts)) != self.keys
                 or not all(map(is_, chain.from_iterable(map(dict.values, dicts)), self.values))
-                or any(self.empty) or any(value != copy for value, copy in self.sets)
+                or any(self.empty) or any(value != copy or (types is not None and list(map(type, value)) != types)
+                                          for value, copy, types in self.lists)
                 or list(chain.from_iterable(self.holders)) != self.held_keys):
             return False
         held = _held(self.holders, dicts, self.plain)
         return list(map(id, held)) == self.held_ids and _facts(list(map(held.__getitem__, self.tensors))) == self.facts
+
+
+def _shared(value) -> bool:
+    """Whether a copy shares ``value`` with its original and it keeps nothing alive: a class, or a
+    function whose defaults and closure hold only numbers, strings, tuples of them and functions
+    (``copy.deepcopy`` copies neither)."""
+    kind = type(value)
+    if kind is type or kind is BuiltinFunctionType:
+        return True
+    if kind is not FunctionType:
+        return False
+    try:
+        cells = [cell.cell_contents for cell in value.__closure__ or ()]
+    except ValueError:  # a cell not filled yet
+        return False
+    return all(immutable(v) or type(v) in (FunctionType, BuiltinFunctionType, type)
+               for v in (*cells, *(value.__defaults__ or ()), *(value.__kwdefaults__ or {}).values()))
 
 
 def _held(holders: list, dicts: list, plain: list) -> list:
@@ -194,7 +217,7 @@ def keep(model: torch.nn.Module, kept: Kept) -> None:
         return
     key = id(model)
     _KEPT.pop(key, None)
-    _KEPT[key] = (weakref.ref(model, partial(_forget, key)), kept)
+    _KEPT[key] = (weakref.ref(model, partial(_forget, _KEPT, key)), kept)
     while len(_KEPT) > KEPT:
         try:
             _KEPT.pop(next(iter(_KEPT)), None)
@@ -202,10 +225,12 @@ def keep(model: torch.nn.Module, kept: Kept) -> None:
             break
 
 
-def _forget(key: int, owner: weakref.ref) -> None:
-    """Drops the copy of a model just freed (``owner``: the reference to it that was kept)."""
-    if _KEPT.get(key, (None,))[0] is owner:
-        _KEPT.pop(key, None)
+def _forget(kept: dict, key: int, owner: weakref.ref) -> None:
+    """Drops the copy of a model just freed from ``kept`` (``owner``: the reference to the model that
+    was kept; the dictionary is given, not read from the module: at the interpreter's exit the
+    module's names may be gone)."""
+    if kept.get(key, (None,))[0] is owner:
+        kept.pop(key, None)
 
 
 def clear() -> None:

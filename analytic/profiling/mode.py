@@ -124,7 +124,7 @@ class _Operator:
     """What the mode needs to know of an operator overload, read once from its schema."""
 
     __slots__ = ("arguments", "composite", "formula", "fresh", "maker", "makes_tensors", "name", "reshapes",
-                 "reusable", "writes_first")
+                 "restrides", "reusable", "writes_first")
 
     def __init__(self, func, registry: Registry):
         schema = func._schema
@@ -144,6 +144,9 @@ class _Operator:
         #: it writes into a tensor it is given otherwise (``unsqueeze_``, ``resize_``, an ``out=``,
         #: running statistics): that tensor's shape may change, or its writes are not element-wise
         self.reshapes = not self.writes_first and any(map(_written, schema.arguments))
+        #: it may change a tensor's shape, strides or dtype in place (``unsqueeze_``, ``resize_``,
+        #: ``set_``, an ``out=`` it resizes)
+        self.restrides = torch.Tag.inplace_view in func.tags or any(a.is_out for a in schema.arguments)
         self.composite = self.formula is None and self.makes_tensors and _composite(func)
         #: its outputs' maker from the inputs' metadata on the meta device (or None: run it)
         self.maker = output_maker(func)
@@ -438,7 +441,7 @@ class CountingMode(TorchDispatchMode):
             decomposed = func.decompose(*args, **kwargs)
             if decomposed is not NotImplemented:
                 return decomposed
-        if operator.reshapes:
+        if operator.restrides:
             self.tensors_changed = True
         if self._backward:
             self._in_backward()

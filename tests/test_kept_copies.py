@@ -7,6 +7,7 @@ import copy
 import gc
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from enum import Enum
 from types import SimpleNamespace
 
 import pytest
@@ -185,16 +186,39 @@ class Configured(Sizes):
         return super().forward(x)
 
 
-@pytest.mark.parametrize("make", [Sizes, Configured])
+class Format(Enum):
+    WIDE = "wide"
+
+
+class Dictionary(Sizes):
+    """Reads its widths from a nested configuration dictionary (as timm's models hold theirs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.config = {"stages": {"widths": [8]}, "format": Format.WIDE, "mean": (0.5, 0.5)}
+
+    def forward(self, x):
+        widths = self.config["stages"]["widths"]
+        y = self.activation()(self.linear(x)).repeat(1, len(widths))
+        return y @ torch.ones(sum(widths), 2, device=x.device)
+
+
+def _widths(model):
+    return model.config["stages"]["widths"] if isinstance(model, Dictionary) else (
+        model.config.widths if isinstance(model, Configured) else model.widths)
+
+
+@pytest.mark.parametrize("make", [Sizes, Dictionary, Configured])
 def test_a_change_to_a_list_or_an_object_a_module_holds_is_seen(make, copies):
     model = make()
     before = analytic.profile(model, (4, 8)).total["flops"]
     assert analytic.profile(model, (4, 8)).total["flops"] == before
-    (model.config if make is Configured else model).widths.append(8)
+    _widths(model).append(8)
     after = analytic.profile(model, (4, 8)).total["flops"]
     assert (before, after) == (torch_flops(make(), (4, 8)), torch_flops(model, (4, 8)))
     assert after != before
-    assert copies[0] == (3 if make is Configured else 2)  # a configuration object: copied for every profile
+    assert copies[0] == (3 if make is Configured else 2)  # a configuration object of a class of its own: copied
+    # for every profile (and its forward rebinds an attribute)
 
 
 def test_a_kept_copy_never_keeps_its_model_alive():

@@ -9,7 +9,8 @@ would be the same:
 
 - the model holds the same modules at the same names (shared ones shared the same way), each of
   the same class with the same attributes: the same numbers, strings and tuples of them, classes
-  and functions, lists of numbers equal to theirs, its hook dictionaries still empty, the same
+  and functions, plain data equal to theirs (a configuration dictionary, a list of sizes: the
+  same values of the same types), its hook dictionaries still empty, the same
   parameters and buffers (shared the same way) of the same shapes, strides, dtypes and
   ``requires_grad``;
 - the copy is as it was made, checked after each pass: a forward that writes into its own module
@@ -35,6 +36,8 @@ False
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
+from enum import Enum
 from functools import partial
 from itertools import chain
 from operator import attrgetter, call, is_, methodcaller
@@ -51,6 +54,7 @@ __all__ = ["KEPT", "Kept", "ModelRecord", "clear", "keep", "take"]
 KEPT = 4
 
 _TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
+_FUNCTIONS = (FunctionType, BuiltinFunctionType)
 _MODULE_STATE = torch.nn.Module.__getstate__
 _SHAPE, _DTYPE, _REQUIRES_GRAD, _LAYOUT = (attrgetter(name) for name in ("shape", "dtype", "requires_grad", "layout"))
 _STRIDE = methodcaller("stride")
@@ -66,9 +70,9 @@ class ModelRecord(NamedTuple):
     - ``lengths``, ``keys``, ``values``: each module's number of attributes, then their names and
       values, module after module (the very objects: numbers, strings and tuples of them cannot
       change, a container's contents are checked apart);
-    - ``empty``: the containers that were empty (a module's hook dictionaries), ``lists``: each
-      list of numbers, strings or tuples of them (a permutation's dimensions, a window's size) and
-      each set of names (non-persistent buffers), with a copy of it and its elements' types;
+    - ``empty``: the containers that were empty (a module's hook dictionaries), ``data``: each
+      container of plain data (a configuration dictionary, a list of sizes, the set of
+      non-persistent buffers' names) with its :func:`_form`;
     - ``holders``: the registered dictionaries (parameters, buffers, submodules), ``plain``: the
       plain tensor attributes as ``(module position, name)``; ``held_keys``, ``held_ids``: the names
       in those dictionaries, and the ``id`` of every value held there or in a plain attribute (a
@@ -83,7 +87,7 @@ class ModelRecord(NamedTuple):
     keys: list
     values: list
     empty: list
-    lists: list
+    data: list
     holders: list
     plain: list
     held_keys: list
@@ -94,9 +98,9 @@ class ModelRecord(NamedTuple):
     @classmethod
     def of(cls, modules) -> ModelRecord | None:
         """The record of ``modules`` (a model's named modules), or ``None`` if one of them holds
-        something a record cannot follow (a list of tensors, a configuration object, a lazy
-        module's tensor not made yet, a class that copies itself its own way)."""
-        empty, lists, holders, plain = [], [], [], []
+        something a record cannot follow (a list of tensors, a configuration object of a class of
+        its own, a lazy module's tensor not made yet, a class that copies itself its own way)."""
+        empty, data, holders, plain = [], [], [], []
         for position, (_, module) in enumerate(modules):
             kind = type(module)
             if not copies_the_standard_way(kind) or kind.__getstate__ is not _MODULE_STATE:
@@ -105,18 +109,18 @@ class ModelRecord(NamedTuple):
                 kind = type(value)
                 if kind in EMPTY and not value:
                     empty.append(value)
-                elif kind in ATOMIC or (kind is tuple and immutable(value)) or _shared(value):
+                elif kind in ATOMIC or (kind is tuple and immutable(value)) or _shared(value) or isinstance(
+                        value, Enum):  # values a copy shares with its original
                     continue
                 elif kind is dict and name in REGISTERED:
                     holders.append(value)
                 elif kind in _TENSOR_TYPES:  # a plain tensor attribute (what old-style weight_norm computes)
                     plain.append((position, name))
-                elif kind is list and all(map(immutable, value)):
-                    lists.append((value, list(value), list(map(type, value))))
-                elif kind is set and all(type(v) is str for v in value):  # the names of non-persistent buffers
-                    lists.append((value, frozenset(value), None))
-                else:
-                    return None
+                else:  # plain data (a configuration dictionary, a list of sizes), or nothing a record can follow
+                    form = _form(value)
+                    if form is None:
+                        return None
+                    data.append((value, form))
         dicts = [module.__dict__ for _, module in modules]
         held = _held(holders, dicts, plain)
         tensors = [position for position, value in enumerate(held) if isinstance(value, torch.Tensor)]
@@ -127,7 +131,7 @@ class ModelRecord(NamedTuple):
             return None
         return cls([weakref.ref(module) for _, module in modules],
                    list(map(len, dicts)), list(chain.from_iterable(dicts)),
-                   list(chain.from_iterable(map(dict.values, dicts))), empty, lists, holders, plain,
+                   list(chain.from_iterable(map(dict.values, dicts))), empty, data, holders, plain,
                    list(chain.from_iterable(holders)), list(map(id, held)), tensors,
                    _facts(list(map(held.__getitem__, tensors))))
 
@@ -141,12 +145,30 @@ class ModelRecord(NamedTuple):
         dicts = list(map(_DICT, current))
         if (list(map(len, dicts)) != self.lengths or list(chain.from_iterable(dicts)) != self.keys
                 or not all(map(is_, chain.from_iterable(map(dict.values, dicts)), self.values))
-                or any(self.empty) or any(value != copy or (types is not None and list(map(type, value)) != types)
-                                          for value, copy, types in self.lists)
+                or any(self.empty) or any(_form(value) != form for value, form in self.data)
                 or list(chain.from_iterable(self.holders)) != self.held_keys):
             return False
         held = _held(self.holders, dicts, self.plain)
         return list(map(id, held)) == self.held_ids and _facts(list(map(held.__getitem__, self.tensors))) == self.facts
+
+
+def _form(value):
+    """``value`` as plain data: nested tuples of each element's type and its form, equal for two
+    values a copy cannot tell apart (``1``, ``1.0`` and ``True`` differ), or ``None`` if it holds
+    anything but numbers, strings, classes, enumeration members and functions that hold only such
+    values, in dictionaries, lists, tuples and sets."""
+    kind = type(value)
+    if kind in ATOMIC or isinstance(value, Enum) or ((kind is type or kind in _FUNCTIONS) and _shared(value)):
+        return kind, value
+    if kind is list or kind is tuple or isinstance(value, tuple):
+        parts = tuple(map(_form, value))
+    elif kind is dict or kind is OrderedDict:
+        parts = tuple(map(_form, chain.from_iterable(value.items())))
+    elif kind is set or kind is frozenset:
+        parts = frozenset(map(_form, value))
+    else:
+        return None
+    return None if None in parts else (kind, parts)
 
 
 def _shared(value) -> bool:

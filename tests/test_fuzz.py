@@ -122,6 +122,7 @@ json_trees = st.recursive(
 
 @examples(300)
 @given(tree=json_trees, wrap=st.booleans())
+@example(tree="\n0", wrap=True)  # a node's text with a line break: the message stays on one line
 def test_from_json_answers_every_document(tree, wrap):
     text = json.dumps({"format": "tapcount-expr", "version": 1, "expr": tree} if wrap else tree)
     _answers(lambda: symbolic.from_json(text))

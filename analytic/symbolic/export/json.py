@@ -62,7 +62,7 @@ def _build(node: object, depth: int, budget: list[int], sizes: Mapping[str, Symb
     if budget[0] < 0 or depth > JSON_LIMITS["depth"]:
         raise ValueError(f"expression too large: at most {JSON_LIMITS['nodes']} nodes, {JSON_LIMITS['depth']} deep")
     if not isinstance(node, dict):
-        raise ValueError(f"malformed expression node: {str(node)[:80]}")
+        raise ValueError(f"malformed expression node: {str(node)[:80]!r}")
     if "int" in node:
         return Integer(_integer(node["int"], budget)), 0
     if "rational" in node:

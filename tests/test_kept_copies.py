@@ -371,3 +371,28 @@ def test_a_layer_run_with_gradients_on_is_run_not_answered_from_a_record():
     for _ in range(3):
         assert analytic.profile(model, (4, 8)).total["flops"] == expected
 
+
+
+class Vocabulary(nn.Module):
+    """Holds a list that holds itself, or a vocabulary of many words: data a record does not
+    compare (the model is copied afresh every time)."""
+
+    def __init__(self, cyclic: bool):
+        super().__init__()
+        self.linear = nn.Linear(4, 4)
+        if cyclic:
+            self.items = []
+            self.items.append(self.items)
+        else:
+            self.words = [str(i) for i in range(kept.DATA_ELEMENTS + 1)]
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+@pytest.mark.parametrize("cyclic", [True, False], ids=["a list holding itself", "many words"])
+def test_data_a_record_does_not_compare_is_copied_afresh(cyclic):
+    model = Vocabulary(cyclic)
+    for _ in range(2):
+        assert analytic.profile(model, (2, 4)).total["flops"] == torch_flops(model, (2, 4))
+    assert id(model) not in kept._KEPT

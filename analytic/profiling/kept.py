@@ -48,7 +48,7 @@ import torch
 
 from .copying import ATOMIC, EMPTY, REGISTERED, copies_the_standard_way, immutable
 
-__all__ = ["KEPT", "Kept", "ModelRecord", "clear", "keep", "take"]
+__all__ = ["DATA_DEPTH", "DATA_ELEMENTS", "KEPT", "Kept", "ModelRecord", "clear", "keep", "take"]
 
 #: models whose meta copy is kept (the least recently profiled dropped first)
 KEPT = 4
@@ -152,20 +152,29 @@ class ModelRecord(NamedTuple):
         return list(map(id, held)) == self.held_ids and _facts(list(map(held.__getitem__, self.tensors))) == self.facts
 
 
-def _form(value):
+#: the most elements and nesting of plain data a record compares (more: copied afresh every time)
+DATA_ELEMENTS, DATA_DEPTH = 10_000, 32
+
+
+def _form(value, budget: list | None = None, depth: int = 0):
     """``value`` as plain data: nested tuples of each element's type and its form, equal for two
     values a copy cannot tell apart (``1``, ``1.0`` and ``True`` differ), or ``None`` if it holds
     anything but numbers, strings, classes, enumeration members and functions that hold only such
-    values, in dictionaries, lists, tuples and sets."""
+    values, in dictionaries, lists, tuples and sets, or more than :data:`DATA_ELEMENTS` of them or
+    :data:`DATA_DEPTH` levels (a container holding itself)."""
+    budget = [DATA_ELEMENTS] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0 or depth > DATA_DEPTH:
+        return None
     kind = type(value)
     if kind in ATOMIC or isinstance(value, Enum) or ((kind is type or kind in _FUNCTIONS) and _shared(value)):
         return kind, value
     if kind is list or kind is tuple or isinstance(value, tuple):
-        parts = tuple(map(_form, value))
+        parts = tuple(_form(v, budget, depth + 1) for v in value)
     elif kind is dict or kind is OrderedDict:
-        parts = tuple(map(_form, chain.from_iterable(value.items())))
+        parts = tuple(_form(v, budget, depth + 1) for v in chain.from_iterable(value.items()))
     elif kind is set or kind is frozenset:
-        parts = frozenset(map(_form, value))
+        parts = frozenset(_form(v, budget, depth + 1) for v in value)
     else:
         return None
     return None if None in parts else (kind, parts)

@@ -149,7 +149,12 @@ class ModelRecord(NamedTuple):
                 or list(chain.from_iterable(self.holders)) != self.held_keys):
             return False
         held = _held(self.holders, dicts, self.plain)
-        return list(map(id, held)) == self.held_ids and _facts(list(map(held.__getitem__, self.tensors))) == self.facts
+        if list(map(id, held)) != self.held_ids:
+            return False
+        try:
+            return _facts(list(map(held.__getitem__, self.tensors))) == self.facts
+        except (AttributeError, TypeError, IndexError):  # something else now where a tensor was
+            return False
 
 
 #: the most elements and nesting of plain data a record compares (more: copied afresh every time)

@@ -54,7 +54,8 @@ __all__ = ["DATA_DEPTH", "DATA_ELEMENTS", "KEPT", "Kept", "ModelRecord", "clear"
 KEPT = 4
 
 _TENSOR_TYPES = (torch.Tensor, torch.nn.Parameter)
-_FUNCTIONS = (FunctionType, BuiltinFunctionType)
+#: what a function a copy shares may hold beside numbers, strings and tuples of them
+_SHARED_KINDS = (FunctionType, BuiltinFunctionType, type)
 _MODULE_STATE = torch.nn.Module.__getstate__
 _SHAPE, _DTYPE, _REQUIRES_GRAD, _LAYOUT = (attrgetter(name) for name in ("shape", "dtype", "requires_grad", "layout"))
 _STRIDE = methodcaller("stride")
@@ -109,8 +110,7 @@ class ModelRecord(NamedTuple):
                 kind = type(value)
                 if kind in EMPTY and not value:
                     empty.append(value)
-                elif kind in ATOMIC or (kind is tuple and immutable(value)) or _shared(value) or isinstance(
-                        value, Enum):  # values a copy shares with its original
+                elif immutable(value) or _shared(value) or isinstance(value, Enum):  # shared with the original
                     continue
                 elif kind is dict and name in REGISTERED:
                     holders.append(value)
@@ -172,7 +172,7 @@ def _form(value, budget: list | None = None, depth: int = 0):
     if budget[0] < 0 or depth > DATA_DEPTH:
         return None
     kind = type(value)
-    if kind in ATOMIC or isinstance(value, Enum) or ((kind is type or kind in _FUNCTIONS) and _shared(value)):
+    if kind in ATOMIC or isinstance(value, Enum) or _shared(value):
         return kind, value
     if kind is list or kind is tuple or isinstance(value, tuple):
         parts = tuple(_form(v, budget, depth + 1) for v in value)
@@ -198,7 +198,7 @@ def _shared(value) -> bool:
         cells = [cell.cell_contents for cell in value.__closure__ or ()]
     except ValueError:  # a cell not filled yet
         return False
-    return all(immutable(v) or type(v) in (FunctionType, BuiltinFunctionType, type)
+    return all(immutable(v) or type(v) in _SHARED_KINDS
                for v in (*cells, *(value.__defaults__ or ()), *(value.__kwdefaults__ or {}).values()))
 
 

@@ -259,7 +259,7 @@ class CountingMode(TorchDispatchMode):
                 return False
         layers = replay.module_call if replay is not None and self._leaves is not None else None
         for _, module in self.modules:
-            module.__dict__["_call_impl"] = self._call_of(module, layers if not module._modules else None)
+            module.__dict__["_call_impl"] = self._call_of(module, layers)
         return True
 
     def _call_of(self, module, layers: Callable | None = None) -> Callable:

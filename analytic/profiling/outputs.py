@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["STRICTER_THAN_CPU", "fast_outputs", "output_maker"]
+__all__ = ["META", "STRICTER_THAN_CPU", "fast_outputs", "output_maker"]
 
-_META = torch.device("meta")  # (a device object: torch parses none)
+#: the meta device, as an object (torch parses no string when given one)
+META = torch.device("meta")
 _FLOATS = (torch.float32, torch.float64)
 #: element-wise operators whose result is a boolean tensor
 _BOOLEAN = frozenset(("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
@@ -60,7 +61,7 @@ def _format(t: torch.Tensor):
 
 def _like(t: torch.Tensor, dtype=None) -> torch.Tensor:
     """A new tensor of ``t``'s shape and strides."""
-    return torch.empty_strided(t.shape, t.stride(), dtype=dtype or t.dtype, device=_META)
+    return torch.empty_strided(t.shape, t.stride(), dtype=dtype or t.dtype, device=META)
 
 
 def _elementwise(base: str, inplace: bool, args, kwargs):
@@ -81,7 +82,7 @@ def _elementwise(base: str, inplace: bool, args, kwargs):
 
 
 def _statistics(count, dtype):
-    return torch.empty((count,), dtype=dtype, device=_META)
+    return torch.empty((count,), dtype=dtype, device=META)
 
 
 def _batch_norm(x, weight=None, bias=None, running_mean=None, running_var=None, *rest, **kwargs):
@@ -103,8 +104,8 @@ def _layer_norm(x, normalized_shape, weight=None, bias=None, *rest, **kwargs):
         return None
     kept = x.shape[:x.dim() - len(normalized_shape)]
     shape = (*kept, *(1,) * len(normalized_shape))
-    return (_like(x), torch.empty(shape, dtype=x.dtype, device=_META), torch.empty(shape, dtype=x.dtype,
-                                                                                    device=_META))
+    return (_like(x), torch.empty(shape, dtype=x.dtype, device=META), torch.empty(shape, dtype=x.dtype,
+                                                                                    device=META))
 
 
 def _reduction(x, dims=None, keepdim=False, *, dtype=None, **kwargs):
@@ -114,7 +115,7 @@ def _reduction(x, dims=None, keepdim=False, *, dtype=None, **kwargs):
     rank = x.dim()
     reduced = set(range(rank)) if not dims else {d % rank for d in dims}
     shape = [1 if d in reduced else n for d, n in enumerate(x.shape) if keepdim or d not in reduced]
-    return torch.empty(shape, dtype=x.dtype, device=_META)
+    return torch.empty(shape, dtype=x.dtype, device=META)
 
 
 def _matrix_product(*tensors, beta=1, alpha=1):
@@ -130,7 +131,7 @@ def _matrix_product(*tensors, beta=1, alpha=1):
                 return None
         except RuntimeError:
             return None
-    return torch.empty(out, dtype=a.dtype, device=_META)
+    return torch.empty(out, dtype=a.dtype, device=META)
 
 
 def _grouped_product(a, b, offs=None, bias=None, out_dtype=None):
@@ -155,7 +156,7 @@ def _grouped_product(a, b, offs=None, bias=None, out_dtype=None):
         out = (groups, a.shape[0], b.shape[1])
     if (a.dim() == 3 and b.dim() == 3) != (offs is None):
         return None  # torch refuses it: its kernel says why
-    return torch.empty(out, dtype=out_dtype or a.dtype, device=_META)
+    return torch.empty(out, dtype=out_dtype or a.dtype, device=META)
 
 
 def _convolution(x, w, bias, stride, padding, dilation, transposed, output_padding, groups, *rest):
@@ -186,14 +187,14 @@ def _convolution(x, w, bias, stride, padding, dilation, transposed, output_paddi
             spatial.append((n + 2 * p - d * (k - 1) - 1) // s + 1)
     if min(spatial) < 1:
         return None  # torch refuses it: its kernel says why
-    return torch.empty((x.shape[0], channels, *spatial), dtype=x.dtype, device=_META)
+    return torch.empty((x.shape[0], channels, *spatial), dtype=x.dtype, device=META)
 
 
 def _group_norm(x, weight, bias, batch, channels, spatial, group, eps, **kwargs):
     if x.dtype not in _FLOATS or _format(x) is not torch.contiguous_format or not isinstance(batch, int):
         return None
-    return (_like(x), torch.empty((batch, group), dtype=x.dtype, device=_META),
-            torch.empty((batch, group), dtype=x.dtype, device=_META))
+    return (_like(x), torch.empty((batch, group), dtype=x.dtype, device=META),
+            torch.empty((batch, group), dtype=x.dtype, device=META))
 
 
 #: operator name -> its outputs' maker (the element-wise ones are found by their tag)

@@ -53,8 +53,9 @@ from typing import NamedTuple
 
 import torch
 
-from .copying import ATOMIC, EMPTY, immutable
+from .copying import EMPTY, immutable
 from .functions import ROUTED_FUNCTIONS, RoutedFunctions
+from .outputs import META
 
 __all__ = ["CACHE_ENTRIES", "CallCache", "FunctionReplay", "LeafState", "argument_key", "call_cache", "call_key",
            "clear", "leaf_state", "new_outputs", "output_specs"]
@@ -67,7 +68,6 @@ CACHES = 2
 
 _PARAMETER = torch.nn.Parameter
 _PYTHON = torch._C.DispatchKeySet(torch._C.DispatchKey.Python)
-_META = torch.device("meta")  # (a device object: torch parses none)
 _TENSOR_DICTS = frozenset({"_parameters", "_buffers"})
 _NO_TORCH_FUNCTIONS = torch._C.DisableTorchFunction
 _HASHABLE = (int, float, bool, str, type(None), torch.dtype, torch.device, torch.memory_format, torch.layout)
@@ -174,7 +174,7 @@ def output_specs(out):
 
 def new_outputs(specs) -> tuple:
     """New meta tensors of ``specs`` (:func:`output_specs`), as a tuple."""
-    return tuple(torch.empty_strided(shape, stride, dtype=dtype, device=_META) for shape, stride, dtype in specs)
+    return tuple(torch.empty_strided(shape, stride, dtype=dtype, device=META) for shape, stride, dtype in specs)
 
 
 def _fresh_outputs(out, fresh: set[int]) -> tuple | None:
@@ -249,19 +249,9 @@ class FunctionReplay(RoutedFunctions):
             specs, structure, records = known
             counting.replay(records)
             with torch._C._ExcludeDispatchKeyGuard(_PYTHON):  # new tensors, not calls of the pass
-                out = new_outputs(specs)
-            if counting.recording is not None:  # a module call being recorded: they are its new tensors
-                counting.fresh.update(map(id, out))
-            return out[0] if structure is None else structure(out)
+                return _outputs(counting, specs, structure)
         path, entered = counting.running_path(), counting.modules_entered
-        outer = counting.recording, counting.fresh, counting.replayable
-        counting.recording, counting.fresh, counting.replayable = [], set(), True
-        try:
-            out = super().__torch_function__(func, types, args, kwargs)
-            records, fresh, replayable = counting.recording, counting.fresh, counting.replayable
-        finally:
-            counting.recording, counting.fresh, counting.replayable = outer
-        _merge(counting, records, fresh, replayable)
+        out, records, fresh, replayable = _recorded(counting, super().__torch_function__, func, types, args, kwargs)
         if not (isinstance(out, torch.Tensor) or (
                 isinstance(out, (tuple, list)) and any(isinstance(t, torch.Tensor) for t in out))):
             self.queries.add(func)  # no tensor given (a size, a dtype): a query, never recorded again
@@ -300,19 +290,9 @@ class FunctionReplay(RoutedFunctions):
             if specs is None:  # written into its first argument, as it was
                 return args[0]
             with _NO_TORCH_FUNCTIONS(), torch._C._ExcludeDispatchKeyGuard(_PYTHON):
-                out = new_outputs(specs)
-            if counting.recording is not None:
-                counting.fresh.update(map(id, out))
-            return out[0] if structure is None else structure(out)
+                return _outputs(counting, specs, structure)
         entered = counting.modules_entered
-        outer = counting.recording, counting.fresh, counting.replayable
-        counting.recording, counting.fresh, counting.replayable = [], set(), True
-        try:
-            out = module.forward(*args, **kwargs)
-            rows, fresh, replayable = counting.recording, counting.fresh, counting.replayable
-        finally:
-            counting.recording, counting.fresh, counting.replayable = outer
-        _merge(counting, rows, fresh, replayable)
+        out, rows, fresh, replayable = _recorded(counting, module.forward, *args, **kwargs)
         if (not replayable or counting.tensors_changed or counting.modules_entered != entered
                 or not state.matches(module)):
             return out
@@ -349,14 +329,31 @@ def _arguments_key(args, kwargs) -> tuple | None:
         return None
 
 
-def _merge(counting, records: list, fresh: set, replayable: bool) -> None:
-    """What a recorded call made, added to the record of the call enclosing it (a module call
-    being recorded), if any."""
+def _outputs(counting, specs, structure):
+    """New meta tensors of a recorded call's outputs (``specs``, in ``structure``: see
+    :func:`_fresh_outputs`), noted as new tensors of the call enclosing it if it is recorded."""
+    out = new_outputs(specs)
     if counting.recording is not None:
-        counting.recording.extend(records)
-        counting.fresh |= fresh
-        if not replayable:
-            counting.replayable = False
+        counting.fresh.update(map(id, out))
+    return out[0] if structure is None else structure(out)
+
+
+def _recorded(counting, run, *args, **kwargs) -> tuple:
+    """``run(*args, **kwargs)`` recorded: its output, the operator calls it made (``(op, formula,
+    row)`` each), the ids of the tensors they made anew and whether all of them can be replayed;
+    all of which is also added to the record of the call enclosing it (a module call), if any."""
+    outer = counting.recording, counting.fresh, counting.replayable
+    counting.recording, counting.fresh, counting.replayable = [], set(), True
+    try:
+        out = run(*args, **kwargs)
+        records, fresh, replayable = counting.recording, counting.fresh, counting.replayable
+    finally:
+        counting.recording, counting.fresh, counting.replayable = outer
+    if outer[0] is not None:
+        outer[0].extend(records)
+        outer[1].update(fresh)
+        counting.replayable = outer[2] and replayable
+    return out, records, fresh, replayable
 
 
 class LeafState(NamedTuple):
@@ -400,7 +397,7 @@ def leaf_state(module) -> LeafState | None:
         kind = type(value)
         if kind in EMPTY and not value:
             empty.append(value)
-        elif not (kind in ATOMIC or (kind is tuple and immutable(value)) or (
+        elif not (immutable(value) or (
                 kind is dict and name in _TENSOR_DICTS and all(type(t) in _LEAF_TENSORS for t in value.values()))):
             return None
     return LeafState(tuple(state), tuple(state.values()), tuple(empty), tuple(state["_parameters"].values()),
